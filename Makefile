@@ -1,0 +1,55 @@
+# MicroEnforcer — the two commands a newcomer needs are `make demo` and `make test`.
+# Both install the Debian packages they need when run as root (see `make deps`).
+
+SHELL := /bin/bash
+ARTIFACTS := artifacts
+BINARY := $(ARTIFACTS)/microenforcer
+PROJECT := src/MicroEnforcer/MicroEnforcer.csproj
+SOURCES := $(shell find src -name '*.cs' -o -name '*.c' -o -name '*.csproj' -o -name '*.yaml') Directory.Build.props Directory.Packages.props
+
+# Debian packages: the static AOT link (clang, lld, zlib), the test image (busybox-static, gcc),
+# the namespaces (util-linux), and the demo.
+DEB_PACKAGES := clang lld zlib1g-dev busybox-static gcc libc6-dev util-linux coreutils
+
+.PHONY: all build demo test unit-test integration-test deps clean
+
+all: build
+
+deps:
+	@if [ "$$(id -u)" = 0 ]; then \
+	  missing=$$(for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	  if [ -n "$$missing" ]; then \
+	    echo ">> installing Debian packages: $$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  fi; \
+	else \
+	  echo ">> not root: assuming $(DEB_PACKAGES) are installed"; \
+	fi
+
+# One fully static Native-AOT executable. Any AOT or trimming warning fails the build.
+build: deps $(BINARY)
+
+$(BINARY): $(SOURCES)
+	@echo ">> publishing the static Native-AOT binary"
+	dotnet publish $(PROJECT) -c Release -warnaserror -o $(ARTIFACTS)/publish -nologo
+	@mkdir -p $(ARTIFACTS)
+	cp $(ARTIFACTS)/publish/microenforcer $(BINARY)
+	@file $(BINARY) | grep -q 'static' || { echo "error: $(BINARY) is not statically linked"; exit 1; }
+	@echo ">> $(BINARY): $$(du -h $(BINARY) | cut -f1), $$(file -b $(BINARY) | cut -d, -f1-2)"
+
+# A workload under the enforcer in a throw-away root filesystem: a drifted binary is blocked
+# and audited while the image's own binaries keep working.
+demo: build
+	@samples/demo/run-demo.sh $(BINARY)
+
+unit-test: deps
+	dotnet test tests/MicroEnforcer.Tests -c Release --nologo
+
+integration-test: build
+	dotnet test tests/MicroEnforcer.IntegrationTests -c Release --nologo
+
+test: build
+	dotnet test MicroEnforcer.sln -c Release --nologo
+
+clean:
+	rm -rf $(ARTIFACTS) obj

@@ -1,0 +1,18 @@
+namespace MicroEnforcer.Audit;
+
+/// <summary>One decision of a control, as written to the audit log.</summary>
+internal sealed record AuditEvent(
+    string Control,
+    AuditAction Action,
+    string Mode,
+    int Pid,
+    int? PPid,
+    int? Uid,
+    string Path,
+    string? RequestedPath,
+    string? Cmdline,
+    string Reason,
+    string Syscall)
+{
+    public DateTimeOffset Time { get; init; } = DateTimeOffset.UtcNow;
+}

@@ -1,0 +1,62 @@
+using System.Buffers;
+using System.Text.Json;
+using MicroEnforcer.Logging;
+
+namespace MicroEnforcer.Audit;
+
+/// <summary>
+/// Writes audit events as one JSON object per line on stderr, where container runtimes collect
+/// them (`podman logs`, CloudWatch, a node's log agent). The field names are a stable format:
+/// source, time, control, action, mode, pid, ppid, uid, path, requestedPath, cmdline, reason, syscall.
+/// </summary>
+internal sealed class AuditLog
+{
+    private readonly Action<ReadOnlyMemory<byte>> _sink;
+
+    public AuditLog() : this(line => StandardError.WriteLine(line.Span))
+    {
+    }
+
+    public AuditLog(Action<ReadOnlyMemory<byte>> sink) => _sink = sink;
+
+    public void Write(AuditEvent e) => _sink(Serialize(e));
+
+    public static ReadOnlyMemory<byte> Serialize(AuditEvent e)
+    {
+        var buffer = new ArrayBufferWriter<byte>(512);
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteString("source", "microenforcer");
+            json.WriteString("time", e.Time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", System.Globalization.CultureInfo.InvariantCulture));
+            json.WriteString("control", e.Control);
+            json.WriteString("action", ActionName(e.Action));
+            json.WriteString("mode", e.Mode);
+            json.WriteNumber("pid", e.Pid);
+            WriteNumberOrNull(json, "ppid", e.PPid);
+            WriteNumberOrNull(json, "uid", e.Uid);
+            json.WriteString("path", e.Path);
+            json.WriteString("requestedPath", e.RequestedPath);
+            json.WriteString("cmdline", e.Cmdline);
+            json.WriteString("reason", e.Reason);
+            json.WriteString("syscall", e.Syscall);
+            json.WriteEndObject();
+        }
+        return buffer.WrittenMemory;
+    }
+
+    public static string ActionName(AuditAction action) => action switch
+    {
+        AuditAction.Blocked => "blocked",
+        AuditAction.Killed => "killed",
+        _ => "detected",
+    };
+
+    private static void WriteNumberOrNull(Utf8JsonWriter json, string name, int? value)
+    {
+        if (value is int v)
+            json.WriteNumber(name, v);
+        else
+            json.WriteNull(name);
+    }
+}

@@ -1,0 +1,56 @@
+using MicroEnforcer.Interop;
+
+namespace MicroEnforcer.Baseline;
+
+/// <summary>
+/// The fast identity of a file. On overlayfs st_ino survives copy-up and mtime is preserved,
+/// but ctime is not, and userspace cannot set ctime: when all of (dev, ino, size, mtime, ctime)
+/// match, the file has not been touched since the baseline. Anything else needs a content hash.
+/// </summary>
+internal readonly record struct FileSignature(
+    uint DevMajor, uint DevMinor, ulong Inode, ulong Size,
+    long MtimeSec, uint MtimeNsec, long CtimeSec, uint CtimeNsec,
+    ushort Mode, uint LinkCount)
+{
+    public bool IsRegularFile => (Mode & Libc.S_IFMT) == Libc.S_IFREG;
+
+    public bool IsExecutable => (Mode & Libc.S_IXUGO) != 0;
+
+    /// <summary>Same file, untouched: content equality follows without reading it.</summary>
+    public bool IsUntouchedSince(in FileSignature baseline) =>
+        DevMajor == baseline.DevMajor && DevMinor == baseline.DevMinor && Inode == baseline.Inode &&
+        Size == baseline.Size && MtimeSec == baseline.MtimeSec && MtimeNsec == baseline.MtimeNsec &&
+        CtimeSec == baseline.CtimeSec && CtimeNsec == baseline.CtimeNsec;
+
+    public static FileSignature From(in Libc.statx st) => new(
+        st.stx_dev_major, st.stx_dev_minor, st.stx_ino, st.stx_size,
+        st.stx_mtime.tv_sec, st.stx_mtime.tv_nsec, st.stx_ctime.tv_sec, st.stx_ctime.tv_nsec,
+        st.stx_mode, st.stx_nlink);
+
+    /// <summary>statx of a path (following a final symlink, like execve). Returns an errno or 0.</summary>
+    public static unsafe int TryRead(string path, out FileSignature signature)
+    {
+        Libc.statx st;
+        if (Libc.Statx(Libc.AT_FDCWD, path, 0, Libc.STATX_BASIC_STATS, &st) != 0)
+        {
+            signature = default;
+            return Libc.LastErrno;
+        }
+        signature = From(st);
+        return 0;
+    }
+
+    /// <summary>statx of an open file descriptor (O_PATH is enough).</summary>
+    public static unsafe int TryRead(int fd, out FileSignature signature)
+    {
+        Libc.statx st;
+        byte empty = 0;
+        if (Libc.Statx(fd, &empty, Libc.AT_EMPTY_PATH, Libc.STATX_BASIC_STATS, &st) != 0)
+        {
+            signature = default;
+            return Libc.LastErrno;
+        }
+        signature = From(st);
+        return 0;
+    }
+}

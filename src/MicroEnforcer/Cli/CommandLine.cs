@@ -1,0 +1,81 @@
+using System.CommandLine;
+using System.Reflection;
+using Microsoft.Extensions.Logging;
+
+namespace MicroEnforcer.Cli;
+
+/// <summary>The command tree. Each action returns its exit status (see <see cref="ExitCodes"/>).</summary>
+internal static class CommandLine
+{
+    public static RootCommand Build()
+    {
+        var root = new RootCommand(
+            "MicroEnforcer: a PID 1 launcher that blocks drifted executables inside a container.");
+        root.Subcommands.Add(BuildRun());
+        root.Subcommands.Add(BuildPolicy());
+        root.Subcommands.Add(BuildVersion());
+        return root;
+    }
+
+    private static Command BuildRun()
+    {
+        var policy = new Option<string?>("--policy", "-p")
+        {
+            Description = "Runtime policy file (YAML or JSON). Without it the built-in default applies (see `policy default`).",
+            HelpName = "FILE",
+        };
+        var processGroup = new Option<bool>("--process-group", "-g")
+        {
+            Description = "Forward signals to the workload's whole process group instead of its main process only.",
+        };
+        var logLevel = new Option<LogLevel>("--log-level")
+        {
+            Description = "Launcher log level (audit events are always written).",
+            DefaultValueFactory = _ => LogLevelFromEnvironment(),
+        };
+        var command = new Argument<string[]>("command")
+        {
+            Description = "The workload's command and arguments, after `--`.",
+            Arity = ArgumentArity.OneOrMore,
+        };
+        var run = new Command("run", "Capture the image baseline and run CMD as the enforced workload (normally as PID 1).")
+        {
+            policy, processGroup, logLevel, command,
+        };
+        run.SetAction(result => RunCommand.Execute(new RunCommand.Options(
+            result.GetValue(policy),
+            result.GetValue(command)!,
+            result.GetValue(processGroup),
+            result.GetValue(logLevel))));
+        return run;
+    }
+
+    private static Command BuildPolicy()
+    {
+        var file = new Argument<string>("file") { Description = "Policy file (YAML or JSON)." };
+        var validate = new Command("validate", "Check a policy file; print every error with its line and reason.") { file };
+        validate.SetAction(result => PolicyCommands.Validate(result.GetValue(file)!));
+
+        var defaults = new Command("default", "Print the built-in policy.");
+        defaults.SetAction(_ => PolicyCommands.PrintDefault());
+
+        return new Command("policy", "Work with runtime policy files.") { validate, defaults };
+    }
+
+    private static Command BuildVersion()
+    {
+        var version = new Command("version", "Print the version.");
+        version.SetAction(_ =>
+        {
+            string v = typeof(CommandLine).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+            StandardStreams.Out.WriteLine($"microenforcer {v}");
+            return ExitCodes.Success;
+        });
+        return version;
+    }
+
+    private static LogLevel LogLevelFromEnvironment() =>
+        Enum.TryParse(Environment.GetEnvironmentVariable("MICROENFORCER_LOG_LEVEL"), ignoreCase: true, out LogLevel level)
+            ? level
+            : LogLevel.Information;
+}

@@ -1,0 +1,38 @@
+using MicroEnforcer.Policy;
+
+namespace MicroEnforcer.Cli;
+
+/// <summary>`policy validate FILE` and `policy default`.</summary>
+internal static class PolicyCommands
+{
+    public static int Validate(string path)
+    {
+        PolicyLoadResult result = PolicyLoader.LoadFile(path);
+        if (!result.Succeeded)
+        {
+            PrintErrors(result);
+            return ExitCodes.BadPolicy;
+        }
+        StandardStreams.Out.WriteLine($"{path}: valid policy '{result.Policy!.Name}' ({Describe(result.Policy)})");
+        return ExitCodes.Success;
+    }
+
+    public static int PrintDefault()
+    {
+        StandardStreams.Out.Write(DefaultPolicy.Text);
+        return ExitCodes.Success;
+    }
+
+    public static void PrintErrors(PolicyLoadResult result)
+    {
+        foreach (PolicyError error in result.Errors)
+            StandardStreams.Error.WriteLine($"microenforcer: policy error: {error}");
+        StandardStreams.Error.WriteLine($"microenforcer: policy refused ({result.Errors.Count} error{(result.Errors.Count == 1 ? "" : "s")}); nothing was started");
+    }
+
+    public static string Describe(RuntimePolicy policy) =>
+        $"mode {ModeName(policy.Mode)}; drift prevention {(policy.DriftPrevention.Enabled ? "on" : "off")}, {ModeName(policy.DriftPrevention.Mode)}, " +
+        $"{policy.DriftPrevention.AllowedExecutables.Count} allowed executable pattern(s)";
+
+    public static string ModeName(EnforcementMode mode) => mode == EnforcementMode.Enforce ? "enforce" : "audit";
+}

@@ -1,0 +1,111 @@
+using MicroEnforcer.Audit;
+using MicroEnforcer.Baseline;
+using MicroEnforcer.Controls;
+using MicroEnforcer.Interop;
+using MicroEnforcer.Launcher;
+using MicroEnforcer.Policy;
+using MicroEnforcer.Procfs;
+using MicroEnforcer.Ptrace;
+using MicroEnforcer.Seccomp;
+using Microsoft.Extensions.Logging;
+
+namespace MicroEnforcer.Cli;
+
+/// <summary>
+/// `microenforcer run [--policy FILE] -- CMD [ARGS...]`: the launcher as PID 1. Reads like its
+/// table of contents: policy, subreaper, baseline, filter, spawn, supervise, exit.
+/// </summary>
+internal static class RunCommand
+{
+    internal sealed record Options(string? PolicyPath, IReadOnlyList<string> Command, bool SignalProcessGroup, LogLevel LogLevel);
+
+    public static int Execute(Options options)
+    {
+        using ILoggerFactory loggers = LoggerFactory.Create(builder => builder
+            .SetMinimumLevel(options.LogLevel)
+            .AddProvider(new Logging.StandardErrorLoggerProvider(options.LogLevel)));
+        ILogger log = loggers.CreateLogger("microenforcer");
+
+        RuntimePolicy? policy = LoadPolicy(options.PolicyPath, log);
+        if (policy is null)
+            return ExitCodes.BadPolicy;
+
+        BecomeSubreaperUnlessPid1(log);
+        ReportCapabilities(log);
+
+        ImageBaseline baseline = BaselineCapture.Capture("/", MountTable.ReadMountPoints(), warning => Log.BaselineWarning(log, warning));
+        Log.BaselineCaptured(log, baseline.ExecutableCount, baseline.FilesScanned, baseline.CaptureTime.TotalMilliseconds);
+        new BaselineHasher(baseline).Start(h => Log.BaselineHashed(log, h.Hashed, h.Elapsed.TotalMilliseconds, h.Unavailable));
+
+        var audit = new AuditLog();
+        var decider = new ExecDecider([new DriftPrevention(policy.DriftPrevention, baseline)]);
+        var filter = SeccompFilter.Build(SeccompFilter.ExecSyscalls);
+
+        using var supervisor = new Supervisor(new Tracer(decider, audit), log, options.SignalProcessGroup);
+        var (started, failure, childPid) = WorkloadLauncher.Spawn(options.Command, filter.AsSpan(), newProcessGroup: true);
+        supervisor.Start(childPid);
+        if (started is null)
+        {
+            Log.EnforcementSetupFailed(log, failure!.StageName, Libc.DescribeErrno(failure.Errno));
+            supervisor.WorkloadExit.Wait();
+            return ExitCodes.EnforcementUnavailable;
+        }
+
+        new NotifyLoop(started.ListenerFd, decider, supervisor, audit, policy.DriftPrevention.Mode, log).Start();
+        string commandLine = string.Join(' ', options.Command);
+        WorkloadLauncher.Failure? execFailure = WorkloadLauncher.WaitForExec(started);
+        if (execFailure is not null)
+        {
+            if (execFailure.Stage == Shim.StageExec)
+                Log.ExecFailed(log, options.Command[0], Libc.DescribeErrno(execFailure.Errno));
+            else
+                Log.EnforcementSetupFailed(log, execFailure.StageName, Libc.DescribeErrno(execFailure.Errno));
+        }
+        else
+        {
+            Log.WorkloadStarted(log, started.Pid, commandLine);
+        }
+
+        WorkloadExit exit = supervisor.WorkloadExit.GetAwaiter().GetResult();
+        Log.WorkloadExited(log, exit.ExitCode);
+        return exit.ExitCode;
+    }
+
+    private static RuntimePolicy? LoadPolicy(string? path, ILogger log)
+    {
+        if (path is null)
+        {
+            RuntimePolicy builtIn = DefaultPolicy.Load();
+            Log.PolicyLoaded(log, builtIn.Name, "built-in default", builtIn.DriftPrevention.Enabled ? "on" : "off", PolicyCommands.ModeName(builtIn.DriftPrevention.Mode));
+            return builtIn;
+        }
+        PolicyLoadResult result = PolicyLoader.LoadFile(path);
+        if (!result.Succeeded)
+        {
+            PolicyCommands.PrintErrors(result);
+            return null;
+        }
+        RuntimePolicy policy = result.Policy!;
+        Log.PolicyLoaded(log, policy.Name, path, policy.DriftPrevention.Enabled ? "on" : "off", PolicyCommands.ModeName(policy.DriftPrevention.Mode));
+        return policy;
+    }
+
+    private static void BecomeSubreaperUnlessPid1(ILogger log)
+    {
+        int pid = Libc.GetPid();
+        if (pid == 1)
+            return;
+        if (Libc.Prctl(Libc.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0)
+            Log.Subreaper(log, pid);
+        else
+            Log.SubreaperFailed(log, Libc.DescribeErrno(Libc.LastErrno));
+    }
+
+    private static void ReportCapabilities(ILogger log)
+    {
+        if (Libc.Prctl(Libc.PR_CAPBSET_READ, Libc.CAP_SETPCAP, 0, 0, 0) != 1)
+            Log.CannotDropPtrace(log);
+        if (!Capabilities.HasEffective(Libc.CAP_SYS_PTRACE))
+            Log.NoPtraceCapability(log);
+    }
+}

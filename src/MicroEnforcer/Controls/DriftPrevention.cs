@@ -1,0 +1,69 @@
+using System.Collections.Concurrent;
+using MicroEnforcer.Baseline;
+using MicroEnforcer.Interop;
+using MicroEnforcer.Policy;
+
+namespace MicroEnforcer.Controls;
+
+/// <summary>
+/// Drift prevention: only the image's own executables, at their image paths and with their image
+/// content, may run. Copies, downloads, package installs, renames, files on tmpfs, /dev/shm or
+/// volumes, and modifications in place are drift. A changed signature with unchanged content
+/// (chmod, an overlay copy-up, a hard link) is not: the content hash settles it.
+/// </summary>
+internal sealed class DriftPrevention(DriftPreventionPolicy policy, ImageBaseline baseline) : IExecControl
+{
+    public const string ControlName = "drift";
+
+    // Content verdicts for files whose signature moved but may still hold image content, keyed
+    // by the file's current signature: a chmod'ed binary is hashed once, not on every exec.
+    private readonly ConcurrentDictionary<(string Path, FileSignature Current), bool> _contentMatches = new();
+
+    public string Name => ControlName;
+
+    public EnforcementMode Mode => policy.Mode;
+
+    public ControlFinding? Evaluate(ExecTarget target)
+    {
+        if (!policy.Enabled)
+            return null;
+        foreach (ExecutableGlob glob in policy.AllowedExecutables)
+        {
+            if (glob.Matches(target.CanonicalPath))
+                return null;
+        }
+
+        FileSignature current = target.Signature;
+        if (!current.IsRegularFile)
+            return null;   // the kernel refuses to exec anything else (EACCES) on its own
+        if (current.LinkCount == 0)
+            return Drift("the file was deleted: it is not an image file");
+
+        BaselineEntry? entry = baseline.Find(target.CanonicalPath);
+        if (entry is null)
+            return Drift("not in the image baseline");
+        if (current.IsUntouchedSince(entry.Signature))
+            return null;
+        if (current.Size != entry.Signature.Size)
+            return Drift("modified since the image baseline (size changed)");
+
+        ContentHash? original = entry.Hash;
+        if (original is null)
+        {
+            return Drift(entry.HashUnavailableReason is { } why
+                ? $"changed since the image baseline, and the image content is unknown ({why})"
+                : "changed since the image baseline before its image content was hashed");
+        }
+
+        if (_contentMatches.TryGetValue((entry.Path, current), out bool matches))
+            return matches ? null : Drift("content differs from the image baseline");
+        int errno = ContentHash.TryCompute(target.ContentPath, out ContentHash? now);
+        if (errno != 0 || now is null)
+            return Drift($"changed since the image baseline and cannot be read to compare: {Libc.DescribeErrno(errno)}");
+        matches = now.Equals(original);
+        _contentMatches[(entry.Path, current)] = matches;
+        return matches ? null : Drift("content differs from the image baseline");
+    }
+
+    private static ControlFinding Drift(string reason) => new(ControlName, reason);
+}

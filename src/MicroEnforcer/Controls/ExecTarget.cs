@@ -1,0 +1,13 @@
+using MicroEnforcer.Baseline;
+
+namespace MicroEnforcer.Controls;
+
+/// <summary>
+/// The file an exec runs, resolved in PID 1's view of the filesystem.
+/// </summary>
+/// <param name="Pid">The task that execs (its thread id at entry, its process id once loaded).</param>
+/// <param name="Stage">Entry or loaded.</param>
+/// <param name="CanonicalPath">The file's path with every symlink resolved, as the baseline keys it.</param>
+/// <param name="Signature">statx of the very file object that is (or will be) executed.</param>
+/// <param name="ContentPath">A path that opens that same file object for reading (a /proc magic link).</param>
+internal sealed record ExecTarget(int Pid, ExecStage Stage, string CanonicalPath, FileSignature Signature, string ContentPath);

@@ -1,0 +1,93 @@
+using System.Runtime.InteropServices;
+
+namespace MicroEnforcer.Interop;
+
+internal static partial class Libc
+{
+    internal const int AT_FDCWD = -100;
+    internal const int AT_SYMLINK_NOFOLLOW = 0x100;
+    internal const int AT_EMPTY_PATH = 0x1000;
+    internal const int AT_STATX_DONT_SYNC = 0x4000;
+
+    internal const int O_RDONLY = 0;
+    internal const int O_WRONLY = 1;
+    internal const int O_DIRECTORY = 0x10000;
+    internal const int O_NOFOLLOW = 0x20000;
+    internal const int O_CLOEXEC = 0x80000;
+    internal const int O_PATH = 0x200000;
+    internal const int O_NONBLOCK = 0x800;
+
+    internal const ushort S_IFMT = 0xF000;
+    internal const ushort S_IFREG = 0x8000;
+    internal const ushort S_IFDIR = 0x4000;
+    internal const ushort S_IXUGO = 0x49;
+
+    internal const byte DT_UNKNOWN = 0;
+    internal const byte DT_DIR = 4;
+    internal const byte DT_REG = 8;
+
+    internal const uint STATX_BASIC_STATS = 0x7ff;
+
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct statx_timestamp
+    {
+        public long tv_sec;
+        public uint tv_nsec;
+        public int reserved;
+    }
+
+    [StructLayout(LayoutKind.Sequential, Size = 256)]
+    internal struct statx
+    {
+        public uint stx_mask;
+        public uint stx_blksize;
+        public ulong stx_attributes;
+        public uint stx_nlink;
+        public uint stx_uid;
+        public uint stx_gid;
+        public ushort stx_mode;
+        public ushort spare0;
+        public ulong stx_ino;
+        public ulong stx_size;
+        public ulong stx_blocks;
+        public ulong stx_attributes_mask;
+        public statx_timestamp stx_atime;
+        public statx_timestamp stx_btime;
+        public statx_timestamp stx_ctime;
+        public statx_timestamp stx_mtime;
+        public uint stx_rdev_major;
+        public uint stx_rdev_minor;
+        public uint stx_dev_major;
+        public uint stx_dev_minor;
+    }
+
+    [LibraryImport(Library, EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int Open(string path, int flags, int mode);
+
+    [LibraryImport(Library, EntryPoint = "openat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int OpenAt(int dirfd, string path, int flags, int mode);
+
+    [LibraryImport(Library, EntryPoint = "openat", SetLastError = true)]
+    internal static unsafe partial int OpenAt(int dirfd, byte* path, int flags, int mode);
+
+    [LibraryImport(Library, EntryPoint = "close", SetLastError = true)]
+    internal static partial int Close(int fd);
+
+    [LibraryImport(Library, EntryPoint = "read", SetLastError = true)]
+    internal static unsafe partial nint Read(int fd, byte* buffer, nuint count);
+
+    [LibraryImport(Library, EntryPoint = "write", SetLastError = true)]
+    internal static unsafe partial nint Write(int fd, byte* buffer, nuint count);
+
+    [LibraryImport(Library, EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static unsafe partial int Statx(int dirfd, string path, int flags, uint mask, statx* buffer);
+
+    [LibraryImport(Library, EntryPoint = "statx", SetLastError = true)]
+    internal static unsafe partial int Statx(int dirfd, byte* path, int flags, uint mask, statx* buffer);
+
+    [LibraryImport(Library, EntryPoint = "readlink", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static unsafe partial nint ReadLink(string path, byte* buffer, nuint size);
+
+    [LibraryImport(Library, EntryPoint = "getdents64", SetLastError = true)]
+    internal static unsafe partial nint GetDents64(int fd, byte* buffer, nuint count);
+}

@@ -1,0 +1,40 @@
+using System.Runtime.InteropServices;
+
+namespace MicroEnforcer.Interop;
+
+/// <summary>Entry points of Native/launch_shim.c; its header comment documents the protocol.</summary>
+internal static partial class Shim
+{
+    internal const int StageSetup = 1;
+    internal const int StageFilter = 2;
+    internal const int StageHandoff = 3;
+    internal const int StageExec = 4;
+
+    [StructLayout(LayoutKind.Sequential)]
+    internal unsafe struct SpawnRequest
+    {
+        public byte* File;
+        public byte** Argv;
+        public void* Filter;
+        public uint FilterLength;
+        public int HandoffSocket;
+        public int NewProcessGroup;
+        public int DropPtraceCapability;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct ChildFailure
+    {
+        public int Stage;
+        public int Error;
+    }
+
+    [LibraryImport(Library, EntryPoint = "me_spawn_workload")]
+    internal static unsafe partial int SpawnWorkload(SpawnRequest* request, int* childPid, int* errpipeRead);
+
+    [LibraryImport(Library, EntryPoint = "me_receive_fd")]
+    internal static partial int ReceiveFd(int socket);
+
+    [LibraryImport(Library, EntryPoint = "me_unblock_handled_signals")]
+    internal static partial int UnblockHandledSignals();
+}

@@ -1,0 +1,45 @@
+namespace MicroEnforcer.Procfs;
+
+/// <summary>The fields of /proc/PID/status the enforcer reports.</summary>
+internal readonly record struct ProcStatus(int Tgid, int PPid, int Uid)
+{
+    public static ProcStatus? Read(int pid)
+    {
+        try
+        {
+            return Parse(File.ReadAllText($"/proc/{pid}/status"));
+        }
+        catch (IOException)
+        {
+            return null;   // the process is gone
+        }
+    }
+
+    public static ProcStatus? Parse(string text)
+    {
+        int tgid = -1, ppid = -1, uid = -1;
+        foreach (string line in text.Split('\n'))
+        {
+            int colon = line.IndexOf(':', StringComparison.Ordinal);
+            if (colon < 0)
+                continue;
+            string value = line[(colon + 1)..].Trim();
+            switch (line[..colon])
+            {
+                case "Tgid":
+                    _ = int.TryParse(value, out tgid);
+                    break;
+                case "PPid":
+                    _ = int.TryParse(value, out ppid);
+                    break;
+                case "Uid":
+                    // Real, effective, saved, filesystem: the effective one acts.
+                    string[] ids = value.Split('\t', ' ', StringSplitOptions.RemoveEmptyEntries);
+                    if (ids.Length > 1)
+                        _ = int.TryParse(ids[1], out uid);
+                    break;
+            }
+        }
+        return tgid < 0 || ppid < 0 ? null : new ProcStatus(tgid, ppid, uid);
+    }
+}

@@ -1,0 +1,81 @@
+using System.Buffers.Binary;
+using System.Text;
+using MicroEnforcer.Interop;
+
+namespace MicroEnforcer.Procfs;
+
+/// <summary>
+/// Reads strings and pointer arrays out of another process with process_vm_readv. The caller is
+/// blocked in a seccomp notification, but its other threads are not: whatever is read here may be
+/// rewritten a moment later, which is why no exec decision rests on it alone (see Tracer).
+/// </summary>
+internal static class ProcessMemory
+{
+    private const int PageSize = 4096;
+    public const int PathMax = 4096;
+
+    /// <summary>Reads a NUL-terminated string of at most <paramref name="maxBytes"/>. errno or 0.</summary>
+    public static int TryReadCString(int pid, ulong address, int maxBytes, out string? value)
+    {
+        value = null;
+        if (address == 0)
+            return Libc.EFAULT;   // what the kernel answers for a NULL path
+        byte[] buffer = new byte[maxBytes];
+        int filled = 0;
+        while (filled < maxBytes)
+        {
+            // Never cross a page boundary in one read: the next page may be unmapped, and a
+            // string that ends before it must still be readable.
+            ulong here = address + (ulong)filled;
+            int chunk = (int)Math.Min((ulong)(maxBytes - filled), PageSize - (here % PageSize));
+            int errno = TryRead(pid, here, buffer.AsSpan(filled, chunk));
+            if (errno != 0)
+                return errno;
+            int nul = buffer.AsSpan(filled, chunk).IndexOf((byte)0);
+            if (nul >= 0)
+            {
+                value = Encoding.UTF8.GetString(buffer, 0, filled + nul);
+                return 0;
+            }
+            filled += chunk;
+        }
+        return Libc.ENAMETOOLONG;
+    }
+
+    /// <summary>Reads an argv-style NULL-terminated pointer array and its strings, bounded.</summary>
+    public static string? TryReadArgv(int pid, ulong address, bool pointers32, int maxArgs = 64, int maxBytes = 4096)
+    {
+        if (address == 0)
+            return null;
+        var parts = new List<string>();
+        int pointerSize = pointers32 ? 4 : 8;
+        Span<byte> pointer = stackalloc byte[8];
+        int budget = maxBytes;
+        for (int i = 0; i < maxArgs && budget > 0; i++)
+        {
+            if (TryRead(pid, address + (ulong)(i * pointerSize), pointer[..pointerSize]) != 0)
+                return null;
+            ulong arg = pointers32 ? BinaryPrimitives.ReadUInt32LittleEndian(pointer) : BinaryPrimitives.ReadUInt64LittleEndian(pointer);
+            if (arg == 0)
+                break;
+            if (TryReadCString(pid, arg, Math.Min(budget, PathMax), out string? part) != 0 || part is null)
+                return null;
+            parts.Add(part);
+            budget -= part.Length + 1;
+        }
+        return string.Join(' ', parts);
+    }
+
+    private static unsafe int TryRead(int pid, ulong address, Span<byte> destination)
+    {
+        fixed (byte* p = destination)
+        {
+            var local = new Libc.iovec { iov_base = p, iov_len = (nuint)destination.Length };
+            var remote = new Libc.iovec { iov_base = (void*)address, iov_len = (nuint)destination.Length };
+            nint n = Libc.ProcessVmReadv(pid, &local, 1, &remote, 1, 0);
+            if (n < 0)
+                return Libc.LastErrno;
+            return n == destination.Length ? 0 : Libc.EFAULT;
+        }
+    }
+}

@@ -1,0 +1,108 @@
+using System.Text.Json;
+
+namespace MicroEnforcer.IntegrationTests.Harness;
+
+/// <summary>
+/// One throw-away container: fresh pid and mount namespaces, an overlay root over the shared
+/// image (its own upper layer), private /proc, tmpfs /tmp, /dev and /dev/shm, and the enforcer
+/// as PID 1 via chroot. Nothing is mocked: the kernel under test is the machine's.
+/// </summary>
+internal static class Container
+{
+    private const string Setup = """
+        set -e
+        R="$ME_MERGED"
+        mount -t overlay overlay -o "lowerdir=$ME_LOWER,upperdir=$ME_UPPER,workdir=$ME_WORK" "$R"
+        mount -t proc proc "$R/proc"
+        mount -t tmpfs -o mode=1777 tmpfs "$R/tmp"
+        mount -t tmpfs -o mode=755 tmpfs "$R/dev"
+        mknod -m 666 "$R/dev/null" c 1 3
+        mknod -m 666 "$R/dev/zero" c 1 5
+        mknod -m 666 "$R/dev/urandom" c 1 9
+        mkdir "$R/dev/shm"
+        mount -t tmpfs -o mode=1777 tmpfs "$R/dev/shm"
+        exec chroot "$R" "$@"
+        """;
+
+    public const string PolicyPathInContainer = "/etc/microenforcer/policy.yaml";
+
+    /// <summary>Runs `microenforcer run [--policy] -- command` as PID 1.</summary>
+    public static RunResult Run(string[] command, string? policy = null, string[]? extraRunOptions = null, TimeSpan? timeout = null)
+    {
+        var launcher = new List<string> { "/.microenforcer/microenforcer", "run" };
+        if (policy is not null)
+            launcher.AddRange(["--policy", PolicyPathInContainer]);
+        launcher.AddRange(extraRunOptions ?? []);
+        launcher.Add("--");
+        launcher.AddRange(command);
+        return RunRaw([.. launcher], policy, timeout);
+    }
+
+    /// <summary>Runs any command as PID 1 of the container (the enforcer, or a baseline without it).</summary>
+    public static RunResult RunRaw(string[] pid1Command, string? policy = null, TimeSpan? timeout = null)
+    {
+        ImageRootfs image = ImageRootfs.Shared;
+        string dir = Directory.CreateTempSubdirectory("microenforcer-ct-").FullName;
+        try
+        {
+            string upper = Path.Combine(dir, "upper"), work = Path.Combine(dir, "work"), merged = Path.Combine(dir, "merged");
+            Directory.CreateDirectory(upper);
+            Directory.CreateDirectory(work);
+            Directory.CreateDirectory(merged);
+            if (policy is not null)
+            {
+                Directory.CreateDirectory(Path.Combine(upper, "etc/microenforcer"));
+                File.WriteAllText(Path.Combine(upper, PolicyPathInContainer.TrimStart('/')), policy);
+            }
+            var args = new List<string> { "--pid", "--fork", "--mount", "--propagation", "private", "--", "/bin/sh", "-c", Setup, "sh" };
+            args.AddRange(pid1Command);
+            var result = ProcessRunner.Run("unshare", args, timeout ?? TimeSpan.FromSeconds(90), new Dictionary<string, string>
+            {
+                ["ME_LOWER"] = image.Path,
+                ["ME_UPPER"] = upper,
+                ["ME_WORK"] = work,
+                ["ME_MERGED"] = merged,
+                ["PATH"] = "/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+            });
+            return new RunResult(result.ExitCode, result.Stdout, result.Stderr);
+        }
+        finally
+        {
+            try
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
+    }
+}
+
+/// <summary>What a container run showed: status, output, and the audit events on stderr.</summary>
+internal sealed record RunResult(int ExitCode, string Stdout, string Stderr)
+{
+    public IReadOnlyList<JsonElement> AuditEvents { get; } = ParseAudit(Stderr);
+
+    public IEnumerable<JsonElement> Events(string control, string action) =>
+        AuditEvents.Where(e => e.GetProperty("control").GetString() == control && e.GetProperty("action").GetString() == action);
+
+    public override string ToString() => $"exit {ExitCode}\n--- stdout\n{Stdout}\n--- stderr\n{Stderr}";
+
+    private static List<JsonElement> ParseAudit(string stderr)
+    {
+        var events = new List<JsonElement>();
+        foreach (string line in stderr.Split('\n'))
+        {
+            if (!line.StartsWith('{'))
+                continue;
+            using var doc = JsonDocument.Parse(line);
+            if (doc.RootElement.TryGetProperty("source", out var source) && source.GetString() == "microenforcer")
+                events.Add(doc.RootElement.Clone());
+        }
+        return events;
+    }
+}

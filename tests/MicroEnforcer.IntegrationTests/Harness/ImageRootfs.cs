@@ -1,0 +1,53 @@
+namespace MicroEnforcer.IntegrationTests.Harness;
+
+/// <summary>
+/// The test image: a root filesystem with no libc at all (busybox-static, static test programs,
+/// the static enforcer under /.microenforcer). Built once per test run; each container mounts it
+/// read-only as the lower layer of its own overlay, as a container runtime does.
+/// </summary>
+internal sealed class ImageRootfs
+{
+    private static readonly Lazy<ImageRootfs> s_shared = new(() => new ImageRootfs());
+
+    public static ImageRootfs Shared => s_shared.Value;
+
+    /// <summary>Test programs, built statically into /opt/tests in the image.</summary>
+    public static readonly string[] Programs = ["hello", "pwned", "exec_race", "execat", "exec_compat"];
+
+    public string Path { get; }
+
+    private ImageRootfs()
+    {
+        Prerequisites.Require();
+        Path = Directory.CreateTempSubdirectory("microenforcer-image-").FullName;
+        foreach (string dir in new[] { "bin", "sbin", "usr/bin", "usr/sbin", "usr/local/bin", "opt/tests", "etc", "proc", "dev", "tmp", "root", "var", ".microenforcer" })
+            Directory.CreateDirectory(System.IO.Path.Combine(Path, dir));
+
+        File.Copy("/bin/busybox", System.IO.Path.Combine(Path, "bin/busybox"));
+        var applets = ProcessRunner.Run("/bin/busybox", ["--list-full"], TimeSpan.FromSeconds(30)).Stdout;
+        foreach (string applet in applets.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            string link = System.IO.Path.Combine(Path, applet);
+            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(link)!);
+            if (!File.Exists(link) && applet != "bin/busybox")
+                File.CreateSymbolicLink(link, "/bin/busybox");
+        }
+
+        string sources = System.IO.Path.Combine(AppContext.BaseDirectory, "TestPrograms");
+        foreach (string program in Programs)
+        {
+            string output = System.IO.Path.Combine(Path, "opt/tests", program);
+            var args = new List<string> { "-static", "-O2", "-pthread", "-o", output, System.IO.Path.Combine(sources, program + ".c") };
+            if (program == "exec_compat")
+                args.Insert(0, "-no-pie");
+            ProcessRunner.Check("gcc", [.. args]);
+        }
+        // A copy of a test program that is not executable: the image has it, but only as data.
+        File.Copy(System.IO.Path.Combine(Path, "opt/tests/pwned"), System.IO.Path.Combine(Path, "opt/tests/pwned.data"));
+        File.SetUnixFileMode(System.IO.Path.Combine(Path, "opt/tests/pwned.data"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+
+        File.Copy(Prerequisites.EnforcerBinary, System.IO.Path.Combine(Path, ".microenforcer/microenforcer"));
+        File.WriteAllText(System.IO.Path.Combine(Path, "etc/passwd"), "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n");
+        File.WriteAllText(System.IO.Path.Combine(Path, "etc/group"), "root:x:0:\nnogroup:x:65534:\n");
+    }
+}
