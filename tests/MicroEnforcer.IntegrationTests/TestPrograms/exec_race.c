@@ -18,11 +18,13 @@
 
 static char buffer[256];
 static const char *allowed, *payload;
+static volatile int flipping;
 
 static void *flipper(void *arg)
 {
     (void)arg;
     size_t len = strlen(allowed) + 1;
+    flipping = 1;
     for (;;) {
         memcpy(buffer, payload, len);
         memcpy(buffer, allowed, len);
@@ -50,6 +52,8 @@ int main(int argc, char **argv)
             strcpy(buffer, allowed);
             pthread_t thread;
             pthread_create(&thread, NULL, flipper, NULL);
+            while (!flipping)   // race only once the rewriting is under way
+                ;
             char *args[] = { "true", NULL };
             execve(buffer, args, environ);
             _exit(errno == EACCES ? 13 : 3);

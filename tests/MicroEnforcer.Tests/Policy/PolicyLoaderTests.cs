@@ -1,3 +1,4 @@
+using System.Text;
 using MicroEnforcer.Policy;
 using Xunit;
 
@@ -276,6 +277,39 @@ public class PolicyLoaderTests
     public void FieldNameSuggester_SuggestsOnlyNearMisses(string unknown, string? expected)
     {
         Assert.Equal(expected, FieldNameSuggester.Closest(unknown, ["enabled", "mode", "allowedExecutables"]));
+    }
+
+    [Fact]
+    public void DamagedPolicies_GiveErrorsNotExceptions()
+    {
+        // Deterministic fuzzing: whatever the damage, the loader must answer with errors, never throw.
+        var random = new Random(12345);
+        const string Alphabet = " \t\n:-#[]{},\"'\\&*!|>?%@`~x1/";
+        for (int i = 0; i < 20_000; i++)
+        {
+            var text = new StringBuilder(random.Next(2) == 0 ? ExampleYaml : ExampleJson);
+            for (int edits = random.Next(1, 6); edits > 0 && text.Length > 0; edits--)
+            {
+                int at = random.Next(text.Length);
+                char c = Alphabet[random.Next(Alphabet.Length)];
+                switch (random.Next(3))
+                {
+                    case 0:
+                        text.Remove(at, 1);
+                        break;
+                    case 1:
+                        text.Insert(at, c);
+                        break;
+                    default:
+                        text[at] = c;
+                        break;
+                }
+            }
+
+            var result = PolicyLoader.Parse(text.ToString(), "fuzz.yaml");
+
+            Assert.True(result.Succeeded != result.Errors.Count > 0, text.ToString());
+        }
     }
 
     [Fact]

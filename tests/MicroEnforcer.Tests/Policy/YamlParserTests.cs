@@ -264,6 +264,7 @@ public class YamlParserTests
     [InlineData("a: 1\nb:c", 2, 1, "(a ':' must be followed by a space)")]
     [InlineData("a: \"abc", 1, 4, "unterminated double-quoted string")]
     [InlineData("a: \"abc\\\"", 1, 4, "unterminated double-quoted string")]
+    [InlineData("a: \"abc\\", 1, 4, "unterminated double-quoted string")]
     [InlineData("a: 'abc\nb: 1", 1, 4, "unterminated single-quoted string")]
     [InlineData("\"key: 1", 1, 1, "unterminated double-quoted string")]
     [InlineData("a: [1, 2", 1, 4, "unterminated flow list: '[' is never closed with ']'")]

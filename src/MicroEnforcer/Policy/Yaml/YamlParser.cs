@@ -12,9 +12,11 @@ namespace MicroEnforcer.Policy.Yaml;
 /// Anchors, aliases, tags, block scalars, multi-line plain scalars and multiple documents are
 /// rejected rather than half-supported: a security policy should mean exactly what it looks like,
 /// and an explicit error beats a surprising interpretation.
-/// The cursor is (<see cref="_line"/>, <see cref="_col"/>), both 0-based. Block-level methods leave
-/// it on the first non-space character of the next content line, so the column there is that
-/// line's indentation (or, after <c>- </c>, the column of a compact nested node).
+/// The cursor is (<see cref="_line"/>, <see cref="_col"/>), both 0-based. On a content line it sits
+/// on the first non-space character, so the column there is that line's indentation (or, after
+/// <c>- </c>, the column of a compact nested node). A node that ends with its line leaves the cursor
+/// at that line's end; the enclosing collection moves on (<see cref="NextLineIfDone"/>) only after
+/// leaving the node's path, so errors on the following line name the right field.
 /// </remarks>
 internal sealed class YamlParser
 {
@@ -69,6 +71,7 @@ internal sealed class YamlParser
         }
 
         YamlNode root = ParseBlockNode();
+        NextLineIfDone();
         if (!AtEnd)
         {
             throw Error(_line, _col, "unexpected content after the end of the top-level value");
@@ -95,7 +98,7 @@ internal sealed class YamlParser
         else
         {
             node = ParseInlineValue(flow: false);
-            FinishLine();
+            ExpectLineEnd();
         }
 
         _depth--;
@@ -127,6 +130,7 @@ internal sealed class YamlParser
             _path.Add(key.Value);
             entries.Add(new YamlMappingEntry(key, ParseBlockMappingValue(indent)));
             _path.RemoveAt(_path.Count - 1);
+            NextLineIfDone();
 
             if (AtEnd || _col < indent)
             {
@@ -170,7 +174,7 @@ internal sealed class YamlParser
         }
 
         YamlNode value = ParseInlineValue(flow: false);
-        FinishLine();
+        ExpectLineEnd();
         return value;
     }
 
@@ -199,6 +203,7 @@ internal sealed class YamlParser
 
             _path.RemoveAt(_path.Count - 1);
             items.Add(item);
+            NextLineIfDone();
 
             if (AtEnd || _col < indent)
             {
@@ -292,8 +297,8 @@ internal sealed class YamlParser
         return next is ' ' or '\0';
     }
 
-    /// <summary>Rejects anything left on the line after a value, then moves to the next content line.</summary>
-    private void FinishLine()
+    /// <summary>Rejects anything but a comment after a value that should end its line.</summary>
+    private void ExpectLineEnd()
     {
         int valueEnd = _col;
         SkipSpaces(allowTabs: true);
@@ -306,8 +311,17 @@ internal sealed class YamlParser
         {
             throw Error(_line, _col, "a comment must be separated from the value by a space");
         }
+    }
 
-        NextLine();
+    /// <summary>Moves to the next content line if the cursor is at the end of a finished line.</summary>
+    private void NextLineIfDone()
+    {
+        // On a content line the cursor is never on '#' or past the end, so this only fires after
+        // ExpectLineEnd.
+        if (!AtEnd && AtLineEndOrComment())
+        {
+            NextLine();
+        }
     }
 
     // ---- Values ----------------------------------------------------------------------------
@@ -436,7 +450,8 @@ internal sealed class YamlParser
                 break;
             }
 
-            if (c == '\\' && quote == '"')
+            // A backslash ending the line escapes nothing: fall through and report the missing quote.
+            if (c == '\\' && quote == '"' && i + 1 < s.Length)
             {
                 i = ReadEscape(s, i, value);
                 continue;
@@ -453,11 +468,6 @@ internal sealed class YamlParser
     /// <summary>Appends the escape starting at the backslash at <paramref name="i"/>; returns the index after it.</summary>
     private int ReadEscape(string s, int i, StringBuilder value)
     {
-        if (i + 1 >= s.Length)
-        {
-            throw Error(_line, i, "unterminated double-quoted string: missing closing '\"' on this line");
-        }
-
         char c = s[i + 1];
         char? simple = c switch
         {
@@ -681,7 +691,7 @@ internal sealed class YamlParser
             {
                 if (!allowDocumentStart)
                 {
-                    throw Error(_line, 0, "multiple documents ('---') are not supported in policy files");
+                    throw new YamlException("multiple documents ('---') are not supported in policy files", _line + 1, 1, string.Empty);
                 }
 
                 string rest = s[3..].TrimStart(' ', '\t');
@@ -696,7 +706,7 @@ internal sealed class YamlParser
 
             if (i == 0 && IsMarker(s, "..."))
             {
-                throw Error(_line, 0, "the document end marker '...' is not supported in policy files");
+                throw new YamlException("the document end marker '...' is not supported in policy files", _line + 1, 1, string.Empty);
             }
 
             _col = i;

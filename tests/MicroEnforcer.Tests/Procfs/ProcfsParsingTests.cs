@@ -1,0 +1,64 @@
+using MicroEnforcer.Baseline;
+using MicroEnforcer.Procfs;
+using Xunit;
+
+namespace MicroEnforcer.Tests.Procfs;
+
+public sealed class ProcfsParsingTests
+{
+    private const string Status = "Name:\tsh\nUmask:\t0022\nState:\tS (sleeping)\nTgid:\t42\nNgid:\t0\nPid:\t43\nPPid:\t7\nTracerPid:\t0\n" +
+                                  "Uid:\t1000\t33\t33\t33\nGid:\t0\t0\t0\t0\nCapEff:\t00000000a80425fb\nCapBnd:\t000001ffffffffff\n";
+
+    [Fact]
+    public void StatusGivesThreadGroupParentAndEffectiveUid()
+    {
+        Assert.Equal(new ProcStatus(42, 7, 33), ProcStatus.Parse(Status));
+    }
+
+    [Fact]
+    public void StatusWithoutPidFieldsIsRejected()
+    {
+        Assert.Null(ProcStatus.Parse("Name:\tsh\n"));
+    }
+
+    [Theory]
+    [InlineData("CapEff", 19, false)]   // CAP_SYS_PTRACE not in a80425fb
+    [InlineData("CapEff", 0, true)]     // CAP_CHOWN
+    [InlineData("CapBnd", 19, true)]
+    [InlineData("CapPrm", 0, false)]    // absent field
+    public void CapabilityMasks(string field, int capability, bool expected)
+    {
+        Assert.Equal(expected, Capabilities.HasCapability(Status, field, capability));
+    }
+
+    [Fact]
+    public void CmdlineIsShownSpaceSeparated()
+    {
+        Assert.Equal("nginx -g daemon off;", ProcCmdline.Format("nginx\0-g\0daemon off;\0"u8));
+        Assert.Equal("", ProcCmdline.Format([]));
+    }
+
+    [Fact]
+    public void MountPointsAreUnescaped()
+    {
+        const string mountinfo =
+            "65 43 0:39 / / rw,relatime - overlay overlay rw,lowerdir=/l,upperdir=/u,workdir=/w\n" +
+            "66 65 0:41 / /proc rw,relatime - proc proc rw\n" +
+            "67 65 0:42 / /my\\040volume rw - tmpfs tmpfs rw\n" +
+            "68 65 0:43 /etc/hosts /etc/hosts rw - ext4 /dev/vda rw\n";
+
+        var points = MountTable.ParseMountPoints(mountinfo);
+
+        Assert.Equal(new HashSet<string> { "/", "/proc", "/my volume", "/etc/hosts" }, points);
+    }
+
+    [Theory]
+    [InlineData("/a\\011b", "/a\tb")]
+    [InlineData("/a\\134b", "/a\\b")]
+    [InlineData("/plain", "/plain")]
+    [InlineData("/trailing\\04", "/trailing\\04")]
+    public void MountinfoOctalEscapes(string field, string expected)
+    {
+        Assert.Equal(expected, MountTable.Unescape(field));
+    }
+}

@@ -1,0 +1,85 @@
+using MicroEnforcer.Seccomp;
+using Xunit;
+using static MicroEnforcer.Seccomp.SeccompConstants;
+using static MicroEnforcer.Tests.Seccomp.ClassicBpfInterpreter;
+
+namespace MicroEnforcer.Tests.Seccomp;
+
+public sealed class SeccompFilterTests
+{
+    private static readonly IReadOnlyList<BpfInstruction> Program = SeccompFilter.Build(SeccompFilter.ExecSyscalls);
+
+    [Theory]
+    [InlineData(AUDIT_ARCH_X86_64, 59u)]               // execve
+    [InlineData(AUDIT_ARCH_X86_64, 322u)]              // execveat
+    [InlineData(AUDIT_ARCH_I386, 11u)]                 // execve via int 0x80
+    [InlineData(AUDIT_ARCH_I386, 358u)]                // execveat via int 0x80
+    [InlineData(AUDIT_ARCH_X86_64, 0x40000000u | 520)] // x32 execve
+    [InlineData(AUDIT_ARCH_X86_64, 0x40000000u | 545)] // x32 execveat
+    public void EveryExecEntryPointGoesToTheNotifier(uint arch, uint nr)
+    {
+        Assert.Equal(RET_USER_NOTIF, Run(Program, SeccompData(arch, nr)));
+    }
+
+    [Theory]
+    [InlineData(AUDIT_ARCH_X86_64, 0u)]                // read
+    [InlineData(AUDIT_ARCH_X86_64, 57u)]               // fork
+    [InlineData(AUDIT_ARCH_X86_64, 56u)]               // clone
+    [InlineData(AUDIT_ARCH_X86_64, 11u)]               // munmap: i386's execve number on x86-64
+    [InlineData(AUDIT_ARCH_X86_64, 358u)]              // no such x86-64 syscall: i386 execveat's number
+    [InlineData(AUDIT_ARCH_I386, 59u)]                 // i386 oldolduname: x86-64 execve's number
+    [InlineData(AUDIT_ARCH_I386, 322u)]                // not an exec under the i386 numbering
+    [InlineData(AUDIT_ARCH_X86_64, 0x40000000u | 59)]  // x32 bit on a 64-bit-only number (kernel: ENOSYS)
+    [InlineData(AUDIT_ARCH_X86_64, 0x40000000u)]       // x32 read
+    public void OtherSyscallsAreAllowed(uint arch, uint nr)
+    {
+        Assert.Equal(RET_ALLOW, Run(Program, SeccompData(arch, nr)));
+    }
+
+    [Theory]
+    [InlineData(0xc00000b7u)]   // aarch64
+    [InlineData(0x40000028u)]   // arm
+    [InlineData(0u)]
+    public void UnknownArchitecturesAreKilled(uint arch)
+    {
+        Assert.Equal(RET_KILL_PROCESS, Run(Program, SeccompData(arch, 59)));
+        Assert.Equal(RET_KILL_PROCESS, Run(Program, SeccompData(arch, 0)));
+    }
+
+    [Fact]
+    public void ArgumentsDoNotChangeTheVerdict()
+    {
+        Assert.Equal(RET_USER_NOTIF, Run(Program, SeccompData(AUDIT_ARCH_X86_64, 59, ulong.MaxValue, 0, 1, 2, 3, 4)));
+        Assert.Equal(RET_ALLOW, Run(Program, SeccompData(AUDIT_ARCH_X86_64, 1, 59, 59, 59)));
+    }
+
+    [Fact]
+    public void ExhaustiveOverTheLowSyscallNumbers()
+    {
+        // Every number below 1024 under each ABI: exactly the exec syscalls are notified.
+        var notified = new HashSet<(uint, uint)>
+        {
+            (AUDIT_ARCH_X86_64, 59), (AUDIT_ARCH_X86_64, 322), (AUDIT_ARCH_I386, 11), (AUDIT_ARCH_I386, 358),
+            (AUDIT_ARCH_X86_64, 0x40000000u | 520), (AUDIT_ARCH_X86_64, 0x40000000u | 545),
+        };
+        foreach (uint arch in new[] { AUDIT_ARCH_X86_64, AUDIT_ARCH_I386 })
+        {
+            foreach (uint bit in new[] { 0u, X32_SYSCALL_BIT })
+            {
+                for (uint nr = 0; nr < 1024; nr++)
+                {
+                    uint expected = notified.Contains((arch, nr | bit)) ? RET_USER_NOTIF : RET_ALLOW;
+                    Assert.Equal(expected, Run(Program, SeccompData(arch, nr | bit)));
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void ProgramIsSmallAndHasNoBackwardJumps()
+    {
+        Assert.True(Program.Count < 32, $"{Program.Count} instructions");
+        Assert.IsType<BpfInstruction>(Program[^1]);
+        Assert.Equal(BpfInstruction.BPF_RET, Program[^1].Code & 0x07);
+    }
+}
