@@ -9,9 +9,9 @@ SOURCES := $(shell find src -name '*.cs' -o -name '*.c' -o -name '*.csproj' -o -
 
 # Debian packages: the static AOT link (clang, lld, zlib), the test image (busybox-static, gcc),
 # the namespaces (util-linux), and the demo.
-DEB_PACKAGES := clang lld zlib1g-dev busybox-static gcc libc6-dev util-linux coreutils
+DEB_PACKAGES := clang lld zlib1g-dev busybox-static gcc libc6-dev util-linux coreutils file
 
-.PHONY: all build demo test unit-test integration-test deps clean
+.PHONY: all build demo test unit-test integration-test bench deps clean
 
 all: build
 
@@ -48,8 +48,17 @@ unit-test: deps
 integration-test: build
 	dotnet test tests/MicroEnforcer.IntegrationTests -c Release --nologo
 
+# Unit and integration tests; the last line sums them up as "tests: N passed, N failed, N skipped".
 test: build
-	dotnet test MicroEnforcer.sln -c Release --nologo
+	@mkdir -p $(ARTIFACTS); set -o pipefail; \
+	dotnet test MicroEnforcer.sln -c Release --nologo 2>&1 | tee $(ARTIFACTS)/test.log; status=$$?; \
+	awk -F'[:,]' '/(Passed|Failed)! +- +Failed:/ { f += $$2; p += $$4; s += $$6 } \
+	  END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' $(ARTIFACTS)/test.log; \
+	exit $$status
+
+# Exec cost with and without the enforcer, interleaved; writes bench/results.json.
+bench: build
+	bench/exec-cost.sh $(BINARY)
 
 clean:
 	rm -rf $(ARTIFACTS) obj

@@ -52,7 +52,7 @@ internal static class RunCommand
         }
 
         new NotifyLoop(started.ListenerFd, decider, supervisor, audit, policy.DriftPrevention.Mode, log).Start();
-        string commandLine = string.Join(' ', options.Command);
+        string commandLine = Logging.CommandText.Format(options.Command);
         WorkloadLauncher.Failure? execFailure = WorkloadLauncher.WaitForExec(started);
         if (execFailure is not null)
         {

@@ -119,12 +119,12 @@ static int me_send_fd(int socket, int fd)
 static __attribute__((noreturn)) void me_child(const struct me_spawn_request *req, int errpipe)
 {
     // Only SIG_IGN survives execve, and a mask survives it whole: reset both, as tini does.
-    struct sigaction dfl;
-    memset(&dfl, 0, sizeof dfl);
-    dfl.sa_handler = SIG_DFL;
-    for (int sig = 1; sig < NSIG; sig++) {
+    // The raw syscall, because glibc's sigaction refuses signals 32 and 33, and an ignored
+    // signal 32 inherited from our own parent (GNU make passes one on) would reach the workload.
+    struct { void *handler; unsigned long flags; void *restorer; uint64_t mask; } dfl = { SIG_DFL, 0, NULL, 0 };
+    for (int sig = 1; sig <= 64; sig++) {
         if (sig != SIGKILL && sig != SIGSTOP)
-            sigaction(sig, &dfl, NULL);     // EINVAL for glibc-reserved signals is fine
+            syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof dfl.mask);
     }
 
     if (req->new_process_group) {

@@ -65,7 +65,6 @@ internal sealed partial class NotifyLoop(int listenerFd, ExecDecider decider, Su
         }
 
         int errno = ProcessMemory.TryReadCString(tid, request.PathAddress, ProcessMemory.PathMax, out string? path);
-        string? cmdline = errno == 0 ? ProcessMemory.TryReadArgv(tid, request.ArgvAddress, request.Pointers32) : null;
         if (!IsStillValid(notification.id))
             return;   // the caller is gone; nobody is waiting for an answer
         if (errno is Libc.EFAULT or Libc.ENAMETOOLONG)
@@ -75,7 +74,7 @@ internal sealed partial class NotifyLoop(int listenerFd, ExecDecider decider, Su
         }
         if (errno != 0 || path is null)
         {
-            Undecidable(notification.id, tid, request, "?", cmdline,
+            Undecidable(notification.id, tid, request, "?",
                 $"cannot read the exec path from the caller's memory: {Libc.DescribeErrno(errno)}");
             return;
         }
@@ -101,7 +100,7 @@ internal sealed partial class NotifyLoop(int listenerFd, ExecDecider decider, Su
             target = ExecPathResolver.Describe(tid, fd);
             if (target is null)
             {
-                Undecidable(notification.id, tid, request, path, cmdline, "cannot inspect the file to be executed");
+                Undecidable(notification.id, tid, request, path, "cannot inspect the file to be executed");
                 return;
             }
             decision = decider.Decide(target);
@@ -113,17 +112,17 @@ internal sealed partial class NotifyLoop(int listenerFd, ExecDecider decider, Su
 
         if (decision.Deny)
         {
-            Report(tid, target.CanonicalPath, path, cmdline, request, decision, AuditAction.Blocked);
+            Report(tid, target.CanonicalPath, path, request, decision, AuditAction.Blocked);
             Respond(notification.id, -Libc.EACCES);
             return;
         }
         if (decision.Detected)
-            Report(tid, target.CanonicalPath, path, cmdline, request, decision, AuditAction.Detected);
+            Report(tid, target.CanonicalPath, path, request, decision, AuditAction.Detected);
 
         int seizeErrno = supervisor.Seize(tid, new PendingExec(request.Syscall, path, decision, target.CanonicalPath));
         if (seizeErrno != 0 && seizeErrno != Libc.ESRCH)
         {
-            Undecidable(notification.id, tid, request, path, cmdline,
+            Undecidable(notification.id, tid, request, path,
                 $"cannot attach the tracer that verifies the loaded image: {Libc.DescribeErrno(seizeErrno)}");
             return;
         }
@@ -131,16 +130,19 @@ internal sealed partial class NotifyLoop(int listenerFd, ExecDecider decider, Su
     }
 
     /// <summary>No decision is possible: refuse in enforce mode, let it run and say so in audit mode.</summary>
-    private void Undecidable(ulong id, int tid, ExecRequest request, string path, string? cmdline, string reason)
+    private void Undecidable(ulong id, int tid, ExecRequest request, string path, string reason)
     {
         var decision = new ExecDecision(new ControlFinding(DriftPrevention.ControlName, reason), failureMode);
-        Report(tid, path, path, cmdline, request, decision, decision.Deny ? AuditAction.Blocked : AuditAction.Detected);
+        Report(tid, path, path, request, decision, decision.Deny ? AuditAction.Blocked : AuditAction.Detected);
         Respond(id, decision.Deny ? -Libc.EACCES : 0);
     }
 
-    private void Report(int tid, string path, string requestedPath, string? cmdline, ExecRequest request,
+    // Only reports read the argv from the caller's memory: an allowed exec never pays for it.
+    // The caller is still parked in its notification, so the argv is the one it passed.
+    private void Report(int tid, string path, string requestedPath, ExecRequest request,
         ExecDecision decision, AuditAction action)
     {
+        string? cmdline = ProcessMemory.TryReadArgv(tid, request.ArgvAddress, request.Pointers32);
         ProcStatus? status = ProcStatus.Read(tid);
         audit.Write(new AuditEvent(
             decision.Finding!.Control, action, Tracer.ModeName(decision.Mode), status?.Tgid ?? tid, status?.PPid,
