@@ -1,4 +1,5 @@
 using System.Collections.ObjectModel;
+using System.Globalization;
 using MicroEnforcer.Policy.Yaml;
 
 namespace MicroEnforcer.Policy;
@@ -74,18 +75,72 @@ internal sealed class PolicyBinder
         FieldReader fields = Fields(field);
         EnforcementMode mode = ReadMode(fields.Optional("mode")) ?? EnforcementMode.Enforce;
         DriftPreventionPolicy driftPrevention = BindDriftPrevention(fields.Optional("driftPrevention"), mode);
+        FilelessExecPolicy blockFilelessExec = BindFilelessExec(fields.Optional("blockFilelessExec"), mode);
+        ForkGuardPolicy forkGuard = BindForkGuard(fields.Optional("forkGuard"), mode);
+        ReverseShellPolicy reverseShell = BindReverseShell(fields.Optional("reverseShell"), mode);
         fields.ReportUnknown();
-        return new RuntimePolicy(name, mode, driftPrevention);
+        return new RuntimePolicy(name, mode, driftPrevention, blockFilelessExec, forkGuard, reverseShell);
     }
 
     private DriftPreventionPolicy BindDriftPrevention(Field field, EnforcementMode inheritedMode)
     {
-        FieldReader fields = Fields(field);
-        bool enabled = ReadBool(fields.Optional("enabled"), defaultValue: true);
-        EnforcementMode mode = ReadMode(fields.Optional("mode")) ?? inheritedMode;
+        FieldReader fields = ControlFields(field);
+        (bool enabled, EnforcementMode mode) = ReadSwitches(fields, inheritedMode);
         IReadOnlyList<ExecutableGlob> allowed = ReadGlobs(fields.Optional("allowedExecutables"));
         fields.ReportUnknown();
         return new DriftPreventionPolicy(enabled, mode, allowed);
+    }
+
+    private FilelessExecPolicy BindFilelessExec(Field field, EnforcementMode inheritedMode)
+    {
+        FieldReader fields = ControlFields(field);
+        (bool enabled, EnforcementMode mode) = ReadSwitches(fields, inheritedMode);
+        fields.ReportUnknown();
+        return new FilelessExecPolicy(enabled, mode);
+    }
+
+    private ForkGuardPolicy BindForkGuard(Field field, EnforcementMode inheritedMode)
+    {
+        FieldReader fields = ControlFields(field);
+        (bool enabled, EnforcementMode mode) = ReadSwitches(fields, inheritedMode);
+        int maxProcesses = ReadInt(fields.Optional("maxProcesses"), 1, ForkGuardPolicy.MaxProcessesLimit, ForkGuardPolicy.DefaultMaxProcesses);
+        fields.ReportUnknown();
+        return new ForkGuardPolicy(enabled, mode, maxProcesses);
+    }
+
+    private ReverseShellPolicy BindReverseShell(Field field, EnforcementMode inheritedMode)
+    {
+        FieldReader fields = ControlFields(field);
+        (bool enabled, EnforcementMode mode) = ReadSwitches(fields, inheritedMode);
+        IReadOnlyList<ExecutableGlob> processes = ReadGlobs(fields.Optional("allowedProcesses"));
+        IReadOnlyList<IpNetwork> addresses = ReadNetworks(fields.Optional("allowedAddresses"));
+        IReadOnlyList<string> interpreters = ReadInterpreters(fields.Optional("interpreters"));
+        fields.ReportUnknown();
+        return new ReverseShellPolicy(enabled, mode, processes, addresses, interpreters);
+    }
+
+    /// <summary>
+    /// The mapping of one control. A bare <c>true</c>/<c>false</c> in its place is the likely
+    /// mistake, so the error shows the spelling that works.
+    /// </summary>
+    private FieldReader ControlFields(Field field)
+    {
+        if (field.Node is YamlScalar { IsQuoted: false, Value: "true" or "false" } scalar)
+        {
+            string control = field.Path[(field.Path.LastIndexOf('.') + 1)..];
+            Report(field, $"expected a mapping, got '{scalar.Value}'; write {control}: {{ enabled: {scalar.Value} }}");
+            return new FieldReader(this, null, field.Path);
+        }
+
+        return Fields(field);
+    }
+
+    /// <summary>The <c>enabled</c> and <c>mode</c> fields every control has.</summary>
+    private (bool Enabled, EnforcementMode Mode) ReadSwitches(FieldReader fields, EnforcementMode inheritedMode)
+    {
+        bool enabled = ReadBool(fields.Optional("enabled"), defaultValue: true);
+        EnforcementMode mode = ReadMode(fields.Optional("mode")) ?? inheritedMode;
+        return (enabled, mode);
     }
 
     // ---- Value readers: each reports its own errors and returns null/default when absent or bad.
@@ -197,6 +252,127 @@ internal sealed class PolicyBinder
         }
 
         return globs.AsReadOnly();
+    }
+
+    /// <summary>A decimal integer in [<paramref name="min"/>, <paramref name="max"/>]; quoted numbers are strings, not integers.</summary>
+    private int ReadInt(Field field, int min, int max, int defaultValue)
+    {
+        if (field.Node is null)
+        {
+            return defaultValue;
+        }
+
+        string range = $"from {min} to {max}";
+        if (field.Node is not YamlScalar { IsQuoted: false } scalar || !IsInteger(scalar.Value))
+        {
+            Report(field, $"expected an integer {range}, got {Describe(field.Node)}");
+            return defaultValue;
+        }
+
+        // The text is [-+]?[0-9]+, so a failed parse can only be an overflow: out of range too.
+        if (!long.TryParse(scalar.Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long value)
+            || value < min || value > max)
+        {
+            string fieldName = field.Path[(field.Path.LastIndexOf('.') + 1)..];
+            Report(field, $"{fieldName} must be {range}, got {scalar.Value}");
+            return defaultValue;
+        }
+
+        return (int)value;
+    }
+
+    private static bool IsInteger(string text)
+    {
+        int start = text.Length > 0 && text[0] is '-' or '+' ? 1 : 0;
+        if (start == text.Length)
+        {
+            return false;
+        }
+
+        for (int i = start; i < text.Length; i++)
+        {
+            if (text[i] is < '0' or > '9')
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private ReadOnlyCollection<IpNetwork> ReadNetworks(Field field)
+    {
+        if (field.Node is null)
+        {
+            return ReadOnlyCollection<IpNetwork>.Empty;
+        }
+
+        if (field.Node is not YamlSequence sequence)
+        {
+            Report(field, $"expected a list of networks in CIDR notation (e.g. [10.0.0.0/8, \"fd00::/8\"]), got {Describe(field.Node)}");
+            return ReadOnlyCollection<IpNetwork>.Empty;
+        }
+
+        var networks = new List<IpNetwork>(sequence.Items.Count);
+        for (int i = 0; i < sequence.Items.Count; i++)
+        {
+            var item = new Field($"{field.Path}[{i}]", sequence.Items[i]);
+            if (item.Node is not YamlScalar { IsNull: false } scalar)
+            {
+                Report(item, $"expected a network in CIDR notation such as 10.0.0.0/8, got {Describe(item.Node!)}");
+            }
+            else if (IpNetwork.TryParse(scalar.Value, out IpNetwork? network, out string error))
+            {
+                networks.Add(network);
+            }
+            else
+            {
+                Report(item, $"invalid network '{scalar.Value}': {error}");
+            }
+        }
+
+        return networks.AsReadOnly();
+    }
+
+    private IReadOnlyList<string> ReadInterpreters(Field field)
+    {
+        if (field.Node is null)
+        {
+            return ReverseShellPolicy.DefaultInterpreters;
+        }
+
+        if (field.Node is not YamlSequence sequence)
+        {
+            Report(field, $"expected a list of executable names, got {Describe(field.Node)}");
+            return ReverseShellPolicy.DefaultInterpreters;
+        }
+
+        var names = new List<string>(sequence.Items.Count);
+        for (int i = 0; i < sequence.Items.Count; i++)
+        {
+            var item = new Field($"{field.Path}[{i}]", sequence.Items[i]);
+            if (item.Node is not YamlScalar { IsNull: false } scalar)
+            {
+                Report(item, $"expected an executable name, got {Describe(item.Node!)}");
+            }
+            else if (scalar.Value.Length == 0)
+            {
+                Report(item, "the executable name is empty");
+            }
+            else if (scalar.Value.Contains('/', StringComparison.Ordinal))
+            {
+                // Names are matched against the executable's file name, so a path would never match.
+                string baseName = scalar.Value[(scalar.Value.LastIndexOf('/') + 1)..];
+                string hint = baseName.Length == 0 ? string.Empty : $"; did you mean '{baseName}'?";
+                Report(item, $"invalid interpreter name '{scalar.Value}': give a file name, not a path (it is matched against the executable's file name){hint}");
+            }
+            else
+            {
+                names.Add(scalar.Value);
+            }
+        }
+
+        return names.AsReadOnly();
     }
 
     // ---- Plumbing ------------------------------------------------------------------------------

@@ -6,11 +6,42 @@ namespace MicroEnforcer.Tests.Policy;
 public class DefaultPolicyTests
 {
     [Fact]
-    public void Load_GivesDriftPreventionEnforcedWithNoExceptions()
+    public void Load_GivesAllControlsEnforcedWithNoExceptions()
     {
         var policy = DefaultPolicy.Load();
 
-        Assert.Equal(new RuntimePolicy("default", EnforcementMode.Enforce, new DriftPreventionPolicy(true, EnforcementMode.Enforce, [])), policy);
+        Assert.Equal(
+            new RuntimePolicy(
+                "default",
+                EnforcementMode.Enforce,
+                new DriftPreventionPolicy(true, EnforcementMode.Enforce, []),
+                new FilelessExecPolicy(true, EnforcementMode.Enforce),
+                new ForkGuardPolicy(true, EnforcementMode.Enforce, 1024),
+                new ReverseShellPolicy(true, EnforcementMode.Enforce, [], [], ReverseShellPolicy.DefaultInterpreters)),
+            policy);
+    }
+
+    [Fact]
+    public void Load_EqualsThePolicyBuiltFromDefaultsAlone()
+    {
+        // The file spells out what the binder's defaults give: the two must not drift apart.
+        var fromDefaults = PolicyLoader.Parse("apiVersion: microenforcer.dev/v1\nkind: RuntimePolicy\nspec: {}\n", "t.yaml").Policy;
+
+        Assert.Equal(fromDefaults! with { Name = "default" }, DefaultPolicy.Load());
+    }
+
+    [Theory]
+    [InlineData("driftPrevention:")]
+    [InlineData("blockFilelessExec:")]
+    [InlineData("forkGuard:")]
+    [InlineData("reverseShell:")]
+    [InlineData("maxProcesses: 1024")]
+    [InlineData("allowedProcesses: []")]
+    [InlineData("allowedAddresses: []")]
+    [InlineData("interpreters:")]
+    public void Text_ShowsEveryControlAndField(string expected)
+    {
+        Assert.Contains(expected, DefaultPolicy.Text, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -85,7 +85,15 @@ public class PolicyLoaderTests
             spec: {}
             """);
 
-        Assert.Equal(new RuntimePolicy("unnamed", EnforcementMode.Enforce, new DriftPreventionPolicy(true, EnforcementMode.Enforce, [])), policy);
+        Assert.Equal(
+            new RuntimePolicy(
+                "unnamed",
+                EnforcementMode.Enforce,
+                new DriftPreventionPolicy(true, EnforcementMode.Enforce, []),
+                new FilelessExecPolicy(true, EnforcementMode.Enforce),
+                new ForkGuardPolicy(true, EnforcementMode.Enforce, ForkGuardPolicy.DefaultMaxProcesses),
+                new ReverseShellPolicy(true, EnforcementMode.Enforce, [], [], ReverseShellPolicy.DefaultInterpreters)),
+            policy);
     }
 
     [Fact]
@@ -192,7 +200,7 @@ public class PolicyLoaderTests
 
         Assert.Equal(
             [
-                "t.yaml:4:3: spec.Mode: unknown field 'Mode'; did you mean 'mode'? (allowed: mode, driftPrevention)",
+                "t.yaml:4:3: spec.Mode: unknown field 'Mode'; did you mean 'mode'? (allowed: mode, driftPrevention, blockFilelessExec, forkGuard, reverseShell)",
                 "t.yaml:6:5: spec.driftPrevention.enabeld: unknown field 'enabeld'; did you mean 'enabled'? (allowed: enabled, mode, allowedExecutables)",
                 "t.yaml:7:5: spec.driftPrevention.frobnicate: unknown field 'frobnicate' (allowed: enabled, mode, allowedExecutables)",
             ],

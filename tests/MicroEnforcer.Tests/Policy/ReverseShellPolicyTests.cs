@@ -1,0 +1,109 @@
+using MicroEnforcer.Policy;
+using Xunit;
+
+namespace MicroEnforcer.Tests.Policy;
+
+public class ReverseShellPolicyTests
+{
+    private static readonly ReverseShellPolicy Default =
+        new(true, EnforcementMode.Enforce, [], [], ReverseShellPolicy.DefaultInterpreters);
+
+    [Theory]
+    [InlineData("sh", true)]
+    [InlineData("bash", true)]
+    [InlineData("dash", true)]
+    [InlineData("ash", true)]
+    [InlineData("busybox", true)]
+    [InlineData("python", true)]
+    [InlineData("python3", true)]
+    [InlineData("python3.12", true)]
+    [InlineData("perl5.36.0", true)]
+    [InlineData("ruby", true)]
+    [InlineData("php-fpm", true)]
+    [InlineData("php8.2", true)]
+    [InlineData("node", true)]
+    [InlineData("nodejs", true)]
+    [InlineData("luajit", true)]
+    [InlineData("lua5.4", true)]
+    [InlineData("tclsh8.6", true)]
+    [InlineData("wish", true)]
+    [InlineData("nc", true)]
+    [InlineData("ncat", true)]
+    [InlineData("netcat", true)]
+    [InlineData("socat", true)]
+    [InlineData("telnet", true)]
+    [InlineData("gawk", true)]
+    [InlineData("ssh", true)]
+    [InlineData("openssl", true)]
+    [InlineData("/bin/sh", true)] // a path is reduced to its file name
+    [InlineData("/usr/local/bin/python3.11", true)]
+    [InlineData("nginx", false)]
+    [InlineData("node_exporter", false)] // "node" has no '*': the whole name must match
+    [InlineData("shx", false)]
+    [InlineData("xsh", false)]
+    [InlineData("bash.real", false)]
+    [InlineData("Bash", false)] // Linux file names are case-sensitive
+    [InlineData("PYTHON3", false)]
+    [InlineData("ipython", false)] // '*' only where the pattern has one
+    [InlineData("sshd", false)]
+    [InlineData("", false)]
+    [InlineData("/usr/bin/", false)]
+    [InlineData("/bin/sh/", false)]
+    [InlineData("/sh/curl", false)]
+    public void DefaultInterpreters_Match(string fileName, bool expected)
+    {
+        Assert.Equal(expected, Default.IsInterpreter(fileName));
+    }
+
+    [Theory]
+    [InlineData("*", "anything", true)]
+    [InlineData("*", "", true)]
+    [InlineData("py*", "py", true)]
+    [InlineData("py*", "p", false)]
+    [InlineData("*sh", "bash", true)]
+    [InlineData("*sh", "bashx", false)]
+    [InlineData("b*h", "bash", true)]
+    [InlineData("b*h", "bh", true)]
+    [InlineData("b*h", "bashrc", false)]
+    [InlineData("a*b*c", "axxbyyc", true)]
+    [InlineData("a*b*c", "axxbyy", false)]
+    [InlineData("a**b", "ab", true)]
+    [InlineData("python?", "python3", false)] // only '*' is special
+    [InlineData("python?", "python?", true)]
+    [InlineData("lua[0-9]", "lua5", false)]
+    [InlineData("lua[0-9]", "lua[0-9]", true)]
+    public void NameMatches_OnlyStarIsSpecial(string pattern, string name, bool expected)
+    {
+        Assert.Equal(expected, ReverseShellPolicy.NameMatches(pattern, name));
+    }
+
+    [Fact]
+    public void NameMatches_StaysFast_OnPathologicalPatterns()
+    {
+        string pattern = string.Concat(Enumerable.Repeat("a*", 200)) + "b";
+        string name = new('a', 5000);
+
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        Assert.False(ReverseShellPolicy.NameMatches(pattern, name));
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2), $"took {watch.Elapsed}");
+    }
+
+    [Fact]
+    public void DefaultInterpreters_AreTheDocumentedList()
+    {
+        Assert.Equal(
+            [
+                "sh", "bash", "dash", "ash", "zsh", "ksh", "mksh", "csh", "tcsh", "fish", "busybox",
+                "python*", "perl*", "ruby*", "php*", "node", "nodejs", "lua*", "tclsh*", "wish*",
+                "nc", "ncat", "netcat", "socat", "telnet", "awk", "gawk", "mawk", "nawk", "ssh", "openssl",
+            ],
+            ReverseShellPolicy.DefaultInterpreters);
+        Assert.Throws<NotSupportedException>(() => ((IList<string>)ReverseShellPolicy.DefaultInterpreters).Add("curl"));
+    }
+
+    [Fact]
+    public void IsInterpreter_NullIsAnError()
+    {
+        Assert.Throws<ArgumentNullException>(() => Default.IsInterpreter(null!));
+    }
+}
