@@ -15,4 +15,10 @@ internal sealed record AuditEvent(
     string Syscall)
 {
     public DateTimeOffset Time { get; init; } = DateTimeOffset.UtcNow;
+
+    /// <summary>For aggregated events: how many decisions this one event stands for.</summary>
+    public int? Count { get; init; }
+
+    /// <summary>For network findings: the remote end, "address:port".</summary>
+    public string? Remote { get; init; }
 }

@@ -7,7 +7,8 @@ namespace MicroEnforcer.Audit;
 /// <summary>
 /// Writes audit events as one JSON object per line on stderr, where container runtimes collect
 /// them (`podman logs`, CloudWatch, a node's log agent). The field names are a stable format:
-/// source, time, control, action, mode, pid, ppid, uid, path, requestedPath, cmdline, reason, syscall.
+/// source, time, control, action, mode, pid, ppid, uid, path, requestedPath, cmdline, reason, syscall,
+/// and, where they apply, count (aggregated events) and remote (network findings).
 /// </summary>
 internal sealed class AuditLog
 {
@@ -40,6 +41,10 @@ internal sealed class AuditLog
             json.WriteString("cmdline", e.Cmdline);
             json.WriteString("reason", e.Reason);
             json.WriteString("syscall", e.Syscall);
+            if (e.Count is int count)
+                json.WriteNumber("count", count);
+            if (e.Remote is not null)
+                json.WriteString("remote", e.Remote);
             json.WriteEndObject();
         }
         return buffer.WrittenMemory;

@@ -13,7 +13,7 @@ internal static class PolicyCommands
             PrintErrors(result);
             return ExitCodes.BadPolicy;
         }
-        StandardStreams.Out.WriteLine($"{path}: valid policy '{result.Policy!.Name}' ({Describe(result.Policy)})");
+        StandardStreams.Out.WriteLine($"{path}: valid policy '{result.Policy!.Name}': {Describe(result.Policy)}");
         return ExitCodes.Success;
     }
 
@@ -30,9 +30,16 @@ internal static class PolicyCommands
         StandardStreams.Error.WriteLine($"microenforcer: policy refused ({result.Errors.Count} error{(result.Errors.Count == 1 ? "" : "s")}); nothing was started");
     }
 
-    public static string Describe(RuntimePolicy policy) =>
-        $"mode {ModeName(policy.Mode)}; drift prevention {(policy.DriftPrevention.Enabled ? "on" : "off")}, {ModeName(policy.DriftPrevention.Mode)}, " +
-        $"{policy.DriftPrevention.AllowedExecutables.Count} allowed executable pattern(s)";
+    public static string Describe(RuntimePolicy policy) => string.Join("; ",
+        Control("drift prevention", policy.DriftPrevention.Enabled, policy.DriftPrevention.Mode,
+            $"{policy.DriftPrevention.AllowedExecutables.Count} allowed pattern(s)"),
+        Control("fileless exec", policy.BlockFilelessExec.Enabled, policy.BlockFilelessExec.Mode, null),
+        Control("fork guard", policy.ForkGuard.Enabled, policy.ForkGuard.Mode, $"max {policy.ForkGuard.MaxProcesses} processes"),
+        Control("reverse shell", policy.ReverseShell.Enabled, policy.ReverseShell.Mode,
+            $"{policy.ReverseShell.AllowedProcesses.Count} allowed process(es), {policy.ReverseShell.AllowedAddresses.Count} allowed network(s)"));
+
+    private static string Control(string name, bool enabled, EnforcementMode mode, string? detail) =>
+        !enabled ? $"{name} off" : detail is null ? $"{name} {ModeName(mode)}" : $"{name} {ModeName(mode)} ({detail})";
 
     public static string ModeName(EnforcementMode mode) => mode == EnforcementMode.Enforce ? "enforce" : "audit";
 }

@@ -38,10 +38,17 @@ internal static class RunCommand
         new BaselineHasher(baseline).Start(h => Log.BaselineHashed(log, h.Hashed, h.Elapsed.TotalMilliseconds, h.Unavailable));
 
         var audit = new AuditLog();
-        var decider = new ExecDecider([new DriftPrevention(policy.DriftPrevention, baseline)]);
-        var filter = SeccompFilter.Build(SeccompFilter.ExecSyscalls);
+        var reverseShell = new ReverseShellDetector(policy.ReverseShell);
+        // Every exec is decided here, at entry and once loaded. The most specific finding first.
+        var decider = new ExecDecider([
+            new FilelessExec(policy.BlockFilelessExec),
+            reverseShell,
+            new DriftPrevention(policy.DriftPrevention, baseline),
+        ]);
+        var filter = SeccompFilter.Build(SeccompFilter.ForPolicy(policy));
 
         using var supervisor = new Supervisor(new Tracer(decider, audit), log, options.SignalProcessGroup);
+        using var forkGuard = new ForkGuard(policy.ForkGuard, audit, new ProcessCounter(), supervisor.ReapNow);
         var (started, failure, childPid) = WorkloadLauncher.Spawn(options.Command, filter.AsSpan(), newProcessGroup: true);
         supervisor.Start(childPid);
         if (started is null)
@@ -51,7 +58,8 @@ internal static class RunCommand
             return ExitCodes.EnforcementUnavailable;
         }
 
-        new NotifyLoop(started.ListenerFd, decider, supervisor, audit, policy.DriftPrevention.Mode, log).Start();
+        var execCheck = new ExecEntryCheck(decider, supervisor, audit, policy.DriftPrevention.Mode);
+        new NotifyLoop(started.ListenerFd, execCheck, forkGuard, reverseShell, audit, policy.Mode, log).Start();
         string commandLine = Logging.CommandText.Format(options.Command);
         WorkloadLauncher.Failure? execFailure = WorkloadLauncher.WaitForExec(started);
         if (execFailure is not null)
@@ -67,6 +75,7 @@ internal static class RunCommand
         }
 
         WorkloadExit exit = supervisor.WorkloadExit.GetAwaiter().GetResult();
+        forkGuard.Flush();
         Log.WorkloadExited(log, exit.ExitCode);
         return exit.ExitCode;
     }
@@ -76,7 +85,7 @@ internal static class RunCommand
         if (path is null)
         {
             RuntimePolicy builtIn = DefaultPolicy.Load();
-            Log.PolicyLoaded(log, builtIn.Name, "built-in default", builtIn.DriftPrevention.Enabled ? "on" : "off", PolicyCommands.ModeName(builtIn.DriftPrevention.Mode));
+            Log.PolicyLoaded(log, builtIn.Name, "built-in default", PolicyCommands.Describe(builtIn));
             return builtIn;
         }
         PolicyLoadResult result = PolicyLoader.LoadFile(path);
@@ -86,7 +95,7 @@ internal static class RunCommand
             return null;
         }
         RuntimePolicy policy = result.Policy!;
-        Log.PolicyLoaded(log, policy.Name, path, policy.DriftPrevention.Enabled ? "on" : "off", PolicyCommands.ModeName(policy.DriftPrevention.Mode));
+        Log.PolicyLoaded(log, policy.Name, path, PolicyCommands.Describe(policy));
         return policy;
     }
 

@@ -68,13 +68,15 @@ internal static class ExecPathResolver
     }
 
     /// <summary>The target of an open O_PATH fd, at syscall entry.</summary>
-    public static ExecTarget? Describe(int tid, int fd)
+    public static ExecTarget? Describe(int tid, int fd, string requestedPath)
     {
         string self = $"/proc/self/fd/{fd}";
         string? canonical = ReadLink(self);
         if (canonical is null || FileSignature.TryRead(fd, out FileSignature signature) != 0)
             return null;
-        return new ExecTarget(tid, ExecStage.Entry, canonical, signature, self);
+        // execveat(fd, "", AT_EMPTY_PATH) runs under the fd's number as its name, as the kernel does.
+        string invoked = requestedPath.Length == 0 ? "?" : ExecTarget.LastComponent(requestedPath);
+        return new ExecTarget(tid, ExecStage.Entry, canonical, signature, self, invoked);
     }
 
     /// <summary>The image a process is running, once an exec has loaded it.</summary>
@@ -84,6 +86,6 @@ internal static class ExecPathResolver
         string? canonical = ReadLink(exe);
         if (canonical is null || FileSignature.TryRead(exe, out FileSignature signature) != 0)
             return null;
-        return new ExecTarget(pid, ExecStage.Loaded, canonical, signature, exe);
+        return new ExecTarget(pid, ExecStage.Loaded, canonical, signature, exe, Procfs.ProcComm.Read(pid) ?? ExecTarget.LastComponent(canonical));
     }
 }

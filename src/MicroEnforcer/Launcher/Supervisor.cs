@@ -18,6 +18,8 @@ internal sealed partial class Supervisor : IDisposable
     private readonly ILogger _log;
     private readonly bool _signalProcessGroup;
     private readonly ConcurrentQueue<SeizeRequest> _seizeRequests = new();
+    private readonly ConcurrentQueue<Rendezvous> _reapRequests = new();
+    private int _reaped;
     private readonly TaskCompletionSource<WorkloadExit> _workloadExit = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly int _signalFd;
     private readonly int _wakeFd;
@@ -48,14 +50,36 @@ internal sealed partial class Supervisor : IDisposable
         thread.Start();
     }
 
+    /// <summary>How many processes this supervisor has reaped so far.</summary>
+    public int Reaped => Volatile.Read(ref _reaped);
+
     /// <summary>Called from the notify loop: seize <paramref name="tid"/> and wait for it. errno or 0.</summary>
-    public unsafe int Seize(int tid, PendingExec pending)
+    public int Seize(int tid, PendingExec pending)
     {
         var request = new SeizeRequest(tid, pending);
         _seizeRequests.Enqueue(request);
+        Wake();
+        return request.Done.Wait();
+    }
+
+    /// <summary>
+    /// Called from the notify loop: reap every zombie that is ours now, and wait for it. Fork
+    /// Guard asks before refusing a fork, so that children just killed and reparented to us
+    /// (whose SIGCHLD we have not handled yet) do not count against the limit.
+    /// </summary>
+    public int ReapNow()
+    {
+        var request = new Rendezvous();
+        _reapRequests.Enqueue(request);
+        Wake();
+        request.Wait();
+        return Reaped;
+    }
+
+    private unsafe void Wake()
+    {
         ulong one = 1;
         Libc.Write(_wakeFd, (byte*)&one, sizeof(ulong));
-        return request.Wait();
     }
 
     private unsafe void Run()
@@ -93,7 +117,13 @@ internal sealed partial class Supervisor : IDisposable
         ulong counter;
         Libc.Read(_wakeFd, (byte*)&counter, sizeof(ulong));
         while (_seizeRequests.TryDequeue(out SeizeRequest? request))
-            request.Complete(_tracer.Seize(request.Tid, request.Pending));
+            request.Done.Complete(_tracer.Seize(request.Tid, request.Pending));
+        if (!_reapRequests.IsEmpty)
+        {
+            ReapAndCollectStops();
+            while (_reapRequests.TryDequeue(out Rendezvous? reaped))
+                reaped.Complete(0);
+        }
     }
 
     private unsafe void DrainSignals()
@@ -136,6 +166,7 @@ internal sealed partial class Supervisor : IDisposable
                 continue;
             }
             _tracer.OnExited(pid);
+            Interlocked.Increment(ref _reaped);
             if (pid == _workloadPid)
                 _workloadExit.TrySetResult(Launcher.WorkloadExit.FromWaitStatus(status));
         }

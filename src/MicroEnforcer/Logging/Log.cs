@@ -5,8 +5,8 @@ namespace MicroEnforcer;
 /// <summary>Every message of the launcher's own log, with stable event ids.</summary>
 internal static partial class Log
 {
-    [LoggerMessage(1, LogLevel.Information, "policy '{Name}' loaded from {Source}: drift prevention {Drift} ({Mode})")]
-    public static partial void PolicyLoaded(ILogger log, string name, string source, string drift, string mode);
+    [LoggerMessage(1, LogLevel.Information, "policy '{Name}' loaded from {Source}: {Controls}")]
+    public static partial void PolicyLoaded(ILogger log, string name, string source, string controls);
 
     [LoggerMessage(2, LogLevel.Information, "baseline: {Executables} executables among {Files} files on the image filesystem, captured in {Milliseconds:F1} ms")]
     public static partial void BaselineCaptured(ILogger log, int executables, int files, double milliseconds);

@@ -66,7 +66,8 @@ internal static class ProcessMemory
         return string.Join(' ', parts);
     }
 
-    private static unsafe int TryRead(int pid, ulong address, Span<byte> destination)
+    /// <summary>Reads exactly destination.Length bytes (within one page or across). errno or 0.</summary>
+    public static unsafe int TryRead(int pid, ulong address, Span<byte> destination)
     {
         fixed (byte* p = destination)
         {

@@ -2,7 +2,6 @@ using MicroEnforcer.Audit;
 using MicroEnforcer.Controls;
 using MicroEnforcer.Interop;
 using MicroEnforcer.Policy;
-using MicroEnforcer.Procfs;
 
 namespace MicroEnforcer.Ptrace;
 
@@ -94,14 +93,9 @@ internal sealed class Tracer(ExecDecider decider, AuditLog audit)
         pending?.EntryDecision.Finding is { } entry && entry.Control == loaded.Finding?.Control &&
         pending.EntryCanonicalPath == target?.CanonicalPath;
 
-    private void Report(int pid, string path, PendingExec? pending, ExecDecision decision, AuditAction action)
-    {
-        ProcStatus? status = ProcStatus.Read(pid);
-        audit.Write(new AuditEvent(
-            decision.Finding!.Control, action, ModeName(decision.Mode), pid, status?.PPid, status?.Uid,
-            path, pending?.RequestedPath, ProcCmdline.Read(pid), decision.Finding.Reason,
+    private void Report(int pid, string path, PendingExec? pending, ExecDecision decision, AuditAction action) =>
+        audit.Write(ProcessAudit.For(pid, decision.Finding!, decision, action, path, pending?.RequestedPath, null,
             pending?.Syscall ?? "execve"));
-    }
 
     internal static string ModeName(EnforcementMode mode) => mode == EnforcementMode.Enforce ? "enforce" : "audit";
 }

@@ -10,29 +10,17 @@ internal sealed record ExecRequest(string Syscall, int DirFd, ulong PathAddress,
 {
     public static ExecRequest? Decode(in Libc.seccomp_data data)
     {
-        uint nr = unchecked((uint)data.nr);
+        (SyscallKind kind, bool pointers32) = SyscallClassifier.Classify(data.arch, unchecked((uint)data.nr));
         ulong a0 = ArgAt(data, 0), a1 = ArgAt(data, 1), a2 = ArgAt(data, 2), a4 = ArgAt(data, 4);
-        return data.arch switch
+        return kind switch
         {
-            SeccompConstants.AUDIT_ARCH_X86_64 => nr switch
-            {
-                SyscallTable.X86_64.Execve => Execve(a0, a1, pointers32: false),
-                SyscallTable.X86_64.Execveat => Execveat(a0, a1, a2, a4, pointers32: false),
-                SyscallTable.X32.Execve => Execve(a0, a1, pointers32: true),
-                SyscallTable.X32.Execveat => Execveat(a0, a1, a2, a4, pointers32: true),
-                _ => null,
-            },
-            SeccompConstants.AUDIT_ARCH_I386 => nr switch
-            {
-                SyscallTable.I386.Execve => Execve(a0, a1, pointers32: true),
-                SyscallTable.I386.Execveat => Execveat(a0, a1, a2, a4, pointers32: true),
-                _ => null,
-            },
+            SyscallKind.Execve => Execve(a0, a1, pointers32),
+            SyscallKind.Execveat => Execveat(a0, a1, a2, a4, pointers32),
             _ => null,
         };
     }
 
-    private static unsafe ulong ArgAt(in Libc.seccomp_data data, int index)
+    internal static unsafe ulong ArgAt(in Libc.seccomp_data data, int index)
     {
         fixed (ulong* args = data.args)
             return args[index];

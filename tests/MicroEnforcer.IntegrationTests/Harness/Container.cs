@@ -3,14 +3,16 @@ using System.Text.Json;
 namespace MicroEnforcer.IntegrationTests.Harness;
 
 /// <summary>
-/// One throw-away container: fresh pid and mount namespaces, an overlay root over the shared
-/// image (its own upper layer), private /proc, tmpfs /tmp, /dev and /dev/shm, and the enforcer
-/// as PID 1 via chroot. Nothing is mocked: the kernel under test is the machine's.
+/// One throw-away container: fresh pid, mount and network namespaces (loopback only), an overlay
+/// root over the shared image (its own upper layer), private /proc, tmpfs /tmp, /dev and
+/// /dev/shm, and the enforcer as PID 1 via chroot. Nothing is mocked: the kernel under test is
+/// the machine's.
 /// </summary>
 internal static class Container
 {
     private const string Setup = """
         set -e
+        /bin/busybox ip link set lo up
         R="$ME_MERGED"
         mount -t overlay overlay -o "lowerdir=$ME_LOWER,upperdir=$ME_UPPER,workdir=$ME_WORK" "$R"
         mount -t proc proc "$R/proc"
@@ -27,7 +29,8 @@ internal static class Container
     public const string PolicyPathInContainer = "/etc/microenforcer/policy.yaml";
 
     /// <summary>Runs `microenforcer run [--policy] -- command` as PID 1.</summary>
-    public static RunResult Run(string[] command, string? policy = null, string[]? extraRunOptions = null, TimeSpan? timeout = null)
+    public static RunResult Run(string[] command, string? policy = null, string[]? extraRunOptions = null, TimeSpan? timeout = null,
+        ImageRootfs? image = null)
     {
         var launcher = new List<string> { "/.microenforcer/microenforcer", "run" };
         if (policy is not null)
@@ -35,13 +38,13 @@ internal static class Container
         launcher.AddRange(extraRunOptions ?? []);
         launcher.Add("--");
         launcher.AddRange(command);
-        return RunRaw([.. launcher], policy, timeout);
+        return RunRaw([.. launcher], policy, timeout, image);
     }
 
     /// <summary>Runs any command as PID 1 of the container (the enforcer, or a baseline without it).</summary>
-    public static RunResult RunRaw(string[] pid1Command, string? policy = null, TimeSpan? timeout = null)
+    public static RunResult RunRaw(string[] pid1Command, string? policy = null, TimeSpan? timeout = null, ImageRootfs? image = null)
     {
-        ImageRootfs image = ImageRootfs.Shared;
+        image ??= ImageRootfs.Shared;
         string dir = Directory.CreateTempSubdirectory("microenforcer-ct-").FullName;
         try
         {
@@ -54,7 +57,8 @@ internal static class Container
                 Directory.CreateDirectory(Path.Combine(upper, "etc/microenforcer"));
                 File.WriteAllText(Path.Combine(upper, PolicyPathInContainer.TrimStart('/')), policy);
             }
-            var args = new List<string> { "--pid", "--fork", "--mount", "--propagation", "private", "--", "/bin/sh", "-c", Setup, "sh" };
+            // Own network namespace too: only a loopback, so listeners of parallel tests cannot meet.
+            var args = new List<string> { "--pid", "--fork", "--mount", "--net", "--propagation", "private", "--", "/bin/sh", "-c", Setup, "sh" };
             args.AddRange(pid1Command);
             var result = ProcessRunner.Run("unshare", args, timeout ?? TimeSpan.FromSeconds(90), new Dictionary<string, string>
             {

@@ -7,19 +7,35 @@ namespace MicroEnforcer.IntegrationTests.Harness;
 /// </summary>
 internal sealed class ImageRootfs
 {
-    private static readonly Lazy<ImageRootfs> s_shared = new(() => new ImageRootfs());
+    private static readonly Lazy<ImageRootfs> s_shared = new(() => new ImageRootfs(withBash: false));
+    private static readonly Lazy<ImageRootfs> s_withBash = new(() => new ImageRootfs(withBash: true));
 
+    /// <summary>The default test image: nothing dynamically linked, no libc at all.</summary>
     public static ImageRootfs Shared => s_shared.Value;
 
+    /// <summary>The same plus the host's bash and the shared libraries it needs (bash's /dev/tcp).</summary>
+    public static ImageRootfs WithBash => s_withBash.Value;
+
     /// <summary>Test programs, built statically into /opt/tests in the image.</summary>
-    public static readonly string[] Programs = ["hello", "pwned", "exec_race", "execat", "exec_compat"];
+    public static readonly string[] Programs = ["hello", "pwned", "exec_race", "execat", "exec_compat", "fileless", "fork_bomb", "revshell", "stdio_socket"];
 
     public string Path { get; }
 
-    private ImageRootfs()
+    private ImageRootfs(bool withBash)
     {
         Prerequisites.Require();
         Path = Directory.CreateTempSubdirectory("microenforcer-image-").FullName;
+        string path = Path;
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try
+            {
+                Directory.Delete(path, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        };
         foreach (string dir in new[] { "bin", "sbin", "usr/bin", "usr/sbin", "usr/local/bin", "opt/tests", "etc", "proc", "dev", "tmp", "root", "var", ".microenforcer" })
             Directory.CreateDirectory(System.IO.Path.Combine(Path, dir));
 
@@ -42,6 +58,8 @@ internal sealed class ImageRootfs
                 args.Insert(0, "-no-pie");
             ProcessRunner.Check("gcc", [.. args]);
         }
+        // An interpreter's name for a plain program: the reverse-shell control judges by name.
+        File.Copy(System.IO.Path.Combine(Path, "opt/tests/stdio_socket"), System.IO.Path.Combine(Path, "opt/tests/python-sim"));
         // A copy of a test program that is not executable: the image has it, but only as data.
         File.Copy(System.IO.Path.Combine(Path, "opt/tests/pwned"), System.IO.Path.Combine(Path, "opt/tests/pwned.data"));
         File.SetUnixFileMode(System.IO.Path.Combine(Path, "opt/tests/pwned.data"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
@@ -49,5 +67,29 @@ internal sealed class ImageRootfs
         File.Copy(Prerequisites.EnforcerBinary, System.IO.Path.Combine(Path, ".microenforcer/microenforcer"));
         File.WriteAllText(System.IO.Path.Combine(Path, "etc/passwd"), "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n");
         File.WriteAllText(System.IO.Path.Combine(Path, "etc/group"), "root:x:0:\nnogroup:x:65534:\n");
+        if (withBash)
+            AddDynamicExecutable("/bin/bash");
+    }
+
+    // Copies a dynamically linked host executable with the libraries ldd names, at their paths.
+    private void AddDynamicExecutable(string executable)
+    {
+        string real = new FileInfo(executable).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? executable;
+        CopyAt(real, executable);
+        string ldd = ProcessRunner.Run("ldd", [real], TimeSpan.FromSeconds(30)).Stdout;
+        foreach (string line in ldd.Split('\n'))
+        {
+            string? library = line.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries).FirstOrDefault(f => f.StartsWith('/'));
+            if (library is not null)
+                CopyAt(new FileInfo(library).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? library, library);
+        }
+    }
+
+    private void CopyAt(string source, string pathInImage)
+    {
+        string destination = System.IO.Path.Combine(Path, pathInImage.TrimStart('/'));
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(destination)!);
+        if (!File.Exists(destination))
+            File.Copy(source, destination);
     }
 }

@@ -1,0 +1,149 @@
+using System.Buffers.Binary;
+using System.Net;
+using MicroEnforcer.Interop;
+using MicroEnforcer.Policy;
+using MicroEnforcer.Procfs;
+using MicroEnforcer.Seccomp;
+
+namespace MicroEnforcer.Controls;
+
+/// <summary>
+/// A reverse shell is a shell or interpreter whose stdin, stdout or stderr is a network socket.
+/// Decisive: at exec, an interpreter may not start with an AF_INET/AF_INET6 socket on fd 0-2
+/// (checked at entry, and again on the loaded image by the tracer, like every exec control).
+/// Earlier, inside a running interpreter: dup/dup2/dup3/fcntl(F_DUPFD) of an INET socket onto
+/// fd 0-2, and connect on fd 0-2, fail with EPERM (bash's /dev/tcp, python's dup2 one-liners).
+/// Sockets are identified from kernel state (/proc/PID/fd and /proc/PID/net), not from memory
+/// the caller could rewrite; only connect's address is read from the caller's memory, and that
+/// only decides the allowedAddresses exemption, not the socket's family... see Decide.
+///
+/// Interpreters are recognised by name: the executable's file name, or for multi-call binaries
+/// (busybox) the applet name it runs as, so that busybox httpd, which serves on fd 0 and 1, is
+/// not taken for busybox sh.
+/// </summary>
+internal sealed class ReverseShellDetector(ReverseShellPolicy policy) : IExecControl
+{
+    public const string ControlName = "reverseShell";
+
+    private static readonly HashSet<string> MultiCallBinaries = new(StringComparer.Ordinal) { "busybox", "toybox" };
+
+    public string Name => ControlName;
+
+    public EnforcementMode Mode => policy.Mode;
+
+    public bool Enabled => policy.Enabled;
+
+    public ControlFinding? Evaluate(ExecTarget target)
+    {
+        if (!policy.Enabled || !IsInterpreter(target.CanonicalPath, target.InvokedName) || IsExempt(target.CanonicalPath))
+            return null;
+        for (int fd = 0; fd <= 2; fd++)
+        {
+            if (ProcessDescriptors.InetSocketAt(target.Pid, fd) is { } socket && !IsAllowed(socket.Remote.Address))
+            {
+                return new ControlFinding(ControlName,
+                    $"{target.InvokedName} would run with fd {fd} on a {socket.Protocol} socket to {socket.RemoteText}")
+                {
+                    Remote = socket.RemoteText,
+                };
+            }
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// A notified dup/dup2/dup3/fcntl/connect. Returns the finding, or null to let it through.
+    /// Reads /proc of the caller: the notify loop validates the notification id afterwards.
+    /// </summary>
+    public ControlFinding? DecideDescriptorCall(int tid, SyscallKind kind, in Libc.seccomp_data data, bool pointers32)
+    {
+        if (!policy.Enabled)
+            return null;
+        string? exe = ExecPathResolver.ReadLink($"/proc/{tid}/exe");
+        string comm = ProcComm.Read(tid) ?? "";
+        if (exe is null || !IsInterpreter(exe, comm) || IsExempt(exe))
+            return null;
+
+        int a0 = unchecked((int)(uint)ExecRequest.ArgAt(data, 0));
+        int a1 = unchecked((int)(uint)ExecRequest.ArgAt(data, 1));
+        int a2 = unchecked((int)(uint)ExecRequest.ArgAt(data, 2));
+        switch (kind)
+        {
+            case SyscallKind.Dup:
+                return LowestFreeFd(tid, 0) is int into and <= 2 ? SocketOnto(tid, comm, a0, into, "dup") : null;
+            case SyscallKind.Dup2:
+            case SyscallKind.Dup3:
+                return a1 is >= 0 and <= 2 && a0 != a1 ? SocketOnto(tid, comm, a0, a1, SyscallClassifier.Name(kind)) : null;
+            case SyscallKind.FcntlDupfd:
+                return a2 is >= 0 and <= 2 && LowestFreeFd(tid, a2) is int slot and <= 2 ? SocketOnto(tid, comm, a0, slot, "fcntl") : null;
+            case SyscallKind.Connect:
+                return a0 is >= 0 and <= 2 ? ConnectOn(tid, comm, a0, ExecRequest.ArgAt(data, 1), a2) : null;
+            case SyscallKind.SocketCallConnect:
+                // socketcall(SYS_CONNECT, args): args is an array of three 32-bit words in memory.
+                Span<byte> words = stackalloc byte[12];
+                if (ProcessMemory.TryRead(tid, ExecRequest.ArgAt(data, 1), words) != 0)
+                    return null;
+                int fd = BinaryPrimitives.ReadInt32LittleEndian(words);
+                return fd is >= 0 and <= 2
+                    ? ConnectOn(tid, comm, fd, BinaryPrimitives.ReadUInt32LittleEndian(words[4..]), BinaryPrimitives.ReadInt32LittleEndian(words[8..]))
+                    : null;
+            default:
+                return null;
+        }
+    }
+
+    internal bool IsInterpreter(string executablePath, string invokedName)
+    {
+        string file = ExecTarget.LastComponent(executablePath);
+        if (MultiCallBinaries.Contains(file))
+            return policy.IsInterpreter(invokedName);
+        return policy.IsInterpreter(file) || policy.IsInterpreter(invokedName);
+    }
+
+    private bool IsExempt(string executablePath) => policy.AllowedProcesses.Any(glob => glob.Matches(executablePath));
+
+    private bool IsAllowed(IPAddress remote) => policy.AllowedAddresses.Any(network => network.Contains(remote));
+
+    private ControlFinding? SocketOnto(int tid, string comm, int oldFd, int newFd, string syscall)
+    {
+        if (ProcessDescriptors.InetSocketAt(tid, oldFd) is not { } socket || IsAllowed(socket.Remote.Address))
+            return null;
+        return new ControlFinding(ControlName,
+            $"{syscall} of a {socket.Protocol} socket to {socket.RemoteText} onto fd {newFd} in {comm}")
+        {
+            Remote = socket.RemoteText,
+        };
+    }
+
+    private ControlFinding? ConnectOn(int tid, string comm, int fd, ulong address, int length)
+    {
+        // The address only matters for the allowedAddresses exemption. It is read from memory the
+        // caller's other threads could rewrite after this check; a shell that got connected that
+        // way is still refused when it execs (kernel state, see Evaluate).
+        Span<byte> sockaddr = stackalloc byte[28];
+        int read = Math.Clamp(length, 0, sockaddr.Length);
+        if (read < 2 || ProcessMemory.TryRead(tid, address, sockaddr[..read]) != 0)
+            return null;   // the kernel will answer EFAULT or EINVAL itself
+        ushort family = BinaryPrimitives.ReadUInt16LittleEndian(sockaddr);
+        IPEndPoint? remote = family switch
+        {
+            2 when read >= 8 => new IPEndPoint(new IPAddress(sockaddr.Slice(4, 4)), BinaryPrimitives.ReadUInt16BigEndian(sockaddr[2..])),
+            10 when read >= 24 => new IPEndPoint(new IPAddress(sockaddr.Slice(8, 16)), BinaryPrimitives.ReadUInt16BigEndian(sockaddr[2..])),
+            _ => null,
+        };
+        if (remote is null || IsAllowed(remote.Address))
+            return null;
+        string text = remote.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{remote.Address}]:{remote.Port}" : remote.ToString();
+        return new ControlFinding(ControlName, $"connect of fd {fd} to {text} in {comm}") { Remote = text };
+    }
+
+    private static int? LowestFreeFd(int tid, int minimum)
+    {
+        for (int fd = minimum; fd <= 2; fd++)
+        {
+            if (!ProcessDescriptors.IsOpen(tid, fd))
+                return fd;
+        }
+        return null;   // the result will be above 2
+    }
+}

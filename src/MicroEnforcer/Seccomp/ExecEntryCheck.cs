@@ -1,0 +1,80 @@
+using MicroEnforcer.Audit;
+using MicroEnforcer.Controls;
+using MicroEnforcer.Interop;
+using MicroEnforcer.Launcher;
+using MicroEnforcer.Policy;
+using MicroEnforcer.Procfs;
+using MicroEnforcer.Ptrace;
+
+namespace MicroEnforcer.Seccomp;
+
+/// <summary>
+/// The fast check of an execve/execveat, at syscall entry. It refuses with EACCES, so a shell
+/// prints "Permission denied". It is not the decisive one: what it reads from the caller's
+/// memory may be rewritten after it answers, so every CONTINUE it gives is preceded by a seize,
+/// and the <see cref="Tracer"/> decides again on what the kernel actually loaded.
+/// </summary>
+internal sealed class ExecEntryCheck(ExecDecider decider, Supervisor supervisor, AuditLog audit, EnforcementMode failureMode)
+{
+    /// <summary>Returns the answer: 0 (CONTINUE), a negative errno, or null when nobody waits any more.</summary>
+    public int? Decide(ulong id, int tid, ExecRequest request, Func<ulong, bool> isStillValid)
+    {
+        int errno = ProcessMemory.TryReadCString(tid, request.PathAddress, ProcessMemory.PathMax, out string? path);
+        if (!isStillValid(id))
+            return null;   // the caller is gone; what was read may belong to a recycled pid
+        if (errno is Libc.EFAULT or Libc.ENAMETOOLONG)
+            return -errno;   // exactly what the kernel would answer
+        if (errno != 0 || path is null)
+            return Undecidable(tid, request, "?", $"cannot read the exec path from the caller's memory: {Libc.DescribeErrno(errno)}");
+
+        string? lookup = ExecPathResolver.LookupPath(tid, request.DirFd, path, request.Flags);
+        if (lookup is null)
+            return -Libc.ENOENT;
+        int fd = ExecPathResolver.Open(lookup, request.Flags);
+        if (fd < 0)
+            return fd;   // the exec would fail the same way now; an answer we give needs no tracer
+
+        ExecTarget? target;
+        ExecDecision decision;
+        try
+        {
+            target = ExecPathResolver.Describe(tid, fd, path);
+            if (target is null)
+                return Undecidable(tid, request, path, "cannot inspect the file to be executed");
+            decision = decider.Decide(target);
+        }
+        finally
+        {
+            Libc.Close(fd);
+        }
+
+        if (decision.Deny)
+        {
+            Report(tid, target.CanonicalPath, path, request, decision, AuditAction.Blocked);
+            return -Libc.EACCES;
+        }
+        if (decision.Detected)
+            Report(tid, target.CanonicalPath, path, request, decision, AuditAction.Detected);
+
+        int seizeErrno = supervisor.Seize(tid, new PendingExec(request.Syscall, path, decision, target.CanonicalPath));
+        if (seizeErrno != 0 && seizeErrno != Libc.ESRCH)
+            return Undecidable(tid, request, path, $"cannot attach the tracer that verifies the loaded image: {Libc.DescribeErrno(seizeErrno)}");
+        return 0;
+    }
+
+    /// <summary>No decision is possible: refuse in enforce mode, let it run and say so in audit mode.</summary>
+    private int Undecidable(int tid, ExecRequest request, string path, string reason)
+    {
+        var decision = new ExecDecision(new ControlFinding(DriftPrevention.ControlName, reason), failureMode);
+        Report(tid, path, path, request, decision, decision.Deny ? AuditAction.Blocked : AuditAction.Detected);
+        return decision.Deny ? -Libc.EACCES : 0;
+    }
+
+    // Only reports read the argv from the caller's memory: an allowed exec never pays for it.
+    // The caller is still parked in its notification, so the argv is the one it passed.
+    private void Report(int tid, string path, string requestedPath, ExecRequest request, ExecDecision decision, AuditAction action)
+    {
+        string? cmdline = ProcessMemory.TryReadArgv(tid, request.ArgvAddress, request.Pointers32);
+        audit.Write(ProcessAudit.For(tid, decision.Finding!, decision, action, path, requestedPath, cmdline, request.Syscall));
+    }
+}

@@ -1,0 +1,39 @@
+namespace MicroEnforcer.Seccomp;
+
+/// <summary>
+/// One rule of the filter: a syscall number, an optional test of one argument's low 32 bits
+/// (the kernel reads fds and clone flags as 32-bit values), and the action when it matches. When
+/// the test fails the call is allowed.
+/// </summary>
+internal sealed record FilterRule(uint Nr, uint Action, ArgumentTest? Test = null)
+{
+    public static FilterRule Notify(uint nr, ArgumentTest? test = null) => new(nr, SeccompConstants.RET_USER_NOTIF, test);
+
+    public static FilterRule Errno(uint nr, int errno) => new(nr, SeccompConstants.RET_ERRNO | (uint)errno);
+}
+
+/// <summary>A test of args[Index] (low 32 bits).</summary>
+internal sealed record ArgumentTest(int Index, ArgumentTestKind Kind, uint Value, uint Value2 = 0)
+{
+    /// <summary>(uint)args[i] is value or value2: e.g. "fcntl's command is F_DUPFD or F_DUPFD_CLOEXEC".</summary>
+    public static ArgumentTest OneOf(int index, uint value, uint value2) => new(index, ArgumentTestKind.OneOf, value, value2);
+
+    /// <summary>(uint)args[i] ≤ value: e.g. "the new fd is 0, 1 or 2".</summary>
+    public static ArgumentTest AtMost(int index, uint value) => new(index, ArgumentTestKind.AtMost, value);
+
+    /// <summary>(args[i] &amp; mask) == 0: e.g. "clone without CLONE_THREAD".</summary>
+    public static ArgumentTest BitsClear(int index, uint mask) => new(index, ArgumentTestKind.BitsClear, mask);
+
+    /// <summary>(uint)args[i] == value.</summary>
+    public static ArgumentTest EqualTo(int index, uint value) => new(index, ArgumentTestKind.EqualTo, value);
+
+    public uint Offset => 16 + 8 * (uint)Index;   // low word of seccomp_data.args[i], little-endian
+}
+
+internal enum ArgumentTestKind
+{
+    AtMost,
+    BitsClear,
+    EqualTo,
+    OneOf,
+}
