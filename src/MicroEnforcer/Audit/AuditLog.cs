@@ -36,9 +36,10 @@ internal sealed class AuditLog
             json.WriteNumber("pid", e.Pid);
             WriteNumberOrNull(json, "ppid", e.PPid);
             WriteNumberOrNull(json, "uid", e.Uid);
-            json.WriteString("path", e.Path);
-            json.WriteString("requestedPath", e.RequestedPath);
-            json.WriteString("cmdline", e.Cmdline);
+            // Paths are bytes; escaped ones (PathText) are shown as \xNN, never as invalid text.
+            json.WriteString("path", Baseline.PathText.Display(e.Path));
+            json.WriteString("requestedPath", e.RequestedPath is null ? null : Baseline.PathText.Display(e.RequestedPath));
+            json.WriteString("cmdline", e.Cmdline is null ? null : Baseline.PathText.Display(e.Cmdline));
             json.WriteString("reason", e.Reason);
             json.WriteString("syscall", e.Syscall);
             if (e.Count is int count)

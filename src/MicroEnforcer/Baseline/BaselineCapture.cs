@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
-using System.Text;
 using MicroEnforcer.Interop;
 
 namespace MicroEnforcer.Baseline;
@@ -21,7 +20,7 @@ internal static class BaselineCapture
         int scanned = 0;
         byte[] buffer = new byte[DirentBufferSize];
 
-        int rootFd = Libc.Open(root, Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_CLOEXEC, 0);
+        int rootFd = NativePath.Open(root, Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_CLOEXEC);
         if (rootFd < 0)
             throw new SystemCallException($"open {root}", Libc.LastErrno);
         string prefix = root == "/" ? "" : root.TrimEnd('/');
@@ -62,7 +61,7 @@ internal static class BaselineCapture
                     if (type != Libc.DT_DIR && type != Libc.DT_REG && type != Libc.DT_UNKNOWN)
                         continue;   // symlinks, devices, fifos, sockets: never an image executable
 
-                    string path = dirPath + "/" + Encoding.UTF8.GetString(nameBytes);
+                    string path = dirPath + "/" + PathText.Decode(nameBytes);
                     if (mountPoints.Contains(path))
                         continue;
 
@@ -88,8 +87,8 @@ internal static class BaselineCapture
 
             foreach (string subdirectory in subdirectories)
             {
-                int childFd = Libc.OpenAt(dirFd, subdirectory[(subdirectory.LastIndexOf('/') + 1)..],
-                    Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0);
+                int childFd = NativePath.OpenAt(dirFd, subdirectory[(subdirectory.LastIndexOf('/') + 1)..],
+                    Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_NOFOLLOW | Libc.O_CLOEXEC);
                 if (childFd < 0)
                 {
                     onWarning?.Invoke($"baseline: cannot open {subdirectory}: {Libc.DescribeErrno(Libc.LastErrno)}");

@@ -36,7 +36,7 @@ internal sealed class BaselineHasher(ImageBaseline baseline)
 
     private void HashOne(BaselineEntry entry)
     {
-        int fd = Libc.Open(entry.Path, Libc.O_RDONLY | Libc.O_NOFOLLOW | Libc.O_CLOEXEC | Libc.O_NONBLOCK, 0);
+        int fd = NativePath.Open(entry.Path, Libc.O_RDONLY | Libc.O_NOFOLLOW | Libc.O_CLOEXEC | Libc.O_NONBLOCK);
         if (fd < 0)
         {
             MarkUnavailable(entry, $"cannot open for hashing: {Libc.DescribeErrno(Libc.LastErrno)}");

@@ -57,7 +57,7 @@ internal sealed class ContentHash : IEquatable<ContentHash>
     public static int TryCompute(string path, out ContentHash? hash)
     {
         hash = null;
-        int fd = Libc.Open(path, Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
+        int fd = NativePath.Open(path, Libc.O_RDONLY | Libc.O_CLOEXEC);
         if (fd < 0)
             return Libc.LastErrno;
         try

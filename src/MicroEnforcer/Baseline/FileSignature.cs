@@ -28,10 +28,9 @@ internal readonly record struct FileSignature(
         st.stx_mode, st.stx_nlink);
 
     /// <summary>statx of a path (following a final symlink, like execve). Returns an errno or 0.</summary>
-    public static unsafe int TryRead(string path, out FileSignature signature)
+    public static int TryRead(string path, out FileSignature signature)
     {
-        Libc.statx st;
-        if (Libc.Statx(Libc.AT_FDCWD, path, 0, Libc.STATX_BASIC_STATS, &st) != 0)
+        if (NativePath.Statx(path, 0, out Libc.statx st) != 0)
         {
             signature = default;
             return Libc.LastErrno;

@@ -47,19 +47,23 @@ internal static class RunCommand
         ]);
         var filter = SeccompFilter.Build(SeccompFilter.ForPolicy(policy));
 
-        using var supervisor = new Supervisor(new Tracer(decider, audit), log, options.SignalProcessGroup);
-        using var forkGuard = new ForkGuard(policy.ForkGuard, audit, new ProcessCounter(), supervisor.ReapNow);
-        var (started, failure, childPid) = WorkloadLauncher.Spawn(options.Command, filter.AsSpan(), newProcessGroup: true);
-        supervisor.Start(childPid);
+        var tracer = new TracerThread(new Tracer(decider, audit), log);
+        tracer.Start();
+        using var reaper = new Reaper(tracer, log, options.SignalProcessGroup);
+        using var forkGuard = new ForkGuard(policy.ForkGuard, audit, new ProcessCounter(), reaper.ReapNow);
+        var (started, failure, childPid) = WorkloadLauncher.Spawn(RawCommandLine.Tail(options.Command.Count), filter.AsSpan(), newProcessGroup: true);
+        reaper.Start(childPid);
         if (started is null)
         {
             Log.EnforcementSetupFailed(log, failure!.StageName, Libc.DescribeErrno(failure.Errno));
-            supervisor.WorkloadExit.Wait();
+            reaper.WorkloadExit.Wait();
             return ExitCodes.EnforcementUnavailable;
         }
 
-        var execCheck = new ExecEntryCheck(decider, supervisor, audit, policy.DriftPrevention.Mode);
-        new NotifyLoop(started.ListenerFd, execCheck, forkGuard, reverseShell, audit, policy.Mode, log).Start();
+        // An exec nobody can judge is refused when any exec control enforces, else reported.
+        EnforcementMode failureMode = ExecControlsEnforce(policy) ? EnforcementMode.Enforce : EnforcementMode.Audit;
+        var execCheck = new ExecEntryCheck(decider, tracer, audit, failureMode);
+        new NotifyLoop(started.ListenerFd, execCheck, forkGuard, reverseShell, audit, failureMode, log).Start();
         string commandLine = Logging.CommandText.Format(options.Command);
         WorkloadLauncher.Failure? execFailure = WorkloadLauncher.WaitForExec(started);
         if (execFailure is not null)
@@ -74,11 +78,16 @@ internal static class RunCommand
             Log.WorkloadStarted(log, started.Pid, commandLine);
         }
 
-        WorkloadExit exit = supervisor.WorkloadExit.GetAwaiter().GetResult();
+        WorkloadExit exit = reaper.WorkloadExit.GetAwaiter().GetResult();
         forkGuard.Flush();
         Log.WorkloadExited(log, exit.ExitCode);
         return exit.ExitCode;
     }
+
+    private static bool ExecControlsEnforce(RuntimePolicy policy) =>
+        (policy.DriftPrevention.Enabled && policy.DriftPrevention.Mode == EnforcementMode.Enforce) ||
+        (policy.BlockFilelessExec.Enabled && policy.BlockFilelessExec.Mode == EnforcementMode.Enforce) ||
+        (policy.ReverseShell.Enabled && policy.ReverseShell.Mode == EnforcementMode.Enforce);
 
     private static RuntimePolicy? LoadPolicy(string? path, ILogger log)
     {

@@ -1,71 +1,118 @@
-using System.Text;
+using System.Text.RegularExpressions;
 using MicroEnforcer.Baseline;
 using MicroEnforcer.Interop;
 
 namespace MicroEnforcer.Controls;
 
 /// <summary>
-/// Resolves the file an exec names into PID 1's view of the filesystem, through the caller's own
-/// /proc links: its cwd for relative paths, its fd for execveat's dirfd, its root for absolute
-/// paths, and the fd itself for AT_EMPTY_PATH. The result is an O_PATH descriptor of the very
-/// file object, its statx, and its canonical path.
+/// Resolves the file an exec names, as the caller would, into an O_PATH descriptor of the very
+/// file object, its statx, and its canonical path in PID 1's view.
+///
+/// Resolution starts at the caller's own /proc links (its root for absolute paths, its cwd or
+/// execveat's dirfd for relative ones) and never follows a /proc magic link in PID 1's context:
+/// /proc/self, /dev/fd/N and friends mean the caller's, not ours. openat2 with
+/// RESOLVE_NO_MAGICLINKS enforces that; the forms a program legitimately execs through
+/// (/dev/fd/N, /dev/std*, /proc/{self,thread-self,PID}/{fd/N,exe,root,cwd}) are mapped to the
+/// caller's links explicitly, and any other path that needs a magic link is reported as such
+/// (the entry check then refuses it in enforce mode). Paths are bytes throughout (PathText).
 /// </summary>
-internal static class ExecPathResolver
+internal static partial class ExecPathResolver
 {
-    /// <summary>The path to open on the caller's behalf, or null for an empty path without AT_EMPTY_PATH.</summary>
-    public static string? LookupPath(int tid, int dirFd, string path, int flags)
+    /// <summary>Outcome: an O_PATH fd, or -errno, or MagicLink.</summary>
+    public const int MagicLink = int.MinValue;
+
+    public static int Open(int tid, int dirFd, byte[] path, int execFlags)
     {
+        bool noFollow = (execFlags & Libc.AT_SYMLINK_NOFOLLOW) != 0;
         if (path.Length == 0)
-            return (flags & Libc.AT_EMPTY_PATH) != 0 && dirFd >= 0 ? $"/proc/{tid}/fd/{dirFd}" : null;
-        if (path[0] == '/')
+            return (execFlags & Libc.AT_EMPTY_PATH) != 0 && dirFd >= 0 ? OpenLink($"/proc/{tid}/fd/{dirFd}") : -Libc.ENOENT;
+        if (path[0] != (byte)'/')
+            return Beneath(dirFd == Libc.AT_FDCWD ? $"/proc/{tid}/cwd" : $"/proc/{tid}/fd/{dirFd}", path, inRoot: false, noFollow);
+
+        string text = PathText.Decode(path);
+        if (CallerLink(tid, text) is { } link)
         {
-            // /proc/self means the caller, not us.
-            if (TryRewriteProcSelf(tid, path, out string? rewritten))
-                return rewritten;
-            return $"/proc/{tid}/root{path}";
+            return link.Rest.Length == 0
+                ? OpenLink(link.Base)
+                : Beneath(link.Base, PathText.Encode(link.Rest), inRoot: link.Base.EndsWith("/root", StringComparison.Ordinal), noFollow);
         }
-        string directory = dirFd == Libc.AT_FDCWD ? $"/proc/{tid}/cwd" : $"/proc/{tid}/fd/{dirFd}";
-        return $"{directory}/{path}";
+        return Beneath($"/proc/{tid}/root", path, inRoot: true, noFollow);
     }
 
-    internal static bool TryRewriteProcSelf(int tid, string path, out string? rewritten)
+    internal readonly record struct Link(string Base, string Rest);
+
+    /// <summary>The caller-relative /proc link a path names textually, with what follows it.</summary>
+    internal static Link? CallerLink(int tid, string path)
     {
-        foreach ((string prefix, string replacement) in new[]
-                 {
-                     ("/proc/self", $"/proc/{tid}"),
-                     ("/proc/thread-self", $"/proc/{tid}/task/{tid}"),
-                 })
+        Match m = ProcLink().Match(path);
+        if (m.Success)
         {
-            if (path == prefix || path.StartsWith(prefix + "/", StringComparison.Ordinal))
-            {
-                rewritten = replacement + path[prefix.Length..];
-                return true;
-            }
+            string who = m.Groups["who"].Value;
+            string owner = who is "self" or "thread-self" ? tid.ToString(System.Globalization.CultureInfo.InvariantCulture) : who;
+            string task = m.Groups["task"].Success ? $"/task/{m.Groups["task"].Value}" : who == "thread-self" ? $"/task/{tid}" : "";
+            string kind = m.Groups["kind"].Value;   // fd/N, exe, root, cwd
+            return new Link($"/proc/{owner}{task}/{kind}", m.Groups["rest"].Value.TrimStart('/'));
         }
-        rewritten = null;
-        return false;
+        m = DevFd().Match(path);
+        // /dev/fd is the caller's fds only where it is the usual link to /proc/self/fd: /dev is
+        // writable in most containers, and another link there leads elsewhere.
+        if (m.Success && NativePath.ReadLink($"/proc/{tid}/root/dev/fd") == "/proc/self/fd")
+        {
+            string fd = m.Groups["fd"].Success ? m.Groups["fd"].Value : m.Groups["std"].Value switch { "stdin" => "0", "stdout" => "1", _ => "2" };
+            return new Link($"/proc/{tid}/fd/{fd}", m.Groups["rest"].Value.TrimStart('/'));
+        }
+        return null;
     }
 
-    /// <summary>Opens <paramref name="lookupPath"/> with O_PATH. Returns the fd, or -errno.</summary>
-    public static int Open(string lookupPath, int execFlags)
+    [GeneratedRegex(@"^/proc/(?<who>self|thread-self|[1-9][0-9]*)(/task/(?<task>[1-9][0-9]*))?/(?<kind>fd/[0-9]+|exe|root|cwd)(?<rest>/.*)?$", RegexOptions.CultureInvariant)]
+    private static partial Regex ProcLink();
+
+    [GeneratedRegex(@"^/dev/(fd/(?<fd>[0-9]+)|(?<std>stdin|stdout|stderr))(?<rest>/.*)?$", RegexOptions.CultureInvariant)]
+    private static partial Regex DevFd();
+
+    // The caller's magic link itself: following it is the point, and it is the caller's.
+    private static int OpenLink(string link)
     {
-        int flags = Libc.O_PATH | Libc.O_CLOEXEC;
-        if ((execFlags & Libc.AT_SYMLINK_NOFOLLOW) != 0)
-            flags |= Libc.O_NOFOLLOW;
-        int fd = Libc.Open(lookupPath, flags, 0);
+        int fd = NativePath.Open(link, Libc.O_PATH | Libc.O_CLOEXEC);
         return fd >= 0 ? fd : -Libc.LastErrno;
     }
 
-    /// <summary>readlink(2) into a string; null on error.</summary>
-    public static unsafe string? ReadLink(string path)
+    private static int Beneath(string baseLink, ReadOnlySpan<byte> path, bool inRoot, bool noFollow)
     {
-        byte[] buffer = new byte[4096];
-        fixed (byte* p = buffer)
+        int dirFd = NativePath.Open(baseLink, Libc.O_PATH | Libc.O_CLOEXEC);
+        if (dirFd < 0)
+            return -Libc.LastErrno;
+        try
         {
-            nint n = Libc.ReadLink(path, p, (nuint)buffer.Length);
-            return n < 0 ? null : Encoding.UTF8.GetString(buffer, 0, (int)n);
+            int fd = NativePath.OpenBeneath(dirFd, path, inRoot, noFollow);
+            if (fd != -Libc.ELOOP)
+                return fd;
+            // ELOOP: a symlink loop, or a magic link on the way. Only the second is ours to judge.
+            byte[] terminated = new byte[path.Length + 1];
+            path.CopyTo(terminated);
+            int probe = ProbeFollowingMagicLinks(dirFd, terminated, noFollow);
+            if (probe < 0)
+                return probe;
+            Libc.Close(probe);
+            return MagicLink;
+        }
+        finally
+        {
+            Libc.Close(dirFd);
         }
     }
+
+    private static unsafe int ProbeFollowingMagicLinks(int dirFd, byte[] terminated, bool noFollow)
+    {
+        fixed (byte* p = terminated)
+        {
+            int fd = Libc.OpenAt(dirFd, p, Libc.O_PATH | Libc.O_CLOEXEC | (noFollow ? Libc.O_NOFOLLOW : 0), 0);
+            return fd >= 0 ? fd : -Libc.LastErrno;
+        }
+    }
+
+    /// <summary>readlink(2) of a path, decoded losslessly; null on error.</summary>
+    public static string? ReadLink(string path) => NativePath.ReadLink(path);
 
     /// <summary>The target of an open O_PATH fd, at syscall entry.</summary>
     public static ExecTarget? Describe(int tid, int fd, string requestedPath)

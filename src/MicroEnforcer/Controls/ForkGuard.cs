@@ -39,6 +39,7 @@ internal sealed class ForkGuard : IDisposable
     private readonly Queue<long> _recentlyAllowed = new();
     private readonly Lock _lock = new();
     private int _upperBound = -1;
+    private int _scanned;
     private long _lastScan;
 
     // Denials since the last audit event (guarded by _lock: the timer flushes them).
@@ -70,7 +71,8 @@ internal sealed class ForkGuard : IDisposable
         {
             while (_recentlyAllowed.Count > 0 && now - _recentlyAllowed.Peek() > InFlightTicks)
                 _recentlyAllowed.Dequeue();
-            _upperBound = _counter.Count() + _recentlyAllowed.Count;
+            _scanned = _counter.Count();
+            _upperBound = _scanned + _recentlyAllowed.Count;
             _lastScan = now;
             _reapedAtScan = reaped;
         }
@@ -95,7 +97,7 @@ internal sealed class ForkGuard : IDisposable
         lock (_lock)
         {
             _denied++;
-            _lastCount = _upperBound;
+            _lastCount = _scanned;
             _lastPid = tid;
             _lastSyscall = syscall;
         }
@@ -119,7 +121,7 @@ internal sealed class ForkGuard : IDisposable
         _audit.Write(new AuditEvent(
             ControlName, enforce ? AuditAction.Blocked : AuditAction.Detected, enforce ? "enforce" : "audit",
             status?.Tgid ?? pid, status?.PPid, status?.Uid, exe ?? "?", null, ProcCmdline.Read(pid),
-            $"process limit reached: {count} processes, maxProcesses {_policy.MaxProcesses}; " +
+            $"process limit reached: {count} processes in the container, maxProcesses {_policy.MaxProcesses}; " +
             $"{denied} process creation{(denied == 1 ? "" : "s")} {(enforce ? "refused (EAGAIN)" : "over the limit")} in the last second",
             syscall)
         {

@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using System.Text;
 using MicroEnforcer.Interop;
 using MicroEnforcer.Seccomp;
 
@@ -28,14 +27,14 @@ internal static class WorkloadLauncher
 
     /// <summary>Forks and returns once the listener is in hand, or returns the child's failure.</summary>
     public static unsafe (Started? Started, Failure? Failure, int ChildPid) Spawn(
-        IReadOnlyList<string> command, ReadOnlySpan<BpfInstruction> filter, bool newProcessGroup)
+        IReadOnlyList<byte[]> command, ReadOnlySpan<BpfInstruction> filter, bool newProcessGroup)
     {
         int* sockets = stackalloc int[2];
         if (Libc.SocketPair(Libc.AF_UNIX, Libc.SOCK_STREAM | Libc.SOCK_CLOEXEC, 0, sockets) != 0)
             throw new SystemCallException("socketpair", Libc.LastErrno);
 
         // Everything the child touches is prepared here: it may not allocate after fork().
-        nint[] strings = command.Select(arg => Utf8Alloc(arg)).ToArray();
+        nint[] strings = command.Select(CStringAlloc).ToArray();
         nint argv = Marshal.AllocHGlobal(sizeof(nint) * (strings.Length + 1));
         try
         {
@@ -102,9 +101,8 @@ internal static class WorkloadLauncher
         return n == sizeof(Shim.ChildFailure) ? new Failure(failure.Stage, failure.Error) : null;
     }
 
-    private static nint Utf8Alloc(string value)
+    private static nint CStringAlloc(byte[] bytes)
     {
-        byte[] bytes = Encoding.UTF8.GetBytes(value);
         nint p = Marshal.AllocHGlobal(bytes.Length + 1);
         Marshal.Copy(bytes, 0, p, bytes.Length);
         Marshal.WriteByte(p, bytes.Length, 0);

@@ -44,6 +44,9 @@ internal static partial class Log
     [LoggerMessage(20, LogLevel.Critical, "supervisor thread failed")]
     public static partial void SupervisorFailed(ILogger log, Exception exception);
 
+    [LoggerMessage(23, LogLevel.Error, "tracer: a ptrace step failed")]
+    public static partial void TracerFailed(ILogger log, Exception exception);
+
     [LoggerMessage(21, LogLevel.Debug, "forwarded signal {Signal} to {Target}")]
     public static partial void Forwarded(ILogger log, int signal, int target);
 

@@ -41,9 +41,12 @@
 enum { ME_STAGE_SETUP = 1, ME_STAGE_FILTER = 2, ME_STAGE_HANDOFF = 3, ME_STAGE_EXEC = 4 };
 enum { ME_CHILD_FAILED = 71 };
 
-// Signals the launcher handles itself. Kept in step with SupervisedSignals.cs.
+// Signals the launcher handles itself. Kept in step with SupervisedSignals.cs: every signal but
+// the synchronous ones (PID 1's own faults), SIGKILL/SIGSTOP, glibc's 32/33 and SIGRTMIN (34),
+// which the .NET runtime uses to suspend threads for the GC.
 static const int me_handled_signals[] = {
-    SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGTTIN, SIGTTOU,
+    SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGPIPE, SIGALRM, SIGTERM, SIGCHLD, SIGCONT, SIGTSTP,
+    SIGTTIN, SIGTTOU, SIGURG, SIGXCPU, SIGXFSZ, SIGVTALRM, SIGPROF, SIGWINCH, SIGIO, SIGPWR,
 };
 
 static void me_handled_set(sigset_t *set)
@@ -51,6 +54,8 @@ static void me_handled_set(sigset_t *set)
     sigemptyset(set);
     for (size_t i = 0; i < sizeof me_handled_signals / sizeof me_handled_signals[0]; i++)
         sigaddset(set, me_handled_signals[i]);
+    for (int sig = 35; sig <= 64; sig++)
+        sigaddset(set, sig);
 }
 
 __attribute__((constructor)) static void me_block_handled_signals(void)
@@ -58,6 +63,10 @@ __attribute__((constructor)) static void me_block_handled_signals(void)
     sigset_t set;
     me_handled_set(&set);
     sigprocmask(SIG_BLOCK, &set, NULL);
+    // Not dumpable: a workload with PID 1's credentials could otherwise ptrace it, take the
+    // seccomp listener with pidfd_getfd and answer its own execs. This also keeps /proc/1
+    // private. (execve resets it, so the workload itself is not affected.)
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 }
 
 // Undoes the constructor in the calling thread, for subcommands that are not a supervisor.
@@ -135,10 +144,24 @@ static __attribute__((noreturn)) void me_child(const struct me_spawn_request *re
             me_child_fail(errpipe, ME_STAGE_SETUP, errno, ME_CHILD_FAILED);
     }
 
-    // A workload that keeps CAP_SYS_PTRACE could inject code into processes that already
-    // passed their exec check. Without CAP_SETPCAP this fails with EPERM, which PID 1 reports.
-    if (req->drop_ptrace_capability)
+    // A workload that keeps CAP_SYS_PTRACE could inject code into processes that already passed
+    // their exec check, or into PID 1. After execve a root process's permitted set is
+    // (inheritable & file inheritable) | (file permitted & bounding) | ambient: the capability
+    // goes from all three. The bounding set needs CAP_SETPCAP (PID 1 reports when it is missing).
+    if (req->drop_ptrace_capability) {
         prctl(PR_CAPBSET_DROP, CAP_SYS_PTRACE, 0, 0, 0);
+        prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+        struct __user_cap_header_struct header = { _LINUX_CAPABILITY_VERSION_3, 0 };
+        struct __user_cap_data_struct data[2];
+        if (syscall(SYS_capget, &header, data) == 0) {
+            data[CAP_SYS_PTRACE / 32].inheritable &= ~(1u << (CAP_SYS_PTRACE % 32));
+            syscall(SYS_capset, &header, data);
+        }
+    }
+
+    // PID 1 made itself non-dumpable, and a fork inherits that until execve. Undo it for the
+    // child: PID 1 must read the entrypoint's exec path without CAP_SYS_PTRACE too.
+    prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
 
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
         me_child_fail(errpipe, ME_STAGE_FILTER, errno, ME_CHILD_FAILED);

@@ -1,7 +1,7 @@
 namespace MicroEnforcer.Procfs;
 
 /// <summary>The fields of /proc/PID/status the enforcer reports.</summary>
-internal readonly record struct ProcStatus(int Tgid, int PPid, int Uid)
+internal readonly record struct ProcStatus(int Tgid, int PPid, int Uid, int TracerPid = 0)
 {
     public static ProcStatus? Read(int pid)
     {
@@ -17,7 +17,7 @@ internal readonly record struct ProcStatus(int Tgid, int PPid, int Uid)
 
     public static ProcStatus? Parse(string text)
     {
-        int tgid = -1, ppid = -1, uid = -1;
+        int tgid = -1, ppid = -1, uid = -1, tracer = 0;
         foreach (string line in text.Split('\n'))
         {
             int colon = line.IndexOf(':', StringComparison.Ordinal);
@@ -32,6 +32,9 @@ internal readonly record struct ProcStatus(int Tgid, int PPid, int Uid)
                 case "PPid":
                     _ = int.TryParse(value, out ppid);
                     break;
+                case "TracerPid":
+                    _ = int.TryParse(value, out tracer);
+                    break;
                 case "Uid":
                     // Real, effective, saved, filesystem: the effective one acts.
                     string[] ids = value.Split('\t', ' ', StringSplitOptions.RemoveEmptyEntries);
@@ -40,6 +43,6 @@ internal readonly record struct ProcStatus(int Tgid, int PPid, int Uid)
                     break;
             }
         }
-        return tgid < 0 || ppid < 0 ? null : new ProcStatus(tgid, ppid, uid);
+        return tgid < 0 || ppid < 0 ? null : new ProcStatus(tgid, ppid, uid, tracer);
     }
 }

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Text;
 using MicroEnforcer.Interop;
 
 namespace MicroEnforcer.Procfs;
@@ -14,8 +13,16 @@ internal static class ProcessMemory
     private const int PageSize = 4096;
     public const int PathMax = 4096;
 
-    /// <summary>Reads a NUL-terminated string of at most <paramref name="maxBytes"/>. errno or 0.</summary>
+    /// <summary>Reads a NUL-terminated string of at most <paramref name="maxBytes"/>, decoded losslessly. errno or 0.</summary>
     public static int TryReadCString(int pid, ulong address, int maxBytes, out string? value)
+    {
+        int errno = TryReadCBytes(pid, address, maxBytes, out byte[]? bytes);
+        value = bytes is null ? null : Baseline.PathText.Decode(bytes);
+        return errno;
+    }
+
+    /// <summary>Reads a NUL-terminated byte string (without the NUL) of at most <paramref name="maxBytes"/>. errno or 0.</summary>
+    public static int TryReadCBytes(int pid, ulong address, int maxBytes, out byte[]? value)
     {
         value = null;
         if (address == 0)
@@ -34,7 +41,7 @@ internal static class ProcessMemory
             int nul = buffer.AsSpan(filled, chunk).IndexOf((byte)0);
             if (nul >= 0)
             {
-                value = Encoding.UTF8.GetString(buffer, 0, filled + nul);
+                value = buffer.AsSpan(0, filled + nul).ToArray();
                 return 0;
             }
             filled += chunk;

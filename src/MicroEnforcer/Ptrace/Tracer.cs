@@ -2,25 +2,32 @@ using MicroEnforcer.Audit;
 using MicroEnforcer.Controls;
 using MicroEnforcer.Interop;
 using MicroEnforcer.Policy;
+using MicroEnforcer.Procfs;
 
 namespace MicroEnforcer.Ptrace;
 
 /// <summary>
-/// The decisive check. The notify loop's entry check reads a path the caller can rewrite from
-/// another thread after the answer (the kernel reads it again), so it cannot be the last word.
-/// Before answering CONTINUE the notify loop has the task seized (PTRACE_O_TRACEEXEC only, so
-/// its forks and threads cost nothing); at PTRACE_EVENT_EXEC the new image is loaded and has not
-/// run one instruction, and /proc/PID/exe names the file the kernel really loaded. That file is
-/// decided again; if it is denied the process is killed there. Then the tracer detaches, so
-/// traced processes pay for signals only between their exec call and its completion.
+/// The decisive check. The entry check reads a path the caller can rewrite from another thread
+/// after the answer (the kernel reads it again), so it cannot be the last word. Before answering
+/// CONTINUE the notify loop has the task seized (PTRACE_O_TRACEEXEC, so its forks and threads
+/// cost nothing, and PTRACE_O_EXITKILL, so PID 1 dying takes the tracee with it); at
+/// PTRACE_EVENT_EXEC the new image is loaded and has not run one instruction: /proc/PID/exe and
+/// the ELF interpreter the kernel mapped are decided again, and a denial kills the process there.
+/// Then the tracer detaches, so traced processes pay for signals only during their exec call.
 ///
-/// Single-threaded: every method runs on the supervisor thread, the thread that seizes.
+/// Runs on the tracer thread only (see <see cref="TracerThread"/>).
 /// </summary>
 internal sealed class Tracer(ExecDecider decider, AuditLog audit)
 {
+    private const int PruneThreshold = 1024;
+
     private readonly Dictionary<int, PendingExec> _pending = [];
+    private int _tracerTid;
 
     public int TracedCount => _pending.Count;
+
+    /// <summary>Called once, on the tracer thread: ptrace ties tracees to this thread id.</summary>
+    public void BindToCurrentThread() => _tracerTid = Libc.GetTid();
 
     public int Seize(int tid, PendingExec pending)
     {
@@ -28,12 +35,25 @@ internal sealed class Tracer(ExecDecider decider, AuditLog audit)
         if (rc != 0)
         {
             int errno = Libc.LastErrno;
-            // A task whose exec failed stays seized until its next exec: that one is ours already.
-            if (!(errno == Libc.EPERM && _pending.ContainsKey(tid)))
+            // A task whose exec failed after CONTINUE stays seized until its next exec, and a
+            // second seize answers EPERM. Whether it is ours is a kernel fact, not a dictionary
+            // entry: an entry can outlive the trace (a thread-group leader released by another
+            // thread's exec is never reported), and the task may since have been seized by
+            // someone else, who would then receive its exec event instead of us.
+            if (errno != Libc.EPERM || ProcStatus.Read(tid)?.TracerPid != _tracerTid)
                 return errno;
         }
+        if (_pending.Count >= PruneThreshold)
+            Prune();
         _pending[tid] = pending;
         return 0;
+    }
+
+    /// <summary>The notification died after the seize: do not keep a task we have no reason to hold.</summary>
+    public void Release(int tid)
+    {
+        if (_pending.Remove(tid))
+            Libc.Ptrace(Libc.PTRACE_DETACH, tid, 0, 0);
     }
 
     /// <summary>A traced task stopped (waitpid reported WIFSTOPPED).</summary>
@@ -58,35 +78,62 @@ internal sealed class Tracer(ExecDecider decider, AuditLog audit)
         }
     }
 
-    /// <summary>A traced task is gone (exit reported to us as its tracer).</summary>
+    /// <summary>A task is gone (reported by the reaper).</summary>
     public void OnExited(int pid) => _pending.Remove(pid);
 
     private unsafe void OnExecLoaded(int pid)
     {
         // An exec from a non-leader thread reports under the thread-group id; the thread we
-        // seized is in the event message.
+        // seized is in the event message. Both entries are done with: the former thread id is
+        // gone, and the leader's (if it was seized for an earlier exec) was released silently.
         nint formerTid = 0;
         Libc.Ptrace(Libc.PTRACE_GETEVENTMSG, pid, 0, (nint)(&formerTid));
-        if (!_pending.Remove((int)formerTid, out PendingExec? pending))
-            _pending.Remove(pid, out pending);
+        _pending.Remove((int)formerTid, out PendingExec? pending);
+        if (_pending.Remove(pid, out PendingExec? leaders))
+            pending ??= leaders;
 
         ExecTarget? target = ExecPathResolver.DescribeLoaded(pid);
         ExecDecision decision = target is null
-            ? new ExecDecision(new ControlFinding(DriftPrevention.ControlName, "cannot inspect the loaded image (/proc/PID/exe unreadable)"), EnforcementMode.Enforce)
+            ? Unreadable("cannot inspect the loaded image (/proc/PID/exe unreadable)")
             : decider.Decide(target);
+        string path = target?.CanonicalPath ?? "?";
+
+        // The kernel also mapped the ELF interpreter (PT_INTERP, e.g. ld.so), which runs first:
+        // a replaced ld.so would run under an untouched image binary.
+        if (!decision.Deny && target is not null)
+        {
+            ElfInterpreter.Lookup interpreter = ElfInterpreter.Find(pid);
+            if (interpreter.Failure is { } failure)
+            {
+                decision = Unreadable(failure);
+            }
+            else if (interpreter.Target is { } loader)
+            {
+                ExecDecision loaderDecision = decider.Decide(loader);
+                if (loaderDecision.Finding is { } finding)
+                {
+                    decision = loaderDecision with { Finding = finding with { Reason = $"its ELF interpreter {loader.CanonicalPath}: {finding.Reason}" } };
+                    path = target.CanonicalPath;
+                }
+            }
+        }
 
         if (decision.Deny)
         {
-            // Killed while stopped: the new image never runs an instruction. Reported first, while
-            // /proc still shows its status and command line.
-            Report(pid, target?.CanonicalPath ?? "?", pending, decision, AuditAction.Killed);
+            // Killed while stopped: the new image never runs an instruction. Reported first,
+            // while /proc still shows its status and command line.
+            Report(pid, path, pending, decision, AuditAction.Killed);
             Libc.Kill(pid, Libc.SIGKILL);
-            return;   // its exit is reported to us, and that ends the trace
+            return;   // its exit is reported to the reaper, and that ends the trace
         }
         if (decision.Detected && !SameAsEntry(decision, pending, target))
-            Report(pid, target?.CanonicalPath ?? "?", pending, decision, AuditAction.Detected);
+            Report(pid, path, pending, decision, AuditAction.Detected);
         Libc.Ptrace(Libc.PTRACE_DETACH, pid, 0, 0);
     }
+
+    // An image we cannot read is not a policy question: it never runs, whatever the mode.
+    private static ExecDecision Unreadable(string reason) =>
+        new(new ControlFinding(DriftPrevention.ControlName, reason), EnforcementMode.Enforce);
 
     // In audit mode the entry check already reported the same finding for the same file.
     private static bool SameAsEntry(ExecDecision loaded, PendingExec? pending, ExecTarget? target) =>
@@ -96,6 +143,16 @@ internal sealed class Tracer(ExecDecider decider, AuditLog audit)
     private void Report(int pid, string path, PendingExec? pending, ExecDecision decision, AuditAction action) =>
         audit.Write(ProcessAudit.For(pid, decision.Finding!, decision, action, path, pending?.RequestedPath, null,
             pending?.Syscall ?? "execve"));
+
+    // Drops entries for tasks that are no longer ours (gone, or released unreported).
+    private void Prune()
+    {
+        foreach (int tid in _pending.Keys.ToList())
+        {
+            if (ProcStatus.Read(tid)?.TracerPid != _tracerTid)
+                _pending.Remove(tid);
+        }
+    }
 
     internal static string ModeName(EnforcementMode mode) => mode == EnforcementMode.Enforce ? "enforce" : "audit";
 }

@@ -1,7 +1,6 @@
 using MicroEnforcer.Audit;
 using MicroEnforcer.Controls;
 using MicroEnforcer.Interop;
-using MicroEnforcer.Launcher;
 using MicroEnforcer.Policy;
 using MicroEnforcer.Procfs;
 using MicroEnforcer.Ptrace;
@@ -14,23 +13,23 @@ namespace MicroEnforcer.Seccomp;
 /// memory may be rewritten after it answers, so every CONTINUE it gives is preceded by a seize,
 /// and the <see cref="Tracer"/> decides again on what the kernel actually loaded.
 /// </summary>
-internal sealed class ExecEntryCheck(ExecDecider decider, Supervisor supervisor, AuditLog audit, EnforcementMode failureMode)
+internal sealed class ExecEntryCheck(ExecDecider decider, TracerThread tracer, AuditLog audit, EnforcementMode failureMode)
 {
     /// <summary>Returns the answer: 0 (CONTINUE), a negative errno, or null when nobody waits any more.</summary>
     public int? Decide(ulong id, int tid, ExecRequest request, Func<ulong, bool> isStillValid)
     {
-        int errno = ProcessMemory.TryReadCString(tid, request.PathAddress, ProcessMemory.PathMax, out string? path);
+        int errno = ProcessMemory.TryReadCBytes(tid, request.PathAddress, ProcessMemory.PathMax, out byte[]? pathBytes);
         if (!isStillValid(id))
             return null;   // the caller is gone; what was read may belong to a recycled pid
         if (errno is Libc.EFAULT or Libc.ENAMETOOLONG)
             return -errno;   // exactly what the kernel would answer
-        if (errno != 0 || path is null)
+        if (errno != 0 || pathBytes is null)
             return Undecidable(tid, request, "?", $"cannot read the exec path from the caller's memory: {Libc.DescribeErrno(errno)}");
+        string path = Baseline.PathText.Decode(pathBytes);
 
-        string? lookup = ExecPathResolver.LookupPath(tid, request.DirFd, path, request.Flags);
-        if (lookup is null)
-            return -Libc.ENOENT;
-        int fd = ExecPathResolver.Open(lookup, request.Flags);
+        int fd = ExecPathResolver.Open(tid, request.DirFd, pathBytes, request.Flags);
+        if (fd == ExecPathResolver.MagicLink)
+            return Undecidable(tid, request, path, "the path leads through a /proc magic link other than the caller's own fd, exe, root or cwd links");
         if (fd < 0)
             return fd;   // the exec would fail the same way now; an answer we give needs no tracer
 
@@ -56,8 +55,17 @@ internal sealed class ExecEntryCheck(ExecDecider decider, Supervisor supervisor,
         if (decision.Detected)
             Report(tid, target.CanonicalPath, path, request, decision, AuditAction.Detected);
 
-        int seizeErrno = supervisor.Seize(tid, new PendingExec(request.Syscall, path, decision, target.CanonicalPath));
-        if (seizeErrno != 0 && seizeErrno != Libc.ESRCH)
+        // Every CONTINUE is preceded by a seize: that is what makes the entry check's reads safe to race.
+        int seizeErrno = tracer.Seize(tid, new PendingExec(request.Syscall, path, decision, target.CanonicalPath));
+        if (!isStillValid(id))
+        {
+            // The caller died (or was interrupted and will ask again): hold nothing for it, and
+            // never a task that may since have been given its tid.
+            if (seizeErrno == 0)
+                tracer.Post(new TracerWork.Release(tid));
+            return null;
+        }
+        if (seizeErrno != 0)
             return Undecidable(tid, request, path, $"cannot attach the tracer that verifies the loaded image: {Libc.DescribeErrno(seizeErrno)}");
         return 0;
     }

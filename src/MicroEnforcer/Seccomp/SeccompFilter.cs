@@ -24,16 +24,19 @@ internal static class SeccompFilter
     private const uint F_DUPFD = 0, F_DUPFD_CLOEXEC = 1030;
     private const uint SYS_CONNECT = 3;
 
-    /// <summary>The rules a policy needs. Exec is always intercepted: it is where the tracer starts.</summary>
+    /// <summary>The rules a policy needs: only what its enabled controls decide reaches PID 1.</summary>
     public static Rules ForPolicy(RuntimePolicy policy)
     {
         var x64 = ImmutableArray.CreateBuilder<FilterRule>();
         var x32 = ImmutableArray.CreateBuilder<FilterRule>();
         var i386 = ImmutableArray.CreateBuilder<FilterRule>();
 
-        x64.AddRange(FilterRule.Notify(SyscallTable.X86_64.Execve), FilterRule.Notify(SyscallTable.X86_64.Execveat));
-        x32.AddRange(FilterRule.Notify(SyscallTable.X32.Execve), FilterRule.Notify(SyscallTable.X32.Execveat));
-        i386.AddRange(FilterRule.Notify(SyscallTable.I386.Execve), FilterRule.Notify(SyscallTable.I386.Execveat));
+        if (policy.DriftPrevention.Enabled || policy.BlockFilelessExec.Enabled || policy.ReverseShell.Enabled)
+        {
+            x64.AddRange(FilterRule.Notify(SyscallTable.X86_64.Execve), FilterRule.Notify(SyscallTable.X86_64.Execveat));
+            x32.AddRange(FilterRule.Notify(SyscallTable.X32.Execve), FilterRule.Notify(SyscallTable.X32.Execveat));
+            i386.AddRange(FilterRule.Notify(SyscallTable.I386.Execve), FilterRule.Notify(SyscallTable.I386.Execveat));
+        }
 
         if (policy.ForkGuard.Enabled)
         {

@@ -23,7 +23,8 @@ internal static class Container
         mknod -m 666 "$R/dev/urandom" c 1 9
         mkdir "$R/dev/shm"
         mount -t tmpfs -o mode=1777 tmpfs "$R/dev/shm"
-        exec chroot "$R" "$@"
+        ln -s /proc/self/fd "$R/dev/fd"
+        exec $ME_PID1_WRAPPER chroot "$R" "$@"
         """;
 
     public const string PolicyPathInContainer = "/etc/microenforcer/policy.yaml";
@@ -42,7 +43,9 @@ internal static class Container
     }
 
     /// <summary>Runs any command as PID 1 of the container (the enforcer, or a baseline without it).</summary>
-    public static RunResult RunRaw(string[] pid1Command, string? policy = null, TimeSpan? timeout = null, ImageRootfs? image = null)
+    /// <param name="pid1Wrapper">A command PID 1 is exec'd through, e.g. setpriv to take capabilities away.</param>
+    public static RunResult RunRaw(string[] pid1Command, string? policy = null, TimeSpan? timeout = null, ImageRootfs? image = null,
+        string pid1Wrapper = "")
     {
         image ??= ImageRootfs.Shared;
         string dir = Directory.CreateTempSubdirectory("microenforcer-ct-").FullName;
@@ -66,6 +69,7 @@ internal static class Container
                 ["ME_UPPER"] = upper,
                 ["ME_WORK"] = work,
                 ["ME_MERGED"] = merged,
+                ["ME_PID1_WRAPPER"] = pid1Wrapper,
                 ["PATH"] = "/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
             });
             return new RunResult(result.ExitCode, result.Stdout, result.Stderr);

@@ -17,7 +17,9 @@ internal sealed class ImageRootfs
     public static ImageRootfs WithBash => s_withBash.Value;
 
     /// <summary>Test programs, built statically into /opt/tests in the image.</summary>
-    public static readonly string[] Programs = ["hello", "pwned", "exec_race", "execat", "exec_compat", "fileless", "fork_bomb", "revshell", "stdio_socket"];
+    public static readonly string[] Programs =
+        ["hello", "pwned", "exec_race", "execat", "exec_compat", "fileless", "fork_bomb", "revshell", "stdio_socket",
+         "stale", "deadlock", "memfd_script", "pid1"];
 
     public string Path { get; }
 
@@ -58,6 +60,9 @@ internal sealed class ImageRootfs
                 args.Insert(0, "-no-pie");
             ProcessRunner.Check("gcc", [.. args]);
         }
+        // A stand-in ELF interpreter: no libc, it writes the marker itself and exits 42.
+        ProcessRunner.Check("gcc", "-nostdlib", "-static-pie", "-fPIE", "-O2", "-o", System.IO.Path.Combine(Path, "opt/tests/fakeld"),
+            System.IO.Path.Combine(sources, "fakeld.c"));
         // An interpreter's name for a plain program: the reverse-shell control judges by name.
         File.Copy(System.IO.Path.Combine(Path, "opt/tests/stdio_socket"), System.IO.Path.Combine(Path, "opt/tests/python-sim"));
         // A copy of a test program that is not executable: the image has it, but only as data.
@@ -68,7 +73,11 @@ internal sealed class ImageRootfs
         File.WriteAllText(System.IO.Path.Combine(Path, "etc/passwd"), "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n");
         File.WriteAllText(System.IO.Path.Combine(Path, "etc/group"), "root:x:0:\nnogroup:x:65534:\n");
         if (withBash)
+        {
             AddDynamicExecutable("/bin/bash");
+            // A dynamically linked image binary: the kernel maps its ELF interpreter at exec.
+            ProcessRunner.Check("gcc", "-O2", "-o", System.IO.Path.Combine(Path, "opt/tests/hello_dyn"), System.IO.Path.Combine(sources, "hello.c"));
+        }
     }
 
     // Copies a dynamically linked host executable with the libraries ldd names, at their paths.

@@ -12,7 +12,8 @@ public sealed class ProcfsParsingTests
     [Fact]
     public void StatusGivesThreadGroupParentAndEffectiveUid()
     {
-        Assert.Equal(new ProcStatus(42, 7, 33), ProcStatus.Parse(Status));
+        Assert.Equal(new ProcStatus(42, 7, 33, 0), ProcStatus.Parse(Status));
+        Assert.Equal(99, ProcStatus.Parse(Status.Replace("TracerPid:\t0", "TracerPid:\t99", StringComparison.Ordinal))!.Value.TracerPid);
     }
 
     [Fact]

@@ -6,26 +6,25 @@ using Microsoft.Extensions.Logging;
 namespace MicroEnforcer.Launcher;
 
 /// <summary>
-/// PID 1's one thread for process control. It is the only reaper (waitpid(-1, __WALL) also
-/// collects tracee stops), the only ptrace caller (a tracee answers only to the thread that
-/// seized it), and the receiver of every supervised signal (from a signalfd: the signals are
-/// blocked in all threads). It sleeps in poll() on the signalfd and on an eventfd that the notify
-/// loop uses to hand over seize requests.
+/// PID 1's init duties, on one thread: the only waitpid(-1, __WALL) caller (it reaps every
+/// zombie, and collects the stops of the tracer's tracees, which it posts to the tracer thread),
+/// and the receiver of every supervised signal, from a signalfd (the signals are blocked in all
+/// threads). It never issues a ptrace request and never waits for another thread, so nothing can
+/// keep it from reaping. It sleeps in poll() on the signalfd and on an eventfd for reap requests.
 /// </summary>
-internal sealed partial class Supervisor : IDisposable
+internal sealed class Reaper : IDisposable
 {
-    private readonly Tracer _tracer;
+    private readonly TracerThread _tracer;
     private readonly ILogger _log;
     private readonly bool _signalProcessGroup;
-    private readonly ConcurrentQueue<SeizeRequest> _seizeRequests = new();
     private readonly ConcurrentQueue<Rendezvous> _reapRequests = new();
-    private int _reaped;
     private readonly TaskCompletionSource<WorkloadExit> _workloadExit = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly int _signalFd;
     private readonly int _wakeFd;
     private int _workloadPid;
+    private int _reaped;
 
-    public unsafe Supervisor(Tracer tracer, ILogger log, bool signalProcessGroup)
+    public unsafe Reaper(TracerThread tracer, ILogger log, bool signalProcessGroup)
     {
         _tracer = tracer;
         _log = log;
@@ -41,45 +40,31 @@ internal sealed partial class Supervisor : IDisposable
 
     public Task<WorkloadExit> WorkloadExit => _workloadExit.Task;
 
-    /// <summary>Starts supervising; the workload is already forked. Until now its SIGCHLD waited
-    /// in the signalfd, so nothing about it can have been missed.</summary>
+    /// <summary>How many processes have been reaped so far.</summary>
+    public int Reaped => Volatile.Read(ref _reaped);
+
+    /// <summary>Starts reaping; the workload is already forked. Until now its SIGCHLD waited in
+    /// the signalfd, so nothing about it can have been missed.</summary>
     public void Start(int workloadPid)
     {
         _workloadPid = workloadPid;
-        var thread = new Thread(Run) { IsBackground = true, Name = "supervisor" };
+        var thread = new Thread(Run) { IsBackground = true, Name = "reaper" };
         thread.Start();
     }
 
-    /// <summary>How many processes this supervisor has reaped so far.</summary>
-    public int Reaped => Volatile.Read(ref _reaped);
-
-    /// <summary>Called from the notify loop: seize <paramref name="tid"/> and wait for it. errno or 0.</summary>
-    public int Seize(int tid, PendingExec pending)
-    {
-        var request = new SeizeRequest(tid, pending);
-        _seizeRequests.Enqueue(request);
-        Wake();
-        return request.Done.Wait();
-    }
-
     /// <summary>
-    /// Called from the notify loop: reap every zombie that is ours now, and wait for it. Fork
-    /// Guard asks before refusing a fork, so that children just killed and reparented to us
-    /// (whose SIGCHLD we have not handled yet) do not count against the limit.
+    /// Reap every zombie that is ours now, and wait for it; returns <see cref="Reaped"/>. Fork
+    /// Guard asks before refusing a fork, so that children just killed and reparented to PID 1
+    /// (whose SIGCHLD has not been handled yet) do not count against the limit.
     /// </summary>
-    public int ReapNow()
+    public unsafe int ReapNow()
     {
         var request = new Rendezvous();
         _reapRequests.Enqueue(request);
-        Wake();
-        request.Wait();
-        return Reaped;
-    }
-
-    private unsafe void Wake()
-    {
         ulong one = 1;
         Libc.Write(_wakeFd, (byte*)&one, sizeof(ulong));
+        request.Wait();
+        return Reaped;
     }
 
     private unsafe void Run()
@@ -90,7 +75,7 @@ internal sealed partial class Supervisor : IDisposable
             fds[0] = new Libc.pollfd { fd = _signalFd, events = Libc.POLLIN };
             fds[1] = new Libc.pollfd { fd = _wakeFd, events = Libc.POLLIN };
             // The workload may have exited or stopped before this thread started.
-            ReapAndCollectStops();
+            ReapAll();
             while (true)
             {
                 if (Libc.Poll(fds, 2, -1) < 0)
@@ -99,10 +84,10 @@ internal sealed partial class Supervisor : IDisposable
                         continue;
                     throw new SystemCallException("poll", Libc.LastErrno);
                 }
-                if ((fds[1].revents & Libc.POLLIN) != 0)
-                    ServeSeizeRequests();
                 if ((fds[0].revents & Libc.POLLIN) != 0)
                     DrainSignals();
+                if ((fds[1].revents & Libc.POLLIN) != 0)
+                    ServeReapRequests();
             }
         }
         catch (Exception e)
@@ -112,18 +97,13 @@ internal sealed partial class Supervisor : IDisposable
         }
     }
 
-    private unsafe void ServeSeizeRequests()
+    private unsafe void ServeReapRequests()
     {
         ulong counter;
         Libc.Read(_wakeFd, (byte*)&counter, sizeof(ulong));
-        while (_seizeRequests.TryDequeue(out SeizeRequest? request))
-            request.Done.Complete(_tracer.Seize(request.Tid, request.Pending));
-        if (!_reapRequests.IsEmpty)
-        {
-            ReapAndCollectStops();
-            while (_reapRequests.TryDequeue(out Rendezvous? reaped))
-                reaped.Complete(0);
-        }
+        ReapAll();
+        while (_reapRequests.TryDequeue(out Rendezvous? request))
+            request.Complete(0);
     }
 
     private unsafe void DrainSignals()
@@ -135,12 +115,12 @@ internal sealed partial class Supervisor : IDisposable
             int signal = (int)info.ssi_signo;
             if (signal == SupervisedSignals.SIGCHLD)
                 childEvent = true;
-            else if (SupervisedSignals.Forwarded.Contains(signal))
+            else if (SupervisedSignals.IsForwarded(signal))
                 Forward(signal);
         }
         // SIGCHLDs coalesce: one wakeup may stand for many children, so always drain waitpid.
         if (childEvent)
-            ReapAndCollectStops();
+            ReapAll();
     }
 
     private void Forward(int signal)
@@ -152,7 +132,7 @@ internal sealed partial class Supervisor : IDisposable
             Log.Forwarded(_log, signal, target);
     }
 
-    private unsafe void ReapAndCollectStops()
+    private unsafe void ReapAll()
     {
         while (true)
         {
@@ -162,10 +142,10 @@ internal sealed partial class Supervisor : IDisposable
                 return;   // 0: nothing more now; -1 ECHILD: no children at all
             if (Libc.WIFSTOPPED(status))
             {
-                _tracer.OnStopped(pid, status);
+                _tracer.Post(new TracerWork.Stopped(pid, status));
                 continue;
             }
-            _tracer.OnExited(pid);
+            _tracer.Post(new TracerWork.Exited(pid));
             Interlocked.Increment(ref _reaped);
             if (pid == _workloadPid)
                 _workloadExit.TrySetResult(Launcher.WorkloadExit.FromWaitStatus(status));

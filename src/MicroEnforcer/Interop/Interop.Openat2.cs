@@ -1,0 +1,28 @@
+using System.Runtime.InteropServices;
+
+namespace MicroEnforcer.Interop;
+
+internal static partial class Libc
+{
+    internal const long SYS_openat2 = 437;
+    internal const ulong RESOLVE_NO_MAGICLINKS = 0x02;
+    internal const ulong RESOLVE_IN_ROOT = 0x10;
+
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct open_how
+    {
+        public ulong flags;
+        public ulong mode;
+        public ulong resolve;
+    }
+
+    // glibc 2.36 has no openat2 wrapper.
+    [LibraryImport(Library, EntryPoint = "syscall", SetLastError = true)]
+    internal static unsafe partial long Syscall4(long number, long a1, void* a2, void* a3, long a4);
+
+    [LibraryImport(Library, EntryPoint = "open", SetLastError = true)]
+    internal static unsafe partial int Open(byte* path, int flags, int mode);
+
+    [LibraryImport(Library, EntryPoint = "readlink", SetLastError = true)]
+    internal static unsafe partial nint ReadLink(byte* path, byte* buffer, nuint size);
+}

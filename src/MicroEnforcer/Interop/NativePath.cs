@@ -1,0 +1,75 @@
+using MicroEnforcer.Baseline;
+
+namespace MicroEnforcer.Interop;
+
+/// <summary>
+/// Path syscalls for the lossless path strings of <see cref="PathText"/>: the string is encoded
+/// back to the exact bytes of the name, never re-encoded as UTF-8 text.
+/// </summary>
+internal static class NativePath
+{
+    public static unsafe int Open(string path, int flags)
+    {
+        fixed (byte* p = Terminated(path))
+            return Libc.Open(p, flags, 0);
+    }
+
+    public static unsafe int OpenAt(int dirFd, string path, int flags)
+    {
+        fixed (byte* p = Terminated(path))
+            return Libc.OpenAt(dirFd, p, flags, 0);
+    }
+
+    public static unsafe int Statx(string path, int flags, out Libc.statx st)
+    {
+        fixed (byte* p = Terminated(path))
+        fixed (Libc.statx* s = &st)
+            return Libc.Statx(Libc.AT_FDCWD, p, flags, Libc.STATX_BASIC_STATS, s);
+    }
+
+    /// <summary>readlink(2), decoded losslessly; null on error.</summary>
+    public static unsafe string? ReadLink(string path)
+    {
+        byte[] buffer = new byte[4096];
+        fixed (byte* p = Terminated(path))
+        fixed (byte* b = buffer)
+        {
+            nint n = Libc.ReadLink(p, b, (nuint)buffer.Length);
+            return n < 0 ? null : PathText.Decode(buffer.AsSpan(0, (int)n));
+        }
+    }
+
+    /// <summary>
+    /// openat2(dirFd, path, O_PATH, RESOLVE_NO_MAGICLINKS [| RESOLVE_IN_ROOT]). Returns the fd or
+    /// -errno. On kernels before 5.6 (no openat2) falls back to openat, magic links and all.
+    /// </summary>
+    public static unsafe int OpenBeneath(int dirFd, ReadOnlySpan<byte> path, bool inRoot, bool noFollow)
+    {
+        byte[] terminated = new byte[path.Length + 1];
+        path.CopyTo(terminated);
+        int flags = Libc.O_PATH | Libc.O_CLOEXEC | (noFollow ? Libc.O_NOFOLLOW : 0);
+        var how = new Libc.open_how
+        {
+            flags = (ulong)flags,
+            resolve = Libc.RESOLVE_NO_MAGICLINKS | (inRoot ? Libc.RESOLVE_IN_ROOT : 0),
+        };
+        fixed (byte* p = terminated)
+        {
+            long fd = Libc.Syscall4(Libc.SYS_openat2, dirFd, p, &how, sizeof(Libc.open_how));
+            if (fd >= 0)
+                return (int)fd;
+            int errno = Libc.LastErrno;
+            if (errno != Libc.ENOSYS)
+                return -errno;
+            int fallback = Libc.OpenAt(dirFd, p, flags, 0);
+            return fallback >= 0 ? fallback : -Libc.LastErrno;
+        }
+    }
+
+    private static byte[] Terminated(string path)
+    {
+        byte[] encoded = PathText.Encode(path);
+        Array.Resize(ref encoded, encoded.Length + 1);
+        return encoded;
+    }
+}

@@ -1,0 +1,94 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using MicroEnforcer.Baseline;
+using MicroEnforcer.Controls;
+using MicroEnforcer.Interop;
+
+namespace MicroEnforcer.Ptrace;
+
+/// <summary>
+/// The ELF interpreter (PT_INTERP, normally ld.so) that execve mapped into a process. It runs
+/// before the program does, so it is an executable like any other: the auxiliary vector gives its
+/// load address (AT_BASE), and /proc/PID/maps names the file mapped there.
+/// </summary>
+internal static class ElfInterpreter
+{
+    private const ulong AT_BASE = 7;
+
+    /// <summary>Target: the interpreter to decide (null for a static binary); or why it could not be found.</summary>
+    internal readonly record struct Lookup(ExecTarget? Target, string? Failure);
+
+    public static Lookup Find(int pid)
+    {
+        byte[] auxv, maps;
+        bool is32;
+        try
+        {
+            auxv = File.ReadAllBytes($"/proc/{pid}/auxv");
+            maps = File.ReadAllBytes($"/proc/{pid}/maps");
+            using var exe = File.OpenRead($"/proc/{pid}/exe");
+            is32 = exe.ReadByte() == 0x7f && exe.Seek(4, SeekOrigin.Begin) == 4 && exe.ReadByte() == 1;   // EI_CLASS
+        }
+        catch (IOException e)
+        {
+            return new Lookup(null, $"cannot read the process's auxiliary vector or maps: {e.Message}");
+        }
+        ulong? baseAddress = ParseAtBase(auxv, is32);
+        if (baseAddress is null)
+            return new Lookup(null, "no AT_BASE in the auxiliary vector");
+        if (baseAddress == 0)
+            return new Lookup(null, null);   // statically linked: the kernel mapped no interpreter
+
+        if (FindMapping(maps, baseAddress.Value) is not { } mapping)
+            return new Lookup(null, $"nothing mapped at the interpreter's address 0x{baseAddress:x}");
+        return new Lookup(Describe(pid, mapping), null);
+    }
+
+    internal static ulong? ParseAtBase(ReadOnlySpan<byte> auxv, bool is32)
+    {
+        int word = is32 ? 4 : 8;
+        for (int i = 0; i + 2 * word <= auxv.Length; i += 2 * word)
+        {
+            ulong type = is32 ? BinaryPrimitives.ReadUInt32LittleEndian(auxv[i..]) : BinaryPrimitives.ReadUInt64LittleEndian(auxv[i..]);
+            ulong value = is32 ? BinaryPrimitives.ReadUInt32LittleEndian(auxv[(i + word)..]) : BinaryPrimitives.ReadUInt64LittleEndian(auxv[(i + word)..]);
+            if (type == AT_BASE)
+                return value;
+            if (type == 0)
+                break;   // AT_NULL
+        }
+        return null;
+    }
+
+    internal readonly record struct Mapping(string Path, ulong Inode, bool Deleted);
+
+    /// <summary>The maps line that starts at <paramref name="address"/>: "start-end perms offset dev inode path".</summary>
+    internal static Mapping? FindMapping(ReadOnlySpan<byte> maps, ulong address)
+    {
+        foreach (string line in PathText.Decode(maps).Split('\n'))
+        {
+            int dash = line.IndexOf('-', StringComparison.Ordinal);
+            if (dash <= 0 || !ulong.TryParse(line.AsSpan(0, dash), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out ulong start) || start != address)
+                continue;
+            string[] fields = line.Split(' ', 6, StringSplitOptions.RemoveEmptyEntries);
+            if (fields.Length < 6 || !ulong.TryParse(fields[4], CultureInfo.InvariantCulture, out ulong inode))
+                return null;
+            string path = fields[5];
+            const string DeletedSuffix = " (deleted)";
+            bool deleted = path.EndsWith(DeletedSuffix, StringComparison.Ordinal);
+            return new Mapping(deleted ? path[..^DeletedSuffix.Length] : path, inode, deleted);
+        }
+        return null;
+    }
+
+    private static ExecTarget Describe(int pid, Mapping mapping)
+    {
+        string name = ExecTarget.LastComponent(mapping.Path);
+        // A deleted interpreter has no file to stat: it is described as what it is, unlinked.
+        if (mapping.Deleted || FileSignature.TryRead(mapping.Path, out FileSignature signature) != 0)
+        {
+            var unlinked = new FileSignature(0, 0, mapping.Inode, 0, 0, 0, 0, 0, Libc.S_IFREG | 0x1ed, 0);
+            return new ExecTarget(pid, ExecStage.Loaded, mapping.Path, unlinked, mapping.Path, name);
+        }
+        return new ExecTarget(pid, ExecStage.Loaded, mapping.Path, signature, mapping.Path, name);
+    }
+}

@@ -1,0 +1,72 @@
+using System.Buffers.Binary;
+using System.Text;
+using MicroEnforcer.Ptrace;
+using Xunit;
+
+namespace MicroEnforcer.Tests.Ptrace;
+
+public sealed class ElfInterpreterTests
+{
+    private static byte[] Auxv(bool is32, params (ulong Type, ulong Value)[] entries)
+    {
+        int word = is32 ? 4 : 8;
+        byte[] auxv = new byte[(entries.Length + 1) * 2 * word];
+        for (int i = 0; i < entries.Length; i++)
+        {
+            if (is32)
+            {
+                BinaryPrimitives.WriteUInt32LittleEndian(auxv.AsSpan(i * 8), (uint)entries[i].Type);
+                BinaryPrimitives.WriteUInt32LittleEndian(auxv.AsSpan(i * 8 + 4), (uint)entries[i].Value);
+            }
+            else
+            {
+                BinaryPrimitives.WriteUInt64LittleEndian(auxv.AsSpan(i * 16), entries[i].Type);
+                BinaryPrimitives.WriteUInt64LittleEndian(auxv.AsSpan(i * 16 + 8), entries[i].Value);
+            }
+        }
+        return auxv;
+    }
+
+    [Fact]
+    public void AtBaseOfA64BitProcess() =>
+        Assert.Equal(0x7f00_1234_5000UL, ElfInterpreter.ParseAtBase(Auxv(false, (33, 1), (6, 4096), (7, 0x7f00_1234_5000), (9, 0x401000)), is32: false));
+
+    [Fact]
+    public void AtBaseOfA32BitProcess() =>
+        Assert.Equal(0xf7f0_0000UL, ElfInterpreter.ParseAtBase(Auxv(true, (6, 4096), (7, 0xf7f0_0000)), is32: true));
+
+    [Fact]
+    public void StaticBinaryHasAtBaseZero() =>
+        Assert.Equal(0UL, ElfInterpreter.ParseAtBase(Auxv(false, (7, 0)), is32: false));
+
+    [Fact]
+    public void MissingAtBaseIsNull() =>
+        Assert.Null(ElfInterpreter.ParseAtBase(Auxv(false, (6, 4096)), is32: false));
+
+    private const string Maps =
+        "55d0c0a00000-55d0c0a01000 r--p 00000000 00:2a 1234                       /opt/tests/hello_dyn\n" +
+        "7f1c2a3b4000-7f1c2a3b5000 r--p 00000000 00:2a 5678                       /lib64/ld-linux-x86-64.so.2\n" +
+        "7f1c2a3b5000-7f1c2a3da000 r-xp 00001000 00:2a 5678                       /lib64/ld-linux-x86-64.so.2\n" +
+        "7f1c2a400000-7f1c2a401000 r-xp 00000000 00:01 91                         /memfd:evil (deleted)\n" +
+        "7ffd5e1f0000-7ffd5e211000 rw-p 00000000 00:00 0                          [stack]\n";
+
+    [Fact]
+    public void MappingAtTheInterpreterBase()
+    {
+        var mapping = ElfInterpreter.FindMapping(Encoding.ASCII.GetBytes(Maps), 0x7f1c2a3b4000);
+
+        Assert.Equal(new ElfInterpreter.Mapping("/lib64/ld-linux-x86-64.so.2", 5678, false), mapping);
+    }
+
+    [Fact]
+    public void DeletedMappingIsMarked()
+    {
+        var mapping = ElfInterpreter.FindMapping(Encoding.ASCII.GetBytes(Maps), 0x7f1c2a400000);
+
+        Assert.Equal(new ElfInterpreter.Mapping("/memfd:evil", 91, true), mapping);
+    }
+
+    [Fact]
+    public void NoMappingAtAnAddressInsideOne() =>
+        Assert.Null(ElfInterpreter.FindMapping(Encoding.ASCII.GetBytes(Maps), 0x7f1c2a3b4800));
+}
