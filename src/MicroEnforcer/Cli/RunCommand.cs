@@ -47,9 +47,9 @@ internal static class RunCommand
         ]);
         var filter = SeccompFilter.Build(SeccompFilter.ForPolicy(policy));
 
-        var tracer = new TracerThread(new Tracer(decider, audit), log);
-        tracer.Start();
-        using var reaper = new Reaper(tracer, log, options.SignalProcessGroup);
+        var tracer = new Tracer(decider, audit);
+        using var inbox = new NotifyInbox();
+        using var reaper = new Reaper(inbox, log, options.SignalProcessGroup);
         using var forkGuard = new ForkGuard(policy.ForkGuard, audit, new ProcessCounter(), reaper.ReapNow);
         var (started, failure, childPid) = WorkloadLauncher.Spawn(RawCommandLine.Tail(options.Command.Count), filter.AsSpan(), newProcessGroup: true);
         reaper.Start(childPid);
@@ -63,7 +63,8 @@ internal static class RunCommand
         // An exec nobody can judge is refused when any exec control enforces, else reported.
         EnforcementMode failureMode = ExecControlsEnforce(policy) ? EnforcementMode.Enforce : EnforcementMode.Audit;
         var execCheck = new ExecEntryCheck(decider, tracer, audit, failureMode);
-        new NotifyLoop(started.ListenerFd, execCheck, forkGuard, reverseShell, audit, failureMode, log).Start();
+        new NotifyLoop(started.ListenerFd, execCheck, tracer, inbox, forkGuard, reverseShell, audit, failureMode, log).Start();
+        new NotificationReceiver(started.ListenerFd, inbox, log).Start();
         string commandLine = Logging.CommandText.Format(options.Command);
         WorkloadLauncher.Failure? execFailure = WorkloadLauncher.WaitForExec(started);
         if (execFailure is not null)

@@ -1,22 +1,23 @@
 using System.Collections.Concurrent;
 using MicroEnforcer.Interop;
-using MicroEnforcer.Ptrace;
+using MicroEnforcer.Seccomp;
 using Microsoft.Extensions.Logging;
 
 namespace MicroEnforcer.Launcher;
 
 /// <summary>
 /// PID 1's init duties, on one thread: the only waitpid(-1, __WALL) caller (it reaps every
-/// zombie, and collects the stops of the tracer's tracees, which it posts to the tracer thread),
+/// zombie, and collects the stops of the tracer's tracees, which it posts to the tracer),
 /// and the receiver of every supervised signal, from a signalfd (the signals are blocked in all
 /// threads). It never issues a ptrace request and never waits for another thread, so nothing can
 /// keep it from reaping. It sleeps in poll() on the signalfd and on an eventfd for reap requests.
 /// </summary>
 internal sealed class Reaper : IDisposable
 {
-    private readonly TracerThread _tracer;
+    private readonly NotifyInbox _tracer;
     private readonly ILogger _log;
     private readonly bool _signalProcessGroup;
+
     private readonly ConcurrentQueue<Rendezvous> _reapRequests = new();
     private readonly TaskCompletionSource<WorkloadExit> _workloadExit = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly int _signalFd;
@@ -24,7 +25,7 @@ internal sealed class Reaper : IDisposable
     private int _workloadPid;
     private int _reaped;
 
-    public unsafe Reaper(TracerThread tracer, ILogger log, bool signalProcessGroup)
+    public unsafe Reaper(NotifyInbox tracer, ILogger log, bool signalProcessGroup)
     {
         _tracer = tracer;
         _log = log;
@@ -123,14 +124,11 @@ internal sealed class Reaper : IDisposable
             ReapAll();
     }
 
-    private void Forward(int signal)
-    {
-        int target = _signalProcessGroup ? -_workloadPid : _workloadPid;
-        if (Libc.Kill(target, signal) != 0 && Libc.LastErrno != Libc.ESRCH)
-            Log.ForwardFailed(_log, signal, target, Libc.DescribeErrno(Libc.LastErrno));
-        else
-            Log.Forwarded(_log, signal, target);
-    }
+    // Sent by the notify loop's thread, after it has answered whatever notifications are
+    // pending: a task parked in one when a signal with a handler arrives would see its fork or
+    // exec fail with EINTR (see NotifyLoop.Forward).
+    private void Forward(int signal) =>
+        _tracer.Post(new NotifyWork.ForwardSignal(signal, _signalProcessGroup ? -_workloadPid : _workloadPid));
 
     private unsafe void ReapAll()
     {
@@ -142,10 +140,10 @@ internal sealed class Reaper : IDisposable
                 return;   // 0: nothing more now; -1 ECHILD: no children at all
             if (Libc.WIFSTOPPED(status))
             {
-                _tracer.Post(new TracerWork.Stopped(pid, status));
+                _tracer.Post(new NotifyWork.Stopped(pid, status));
                 continue;
             }
-            _tracer.Post(new TracerWork.Exited(pid));
+            _tracer.Post(new NotifyWork.Exited(pid));
             Interlocked.Increment(ref _reaped);
             if (pid == _workloadPid)
                 _workloadExit.TrySetResult(Launcher.WorkloadExit.FromWaitStatus(status));

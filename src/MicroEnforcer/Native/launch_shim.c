@@ -38,6 +38,8 @@
 #include <termios.h>
 #include <unistd.h>
 
+#define ME_SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)   // linux/seccomp.h since 5.19
+
 enum { ME_STAGE_SETUP = 1, ME_STAGE_FILTER = 2, ME_STAGE_HANDOFF = 3, ME_STAGE_EXEC = 4 };
 enum { ME_CHILD_FAILED = 71 };
 
@@ -169,7 +171,14 @@ static __attribute__((noreturn)) void me_child(const struct me_spawn_request *re
         .len = (unsigned short)req->filter_len,
         .filter = (struct sock_filter *)req->filter,
     };
-    long listener = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+    // WAIT_KILLABLE_RECV (Linux 5.19): once PID 1 has received a notification, the caller waits
+    // for the answer killably. Otherwise any signal with a handler interrupts the wait, and a
+    // notified fork or exec fails with EINTR (no SA_RESTART), which natively they never do:
+    // busybox sh dies with "can't fork: Interrupted system call". Older kernels lack the flag.
+    long listener = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+                            SECCOMP_FILTER_FLAG_NEW_LISTENER | ME_SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, &prog);
+    if (listener < 0 && errno == EINVAL)
+        listener = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
     if (listener < 0)
         me_child_fail(errpipe, ME_STAGE_FILTER, errno, ME_CHILD_FAILED);
 

@@ -5,13 +5,8 @@ internal static class ProcComm
 {
     public static string? Read(int pid)
     {
-        try
-        {
-            return File.ReadAllText($"/proc/{pid}/comm").TrimEnd('\n');
-        }
-        catch (IOException)
-        {
-            return null;
-        }
+        Span<byte> comm = stackalloc byte[32];   // TASK_COMM_LEN is 16
+        int n = ProcFile.Read($"/proc/{pid}/comm", comm);
+        return n <= 0 ? null : Baseline.PathText.Decode(comm[..n].TrimEnd((byte)'\n'));
     }
 }

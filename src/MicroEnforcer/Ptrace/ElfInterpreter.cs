@@ -20,25 +20,23 @@ internal static class ElfInterpreter
 
     public static Lookup Find(int pid)
     {
-        byte[] auxv, maps;
-        bool is32;
-        try
-        {
-            auxv = File.ReadAllBytes($"/proc/{pid}/auxv");
-            maps = File.ReadAllBytes($"/proc/{pid}/maps");
-            using var exe = File.OpenRead($"/proc/{pid}/exe");
-            is32 = exe.ReadByte() == 0x7f && exe.Seek(4, SeekOrigin.Begin) == 4 && exe.ReadByte() == 1;   // EI_CLASS
-        }
-        catch (IOException e)
-        {
-            return new Lookup(null, $"cannot read the process's auxiliary vector or maps: {e.Message}");
-        }
-        ulong? baseAddress = ParseAtBase(auxv, is32);
+        // The auxiliary vector's word size is the new image's ELF class (EI_CLASS, byte 4).
+        Span<byte> header = stackalloc byte[5];
+        Span<byte> auxv = stackalloc byte[1024];
+        int headerLength = Procfs.ProcFile.Read($"/proc/{pid}/exe", header);
+        int auxvLength = Procfs.ProcFile.Read($"/proc/{pid}/auxv", auxv);
+        if (headerLength < 5 || auxvLength < 0)
+            return new Lookup(null, "cannot read the process's auxiliary vector");
+        bool is32 = header[4] == 1;
+        ulong? baseAddress = ParseAtBase(auxv[..auxvLength], is32);
         if (baseAddress is null)
             return new Lookup(null, "no AT_BASE in the auxiliary vector");
         if (baseAddress == 0)
             return new Lookup(null, null);   // statically linked: the kernel mapped no interpreter
 
+        byte[]? maps = Procfs.ProcFile.ReadAll($"/proc/{pid}/maps");
+        if (maps is null)
+            return new Lookup(null, "cannot read the process's memory map");
         if (FindMapping(maps, baseAddress.Value) is not { } mapping)
             return new Lookup(null, $"nothing mapped at the interpreter's address 0x{baseAddress:x}");
         return new Lookup(Describe(pid, mapping), null);

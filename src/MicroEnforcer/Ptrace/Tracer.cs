@@ -3,6 +3,7 @@ using MicroEnforcer.Controls;
 using MicroEnforcer.Interop;
 using MicroEnforcer.Policy;
 using MicroEnforcer.Procfs;
+using MicroEnforcer.Seccomp;
 
 namespace MicroEnforcer.Ptrace;
 
@@ -15,7 +16,12 @@ namespace MicroEnforcer.Ptrace;
 /// the ELF interpreter the kernel mapped are decided again, and a denial kills the process there.
 /// Then the tracer detaches, so traced processes pay for signals only during their exec call.
 ///
-/// Runs on the tracer thread only (see <see cref="TracerThread"/>).
+/// Runs on one thread only, the notify loop's: a tracee answers only to the thread that seized
+/// it. That thread is deliberately not the reaper: PTRACE_SEIZE waits (uninterruptibly for us)
+/// on the target's cred_guard_mutex, which an exec in the same process holds while de_thread
+/// waits for its traced sibling threads to be reaped. If the seizing thread were the reaper,
+/// that wait would never end (found in review: three traced zombies, every later exec hung).
+/// The exec holding the mutex was already answered, so it never waits for the notify loop.
 /// </summary>
 internal sealed class Tracer(ExecDecider decider, AuditLog audit)
 {
@@ -26,7 +32,7 @@ internal sealed class Tracer(ExecDecider decider, AuditLog audit)
 
     public int TracedCount => _pending.Count;
 
-    /// <summary>Called once, on the tracer thread: ptrace ties tracees to this thread id.</summary>
+    /// <summary>Called once, on the tracing thread: ptrace ties tracees to this thread id.</summary>
     public void BindToCurrentThread() => _tracerTid = Libc.GetTid();
 
     public int Seize(int tid, PendingExec pending)
@@ -47,6 +53,20 @@ internal sealed class Tracer(ExecDecider decider, AuditLog audit)
             Prune();
         _pending[tid] = pending;
         return 0;
+    }
+
+    /// <summary>Handles what the reaper reported.</summary>
+    public void Handle(NotifyWork work)
+    {
+        switch (work)
+        {
+            case NotifyWork.Stopped stopped:
+                OnStopped(stopped.Pid, stopped.Status);
+                break;
+            case NotifyWork.Exited exited:
+                OnExited(exited.Pid);
+                break;
+        }
     }
 
     /// <summary>The notification died after the seize: do not keep a task we have no reason to hold.</summary>

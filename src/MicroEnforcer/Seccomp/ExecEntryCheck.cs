@@ -13,7 +13,7 @@ namespace MicroEnforcer.Seccomp;
 /// memory may be rewritten after it answers, so every CONTINUE it gives is preceded by a seize,
 /// and the <see cref="Tracer"/> decides again on what the kernel actually loaded.
 /// </summary>
-internal sealed class ExecEntryCheck(ExecDecider decider, TracerThread tracer, AuditLog audit, EnforcementMode failureMode)
+internal sealed class ExecEntryCheck(ExecDecider decider, Tracer tracer, AuditLog audit, EnforcementMode failureMode)
 {
     /// <summary>Returns the answer: 0 (CONTINUE), a negative errno, or null when nobody waits any more.</summary>
     public int? Decide(ulong id, int tid, ExecRequest request, Func<ulong, bool> isStillValid)
@@ -62,7 +62,7 @@ internal sealed class ExecEntryCheck(ExecDecider decider, TracerThread tracer, A
             // The caller died (or was interrupted and will ask again): hold nothing for it, and
             // never a task that may since have been given its tid.
             if (seizeErrno == 0)
-                tracer.Post(new TracerWork.Release(tid));
+                tracer.Release(tid);
             return null;
         }
         if (seizeErrno != 0)

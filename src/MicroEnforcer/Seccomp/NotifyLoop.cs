@@ -2,6 +2,7 @@ using MicroEnforcer.Audit;
 using MicroEnforcer.Controls;
 using MicroEnforcer.Interop;
 using MicroEnforcer.Policy;
+using MicroEnforcer.Ptrace;
 using Microsoft.Extensions.Logging;
 
 namespace MicroEnforcer.Seccomp;
@@ -9,12 +10,16 @@ namespace MicroEnforcer.Seccomp;
 /// <summary>
 /// Receives the workload's notified syscalls from the seccomp listener, hands each to the
 /// control it belongs to, and answers: CONTINUE, or an errno. One thread, so the controls see
-/// the calls one at a time (Fork Guard's count relies on it).
+/// the calls one at a time (Fork Guard's count relies on it). It is also the tracer's thread:
+/// it seizes exec'ing tasks itself, with no handoff, and handles their stops, which the reaper
+/// collects with waitpid. Everything reaches it through the <see cref="NotifyInbox"/> (from the
+/// <see cref="NotificationReceiver"/> and the reaper), and it never blocks anywhere else: a
+/// tracee stopped at its exec event must always find it ready.
 ///
 /// Every read of the caller's memory or /proc is followed by SECCOMP_IOCTL_NOTIF_ID_VALID: if
 /// the caller died and its pid was reused, what was read belongs to someone else.
 /// </summary>
-internal sealed class NotifyLoop(int listenerFd, ExecEntryCheck exec, ForkGuard forkGuard,
+internal sealed class NotifyLoop(int listenerFd, ExecEntryCheck exec, Tracer tracer, NotifyInbox inbox, ForkGuard forkGuard,
     ReverseShellDetector reverseShell, AuditLog audit, EnforcementMode failureMode, ILogger log)
 {
     public void Start()
@@ -25,31 +30,80 @@ internal sealed class NotifyLoop(int listenerFd, ExecEntryCheck exec, ForkGuard 
 
     private unsafe void Run()
     {
+        tracer.BindToCurrentThread();
+        var wake = new Libc.pollfd { fd = inbox.WakeFd, events = Libc.POLLIN };
         while (true)
         {
-            Libc.seccomp_notif notification = default;   // the kernel insists on a zeroed buffer
-            if (Libc.Ioctl(listenerFd, Libc.SECCOMP_IOCTL_NOTIF_RECV, &notification) != 0)
+            if (Libc.Poll(&wake, 1, -1) < 0 && Libc.LastErrno != Libc.EINTR)
             {
-                int errno = Libc.LastErrno;
-                if (errno is Libc.EINTR or Libc.ENOENT)
-                    continue;   // ENOENT: the caller was gone before we could receive it
-                Log.NotifyLoopStopped(log, Libc.DescribeErrno(errno));
+                Log.NotifyLoopStopped(log, Libc.DescribeErrno(Libc.LastErrno));
                 return;
             }
-            int? answer;
-            try
-            {
-                answer = Handle(notification);
-            }
-            catch (Exception e)
-            {
-                // Fail closed: a call nobody could judge does not happen in enforce mode.
-                Log.NotifyHandlerFailed(log, (int)notification.pid, e);
-                answer = failureMode == EnforcementMode.Enforce ? -Libc.EACCES : 0;
-            }
-            if (answer is int value)
-                Respond(notification.id, value);
+            inbox.Drain(HandleWork);
         }
+    }
+
+    private void HandleWork(NotifyWork work)
+    {
+        try
+        {
+            switch (work)
+            {
+                case NotifyWork.Notification notification:
+                    Answer(notification.Value);
+                    break;
+                case NotifyWork.ForwardSignal forward:
+                    Forward(forward.Signal, forward.Target);
+                    break;
+                default:
+                    tracer.Handle(work);
+                    break;
+            }
+        }
+        catch (Exception e)
+        {
+            Log.TracerFailed(log, e);
+        }
+    }
+
+    private void Answer(in Libc.seccomp_notif notification)
+    {
+        int? answer;
+        try
+        {
+            answer = Handle(notification);
+        }
+        catch (Exception e)
+        {
+            // Fail closed: a call nobody could judge does not happen in enforce mode.
+            Log.NotifyHandlerFailed(log, (int)notification.pid, e);
+            answer = failureMode == EnforcementMode.Enforce ? -Libc.EACCES : 0;
+        }
+        if (answer is int value)
+            Respond(notification.id, value);
+    }
+
+    /// <summary>
+    /// Forwards a signal PID 1 received. A caller parked in a notification that has not been
+    /// received yet waits interruptibly: a signal with a handler installed without SA_RESTART
+    /// would make its fork or exec fail with EINTR, which natively they never do (busybox sh:
+    /// "can't fork: Interrupted system call"). Received callers wait killably
+    /// (SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV), so the signal waits, briefly and boundedly,
+    /// until the receiver has taken everything pending.
+    /// </summary>
+    private unsafe void Forward(int signal, int target)
+    {
+        var pending = new Libc.pollfd { fd = listenerFd, events = Libc.POLLIN };
+        for (int i = 0; i < 100 && Libc.Poll(&pending, 1, 0) > 0 && (pending.revents & Libc.POLLIN) != 0; i++)
+        {
+            pending.revents = 0;
+            Thread.Sleep(0);
+            Thread.SpinWait(1000);
+        }
+        if (Libc.Kill(target, signal) != 0 && Libc.LastErrno != Libc.ESRCH)
+            Log.ForwardFailed(log, signal, target, Libc.DescribeErrno(Libc.LastErrno));
+        else
+            Log.Forwarded(log, signal, target);
     }
 
     private int? Handle(in Libc.seccomp_notif notification)

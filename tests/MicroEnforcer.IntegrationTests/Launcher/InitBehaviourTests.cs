@@ -64,9 +64,11 @@ public sealed class InitBehaviourTests
     public void SignalToPid1IsForwardedToTheWorkload(string signal)
     {
         // Sent from inside the container to PID 1, as `docker stop` sends SIGTERM from outside.
-        var r = Container.Run(["/bin/sh", "-c", $"trap 'echo got-{signal}; exit 3' {signal}; kill -{signal} 1; i=0; while [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done; echo timeout"]);
+        // Waits with a builtin (read -t on a FIFO nobody writes), not by forking sleep: a signal
+        // that lands while a shell is entering a notified fork can fail it with EINTR (README, Limits).
+        var r = Container.Run(["/bin/sh", "-c", $"mkfifo /tmp/w; exec 3<>/tmp/w; trap 'echo got-{signal}; exit 3' {signal}; kill -{signal} 1; read -t 3 x <&3; echo timeout"]);
 
-        Assert.Contains($"got-{signal}", r.Stdout);
+        Assert.True(r.Stdout.Contains($"got-{signal}", StringComparison.Ordinal), r.ToString());
         Assert.DoesNotContain("timeout", r.Stdout);
         Assert.Equal(3, r.ExitCode);
     }
@@ -92,8 +94,8 @@ public sealed class InitBehaviourTests
     // The inner shell is in the workload's process group (no job control in sh -c) but is not
     // the main process. It asks PID 1 to forward USR1.
     private const string ProcessGroupScript =
-        "trap 'echo outer-got' USR1; " +
-        "sh -c 'trap \"echo inner-got; exit 0\" USR1; kill -USR1 1; i=0; while [ $i -lt 20 ]; do sleep 0.1; i=$((i+1)); done; echo inner-timeout'; " +
+        "mkfifo /tmp/w; exec 3<>/tmp/w; trap 'echo outer-got' USR1; " +
+        "sh -c 'trap \"echo inner-got; exit 0\" USR1; kill -USR1 1; read -t 2 x <&3; echo inner-timeout'; " +
         "echo done";
 
     [Fact]

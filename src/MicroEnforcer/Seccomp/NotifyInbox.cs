@@ -1,0 +1,41 @@
+using System.Collections.Concurrent;
+using MicroEnforcer.Interop;
+
+namespace MicroEnforcer.Seccomp;
+
+/// <summary>
+/// The notify loop's only input: notifications from the receiver, and from the reaper the stops
+/// and exits of traced tasks (any thread of the tracer's process may collect them with waitpid;
+/// only the tracer's thread may act on them) and signals to forward. The eventfd wakes the loop.
+/// </summary>
+internal sealed class NotifyInbox : IDisposable
+{
+    private readonly ConcurrentQueue<NotifyWork> _work = new();
+
+    public NotifyInbox()
+    {
+        WakeFd = Libc.EventFd(0, Libc.EFD_CLOEXEC | Libc.O_NONBLOCK);
+        if (WakeFd < 0)
+            throw new SystemCallException("eventfd", Libc.LastErrno);
+    }
+
+    public int WakeFd { get; }
+
+    public unsafe void Post(NotifyWork work)
+    {
+        _work.Enqueue(work);
+        ulong one = 1;
+        Libc.Write(WakeFd, (byte*)&one, sizeof(ulong));
+    }
+
+    /// <summary>Called by the tracer's thread when WakeFd is readable.</summary>
+    public unsafe void Drain(Action<NotifyWork> handle)
+    {
+        ulong counter;
+        Libc.Read(WakeFd, (byte*)&counter, sizeof(ulong));
+        while (_work.TryDequeue(out NotifyWork? work))
+            handle(work);
+    }
+
+    public void Dispose() => Libc.Close(WakeFd);
+}
