@@ -1,4 +1,5 @@
 using MicroEnforcer.Controls;
+using MicroEnforcer.Policy;
 using MicroEnforcer.Procfs;
 
 namespace MicroEnforcer.Audit;
@@ -11,7 +12,7 @@ internal static class ProcessAudit
     {
         ProcStatus? status = ProcStatus.Read(tid);
         return new AuditEvent(
-            finding.Control, action, decision.Mode == Policy.EnforcementMode.Enforce ? "enforce" : "audit",
+            finding.Control, action, decision.Mode.ToPolicyText(),
             status?.Tgid ?? tid, status?.PPid, status?.Uid, path, requestedPath, cmdline ?? ProcCmdline.Read(tid),
             finding.Reason, syscall)
         {

@@ -66,6 +66,8 @@ internal static class PathText
 
     public static byte[] Encode(string path)
     {
+        if (!path.AsSpan().ContainsAnyInRange((char)0xDC80, (char)0xDCFF))
+            return Strict.GetBytes(path);   // no escaped bytes: plain UTF-8 (every /proc path)
         var bytes = new List<byte>(path.Length);
         Span<byte> buffer = stackalloc byte[4];
         for (int i = 0; i < path.Length; i++)

@@ -39,7 +39,6 @@ internal static class PolicyCommands
             $"{policy.ReverseShell.AllowedProcesses.Count} allowed process(es), {policy.ReverseShell.AllowedAddresses.Count} allowed network(s)"));
 
     private static string Control(string name, bool enabled, EnforcementMode mode, string? detail) =>
-        !enabled ? $"{name} off" : detail is null ? $"{name} {ModeName(mode)}" : $"{name} {ModeName(mode)} ({detail})";
+        !enabled ? $"{name} off" : detail is null ? $"{name} {mode.ToPolicyText()}" : $"{name} {mode.ToPolicyText()} ({detail})";
 
-    public static string ModeName(EnforcementMode mode) => mode == EnforcementMode.Enforce ? "enforce" : "audit";
 }

@@ -44,6 +44,8 @@ internal static partial class ExecPathResolver
     /// <summary>The caller-relative /proc link a path names textually, with what follows it.</summary>
     internal static Link? CallerLink(int tid, string path)
     {
+        if (!path.StartsWith("/proc/", StringComparison.Ordinal) && !path.StartsWith("/dev/", StringComparison.Ordinal))
+            return null;   // the common case costs no regex
         Match m = ProcLink().Match(path);
         if (m.Success)
         {
@@ -123,7 +125,7 @@ internal static partial class ExecPathResolver
             return null;
         // execveat(fd, "", AT_EMPTY_PATH) runs under the fd's number as its name, as the kernel does.
         string invoked = requestedPath.Length == 0 ? "?" : ExecTarget.LastComponent(requestedPath);
-        return new ExecTarget(tid, ExecStage.Entry, canonical, signature, self, invoked);
+        return new ExecTarget(tid, canonical, signature, self, invoked);
     }
 
     /// <summary>The image a process is running, once an exec has loaded it.</summary>
@@ -133,6 +135,6 @@ internal static partial class ExecPathResolver
         string? canonical = ReadLink(exe);
         if (canonical is null || FileSignature.TryRead(exe, out FileSignature signature) != 0)
             return null;
-        return new ExecTarget(pid, ExecStage.Loaded, canonical, signature, exe, Procfs.ProcComm.Read(pid) ?? ExecTarget.LastComponent(canonical));
+        return new ExecTarget(pid, canonical, signature, exe, Procfs.ProcComm.Read(pid) ?? ExecTarget.LastComponent(canonical));
     }
 }

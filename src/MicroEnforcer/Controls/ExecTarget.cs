@@ -6,13 +6,12 @@ namespace MicroEnforcer.Controls;
 /// The file an exec runs, resolved in PID 1's view of the filesystem.
 /// </summary>
 /// <param name="Pid">The task that execs (its thread id at entry, its process id once loaded).</param>
-/// <param name="Stage">Entry or loaded.</param>
 /// <param name="CanonicalPath">The file's path with every symlink resolved, as the baseline keys it.</param>
 /// <param name="Signature">statx of the very file object that is (or will be) executed.</param>
 /// <param name="ContentPath">A path that opens that same file object for reading (a /proc magic link).</param>
 /// <param name="InvokedName">The name the program runs under: the last component of the path the
 /// caller passed (what the kernel puts in comm), e.g. "sh" for busybox run as /bin/sh.</param>
-internal sealed record ExecTarget(int Pid, ExecStage Stage, string CanonicalPath, FileSignature Signature, string ContentPath, string InvokedName)
+internal sealed record ExecTarget(int Pid, string CanonicalPath, FileSignature Signature, string ContentPath, string InvokedName)
 {
     public static string LastComponent(string path) => path[(path.LastIndexOf('/') + 1)..];
 }

@@ -14,7 +14,7 @@ namespace MicroEnforcer.Controls;
 /// Counting /proc on every fork would cost more than the fork, so the count is an upper bound:
 /// the last scan plus every fork allowed since (processes only appear by forking, or from
 /// outside, which the periodic rescan picks up). Only near the limit, or after a second, is /proc
-/// scanned again; at the limit the supervisor first reaps whatever zombies are ours (children of
+/// scanned again; at the limit the reaper first reaps whatever zombies are ours (children of
 /// a killed bomb, reparented to PID 1), and /proc is rescanned when something was reaped, else
 /// at most once per 10 ms, so a bomb hammering fork cannot keep PID 1 busy scanning. Denials are
 /// audited as one event per second with a count.
@@ -42,11 +42,14 @@ internal sealed class ForkGuard : IDisposable
     private int _scanned;
     private long _lastScan;
 
-    // Denials since the last audit event (guarded by _lock: the timer flushes them).
+    // Denials since the last audit event (guarded by _lock: the timer flushes them), and who made
+    // the first of them, read from /proc when it happened: a second later the pid may be another
+    // process's. One read per event, not per denial, so a bomb does not make PID 1 read /proc.
     private int _denied;
     private int _lastCount;
-    private int _lastPid;
-    private string _lastSyscall = "fork";
+    private Offender? _first;
+
+    private sealed record Offender(int Pid, string Syscall, ProcStatus? Status, string? Exe, string? Cmdline);
 
     /// <param name="reapNow">Reaps PID 1's zombies now; returns how many were reaped in all so far.</param>
     public ForkGuard(ForkGuardPolicy policy, AuditLog audit, ProcessCounter counter, Func<int> reapNow)
@@ -94,36 +97,41 @@ internal sealed class ForkGuard : IDisposable
 
     private void RecordDenial(int tid, string syscall)
     {
+        bool first;
         lock (_lock)
         {
-            _denied++;
+            first = _denied++ == 0;
             _lastCount = _scanned;
-            _lastPid = tid;
-            _lastSyscall = syscall;
+        }
+        if (first)
+        {
+            var offender = new Offender(tid, syscall, ProcStatus.Read(tid), ExecPathResolver.ReadLink($"/proc/{tid}/exe"), ProcCmdline.Read(tid));
+            lock (_lock)
+                _first ??= offender;
         }
     }
 
     /// <summary>Writes the denials of the last second as one event, if there were any.</summary>
     public void Flush()
     {
-        int denied, count, pid;
-        string syscall;
+        int denied, count;
+        Offender? offender;
         lock (_lock)
         {
-            if (_denied == 0)
+            if (_denied == 0 || _first is null)
                 return;
-            (denied, count, pid, syscall) = (_denied, _lastCount, _lastPid, _lastSyscall);
+            (denied, count, offender) = (_denied, _lastCount, _first);
             _denied = 0;
+            _first = null;
         }
         bool enforce = _policy.Mode == EnforcementMode.Enforce;
-        ProcStatus? status = ProcStatus.Read(pid);
-        string? exe = Controls.ExecPathResolver.ReadLink($"/proc/{pid}/exe");
+        ProcStatus? status = offender.Status;
         _audit.Write(new AuditEvent(
-            ControlName, enforce ? AuditAction.Blocked : AuditAction.Detected, enforce ? "enforce" : "audit",
-            status?.Tgid ?? pid, status?.PPid, status?.Uid, exe ?? "?", null, ProcCmdline.Read(pid),
+            ControlName, enforce ? AuditAction.Blocked : AuditAction.Detected, _policy.Mode.ToPolicyText(),
+            status?.Tgid ?? offender.Pid, status?.PPid, status?.Uid, offender.Exe ?? "?", null, offender.Cmdline,
             $"process limit reached: {count} processes in the container, maxProcesses {_policy.MaxProcesses}; " +
             $"{denied} process creation{(denied == 1 ? "" : "s")} {(enforce ? "refused (EAGAIN)" : "over the limit")} in the last second",
-            syscall)
+            offender.Syscall)
         {
             Count = denied,
         });

@@ -14,8 +14,9 @@ namespace MicroEnforcer.Controls;
 /// Earlier, inside a running interpreter: dup/dup2/dup3/fcntl(F_DUPFD) of an INET socket onto
 /// fd 0-2, and connect on fd 0-2, fail with EPERM (bash's /dev/tcp, python's dup2 one-liners).
 /// Sockets are identified from kernel state (/proc/PID/fd and /proc/PID/net), not from memory
-/// the caller could rewrite; only connect's address is read from the caller's memory, and that
-/// only decides the allowedAddresses exemption, not the socket's family... see Decide.
+/// the caller could rewrite; only connect's address is read from the caller's memory, and it
+/// only decides the allowedAddresses exemption. These early checks can be raced (another thread
+/// can swap the fd between the check and the call); the exec check is the decisive one.
 ///
 /// Interpreters are recognised by name: the executable's file name, or for multi-call binaries
 /// (busybox) the applet name it runs as, so that busybox httpd, which serves on fd 0 and 1, is
@@ -55,29 +56,37 @@ internal sealed class ReverseShellDetector(ReverseShellPolicy policy) : IExecCon
     /// A notified dup/dup2/dup3/fcntl/connect. Returns the finding, or null to let it through.
     /// Reads /proc of the caller: the notify loop validates the notification id afterwards.
     /// </summary>
-    public ControlFinding? DecideDescriptorCall(int tid, SyscallKind kind, in Libc.seccomp_data data, bool pointers32)
+    public ControlFinding? DecideDescriptorCall(int tid, SyscallKind kind, in Libc.seccomp_data data)
     {
-        if (!policy.Enabled)
+        int a0 = unchecked((int)(uint)ExecRequest.ArgAt(data, 0));
+        int a1 = unchecked((int)(uint)ExecRequest.ArgAt(data, 1));
+        int a2 = unchecked((int)(uint)ExecRequest.ArgAt(data, 2));
+        // What the registers alone rule out costs no /proc read (fcntl(F_DUPFD_CLOEXEC, 3) is common).
+        bool couldReachStdio = kind switch
+        {
+            SyscallKind.Dup2 or SyscallKind.Dup3 => a1 is >= 0 and <= 2 && a0 != a1,
+            SyscallKind.FcntlDupfd => a2 is >= 0 and <= 2,
+            SyscallKind.Connect => a0 is >= 0 and <= 2,
+            _ => true,
+        };
+        if (!policy.Enabled || !couldReachStdio)
             return null;
         string? exe = ExecPathResolver.ReadLink($"/proc/{tid}/exe");
         string comm = ProcComm.Read(tid) ?? "";
         if (exe is null || !IsInterpreter(exe, comm) || IsExempt(exe))
             return null;
 
-        int a0 = unchecked((int)(uint)ExecRequest.ArgAt(data, 0));
-        int a1 = unchecked((int)(uint)ExecRequest.ArgAt(data, 1));
-        int a2 = unchecked((int)(uint)ExecRequest.ArgAt(data, 2));
         switch (kind)
         {
             case SyscallKind.Dup:
                 return LowestFreeFd(tid, 0) is int into and <= 2 ? SocketOnto(tid, comm, a0, into, "dup") : null;
             case SyscallKind.Dup2:
             case SyscallKind.Dup3:
-                return a1 is >= 0 and <= 2 && a0 != a1 ? SocketOnto(tid, comm, a0, a1, SyscallClassifier.Name(kind)) : null;
+                return SocketOnto(tid, comm, a0, a1, SyscallClassifier.Name(kind));
             case SyscallKind.FcntlDupfd:
-                return a2 is >= 0 and <= 2 && LowestFreeFd(tid, a2) is int slot and <= 2 ? SocketOnto(tid, comm, a0, slot, "fcntl") : null;
+                return LowestFreeFd(tid, a2) is int slot and <= 2 ? SocketOnto(tid, comm, a0, slot, "fcntl") : null;
             case SyscallKind.Connect:
-                return a0 is >= 0 and <= 2 ? ConnectOn(tid, comm, a0, ExecRequest.ArgAt(data, 1), a2) : null;
+                return ConnectOn(tid, comm, a0, ExecRequest.ArgAt(data, 1), a2);
             case SyscallKind.SocketCallConnect:
                 // socketcall(SYS_CONNECT, args): args is an array of three 32-bit words in memory.
                 Span<byte> words = stackalloc byte[12];

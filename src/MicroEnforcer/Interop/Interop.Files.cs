@@ -61,12 +61,6 @@ internal static partial class Libc
         public uint stx_dev_minor;
     }
 
-    [LibraryImport(Library, EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    internal static partial int Open(string path, int flags, int mode);
-
-    [LibraryImport(Library, EntryPoint = "openat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    internal static partial int OpenAt(int dirfd, string path, int flags, int mode);
-
     [LibraryImport(Library, EntryPoint = "openat", SetLastError = true)]
     internal static unsafe partial int OpenAt(int dirfd, byte* path, int flags, int mode);
 
@@ -79,14 +73,15 @@ internal static partial class Libc
     [LibraryImport(Library, EntryPoint = "write", SetLastError = true)]
     internal static unsafe partial nint Write(int fd, byte* buffer, nuint count);
 
-    [LibraryImport(Library, EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    internal static unsafe partial int Statx(int dirfd, string path, int flags, uint mask, statx* buffer);
-
     [LibraryImport(Library, EntryPoint = "statx", SetLastError = true)]
     internal static unsafe partial int Statx(int dirfd, byte* path, int flags, uint mask, statx* buffer);
 
-    [LibraryImport(Library, EntryPoint = "readlink", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    internal static unsafe partial nint ReadLink(string path, byte* buffer, nuint size);
+    // Paths go through NativePath: names are bytes (Baseline/PathText.cs), never re-encoded text.
+    [LibraryImport(Library, EntryPoint = "open", SetLastError = true)]
+    internal static unsafe partial int Open(byte* path, int flags, int mode);
+
+    [LibraryImport(Library, EntryPoint = "readlink", SetLastError = true)]
+    internal static unsafe partial nint ReadLink(byte* path, byte* buffer, nuint size);
 
     [LibraryImport(Library, EntryPoint = "getdents64", SetLastError = true)]
     internal static unsafe partial nint GetDents64(int fd, byte* buffer, nuint count);

@@ -19,10 +19,4 @@ internal static partial class Libc
     // glibc 2.36 has no openat2 wrapper.
     [LibraryImport(Library, EntryPoint = "syscall", SetLastError = true)]
     internal static unsafe partial long Syscall4(long number, long a1, void* a2, void* a3, long a4);
-
-    [LibraryImport(Library, EntryPoint = "open", SetLastError = true)]
-    internal static unsafe partial int Open(byte* path, int flags, int mode);
-
-    [LibraryImport(Library, EntryPoint = "readlink", SetLastError = true)]
-    internal static unsafe partial nint ReadLink(byte* path, byte* buffer, nuint size);
 }

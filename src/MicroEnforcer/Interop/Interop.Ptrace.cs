@@ -8,7 +8,6 @@ internal static partial class Libc
     internal const int PTRACE_DETACH = 17;
     internal const int PTRACE_GETEVENTMSG = 0x4201;
     internal const int PTRACE_SEIZE = 0x4206;
-    internal const int PTRACE_INTERRUPT = 0x4207;
     internal const int PTRACE_LISTEN = 0x4208;
 
     internal const int PTRACE_O_TRACEEXEC = 0x10;

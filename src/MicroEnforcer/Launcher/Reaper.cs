@@ -93,7 +93,7 @@ internal sealed class Reaper : IDisposable
         }
         catch (Exception e)
         {
-            Log.SupervisorFailed(_log, e);
+            Log.ReaperFailed(_log, e);
             _workloadExit.TrySetException(e);
         }
     }

@@ -1,6 +1,6 @@
 namespace MicroEnforcer.Launcher;
 
-/// <summary>A one-shot handoff of an int result from the supervisor thread to a waiting thread.</summary>
+/// <summary>A one-shot handoff of an int result from the reaper thread to a waiting thread.</summary>
 internal sealed class Rendezvous
 {
     private readonly object _lock = new();

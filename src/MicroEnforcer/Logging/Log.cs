@@ -41,8 +41,8 @@ internal static partial class Log
     [LoggerMessage(12, LogLevel.Warning, "no CAP_SYS_PTRACE: execs of processes running as another user cannot be inspected and are refused in enforce mode")]
     public static partial void NoPtraceCapability(ILogger log);
 
-    [LoggerMessage(20, LogLevel.Critical, "supervisor thread failed")]
-    public static partial void SupervisorFailed(ILogger log, Exception exception);
+    [LoggerMessage(20, LogLevel.Critical, "reaper thread failed")]
+    public static partial void ReaperFailed(ILogger log, Exception exception);
 
     [LoggerMessage(23, LogLevel.Error, "tracer: a ptrace step failed")]
     public static partial void TracerFailed(ILogger log, Exception exception);

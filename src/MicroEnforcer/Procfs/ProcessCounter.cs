@@ -13,7 +13,7 @@ internal sealed class ProcessCounter(string procPath = "/proc")
 
     public unsafe int Count()
     {
-        int fd = Libc.Open(procPath, Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_CLOEXEC, 0);
+        int fd = NativePath.Open(procPath, Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_CLOEXEC);
         if (fd < 0)
             throw new SystemCallException($"open {procPath}", Libc.LastErrno);
         try

@@ -85,8 +85,8 @@ internal static class ElfInterpreter
         if (mapping.Deleted || FileSignature.TryRead(mapping.Path, out FileSignature signature) != 0)
         {
             var unlinked = new FileSignature(0, 0, mapping.Inode, 0, 0, 0, 0, 0, Libc.S_IFREG | 0x1ed, 0);
-            return new ExecTarget(pid, ExecStage.Loaded, mapping.Path, unlinked, mapping.Path, name);
+            return new ExecTarget(pid, mapping.Path, unlinked, mapping.Path, name);
         }
-        return new ExecTarget(pid, ExecStage.Loaded, mapping.Path, signature, mapping.Path, name);
+        return new ExecTarget(pid, mapping.Path, signature, mapping.Path, name);
     }
 }

@@ -30,8 +30,6 @@ internal sealed class Tracer(ExecDecider decider, AuditLog audit)
     private readonly Dictionary<int, PendingExec> _pending = [];
     private int _tracerTid;
 
-    public int TracedCount => _pending.Count;
-
     /// <summary>Called once, on the tracing thread: ptrace ties tracees to this thread id.</summary>
     public void BindToCurrentThread() => _tracerTid = Libc.GetTid();
 
@@ -173,6 +171,4 @@ internal sealed class Tracer(ExecDecider decider, AuditLog audit)
                 _pending.Remove(tid);
         }
     }
-
-    internal static string ModeName(EnforcementMode mode) => mode == EnforcementMode.Enforce ? "enforce" : "audit";
 }

@@ -109,7 +109,7 @@ internal sealed class NotifyLoop(int listenerFd, ExecEntryCheck exec, Tracer tra
     private int? Handle(in Libc.seccomp_notif notification)
     {
         int tid = (int)notification.pid;
-        (SyscallKind kind, bool pointers32) = SyscallClassifier.Classify(notification.data.arch, unchecked((uint)notification.data.nr));
+        (SyscallKind kind, _) = SyscallClassifier.Classify(notification.data.arch, unchecked((uint)notification.data.nr));
         switch (kind)
         {
             case SyscallKind.Execve or SyscallKind.Execveat:
@@ -121,7 +121,7 @@ internal sealed class NotifyLoop(int listenerFd, ExecEntryCheck exec, Tracer tra
 
             case SyscallKind.Dup or SyscallKind.Dup2 or SyscallKind.Dup3 or SyscallKind.FcntlDupfd
                 or SyscallKind.Connect or SyscallKind.SocketCallConnect:
-                ControlFinding? finding = reverseShell.DecideDescriptorCall(tid, kind, notification.data, pointers32);
+                ControlFinding? finding = reverseShell.DecideDescriptorCall(tid, kind, notification.data);
                 if (!IsStillValid(notification.id))
                     return null;
                 if (finding is null)

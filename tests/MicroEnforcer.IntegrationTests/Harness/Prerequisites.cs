@@ -27,10 +27,10 @@ internal static class Prerequisites
         var problems = new List<string>();
         if (Environment.UserName != "root" && !IsRoot())
             problems.Add("must run as root (the tests create pid and mount namespaces and overlay mounts)");
-        foreach (string tool in new[] { "unshare", "chroot", "mount", "mknod", "gcc" })
+        foreach (string tool in new[] { "unshare", "chroot", "mount", "mknod", "gcc", "setpriv", "ldd" })
         {
             if (FindInPath(tool) is null)
-                problems.Add($"'{tool}' not found in PATH (make test installs util-linux, coreutils and gcc)");
+                problems.Add($"'{tool}' not found in PATH (make test installs util-linux, coreutils, libc-bin and gcc)");
         }
         if (!File.Exists("/bin/busybox"))
             problems.Add("/bin/busybox not found (apt-get install busybox-static)");
