@@ -8,10 +8,16 @@ PROJECT := src/MicroEnforcer/MicroEnforcer.csproj
 SOURCES := $(shell find src -name '*.cs' -o -name '*.c' -o -name '*.csproj' -o -name '*.yaml') Directory.Build.props Directory.Packages.props
 
 # Debian packages: the static AOT link (clang, lld, zlib), the test image (busybox-static, gcc),
-# the namespaces (util-linux), and the demo.
-DEB_PACKAGES := clang lld zlib1g-dev busybox-static gcc libc6-dev util-linux coreutils file
+# the namespaces (util-linux), and the demo; then `make image`: podman with runc (the runtime
+# that works here; podman would pick crun).
+DEB_PACKAGES := clang lld zlib1g-dev busybox-static gcc libc6-dev util-linux coreutils file \
+                podman runc
 
-.PHONY: all build demo test unit-test integration-test bench deps clean
+# podman as it works on these machines: runc, cgroupfs.
+PODMAN := podman --runtime runc --cgroup-manager cgroupfs
+IMAGE := localhost/microenforcer
+
+.PHONY: all build image demo test unit-test integration-test bench deps clean
 
 all: build
 
@@ -36,6 +42,15 @@ $(BINARY): $(SOURCES)
 	cp $(ARTIFACTS)/publish/microenforcer $(BINARY)
 	@file $(BINARY) | grep -q 'static' || { echo "error: $(BINARY) is not statically linked"; exit 1; }
 	@echo ">> $(BINARY): $$(du -h $(BINARY) | cut -f1), $$(file -b $(BINARY) | cut -d, -f1-2)"
+
+# The FROM-scratch image other Dockerfiles copy /.microenforcer from (Dockerfile.micro), tagged
+# latest and with the binary's version; its labels carry the version and the source revision.
+image: build
+	@v="$$($(BINARY) version | cut -d' ' -f2)"; version="$${v%%+*}"; revision="$${v#*+}"; \
+	[ "$$revision" != "$$v" ] || revision=unknown; \
+	$(PODMAN) build --isolation chroot --pull=never -f Dockerfile.micro \
+	  --build-arg VERSION="$$version" --build-arg REVISION="$$revision" \
+	  -t $(IMAGE):latest -t $(IMAGE):"$$version" .
 
 # A workload under the enforcer in a throw-away root filesystem: a drifted binary is blocked
 # and audited while the image's own binaries keep working.
