@@ -100,7 +100,8 @@ internal sealed record RunResult(int ExitCode, string Stdout, string Stderr)
 
     public override string ToString() => $"exit {ExitCode}\n--- stdout\n{Stdout}\n--- stderr\n{Stderr}";
 
-    private static List<JsonElement> ParseAudit(string stderr)
+    /// <summary>The enforcer's audit events among the lines of a stderr stream (also `podman logs`).</summary>
+    internal static List<JsonElement> ParseAudit(string stderr)
     {
         var events = new List<JsonElement>();
         foreach (string line in stderr.Split('\n'))
