@@ -8,12 +8,13 @@ PROJECT := src/MicroEnforcer/MicroEnforcer.csproj
 SOURCES := $(shell find src -name '*.cs' -o -name '*.c' -o -name '*.csproj' -o -name '*.yaml') Directory.Build.props Directory.Packages.props
 
 # Debian packages: the static AOT link (clang, lld, zlib), the test image (busybox-static, gcc),
-# the namespaces (util-linux), and the demo; then `make image`: podman with runc (the runtime
-# that works here; podman would pick crun).
+# the namespaces (util-linux), and the demo; then the container tests and `make image`: podman
+# with runc (the runtime that works here; podman would pick crun), iptables (podman publishes
+# ports with it), debootstrap (the sample's Debian base image), musl-tools (the musl-only image).
 DEB_PACKAGES := clang lld zlib1g-dev busybox-static gcc libc6-dev util-linux coreutils file \
-                podman runc
+                podman runc iptables debootstrap musl-tools
 
-# podman as it works on these machines: runc, cgroupfs.
+# podman as it works on these machines: runc, cgroupfs (see tests/.../Podman/Podman.cs).
 PODMAN := podman --runtime runc --cgroup-manager cgroupfs
 IMAGE := localhost/microenforcer
 
