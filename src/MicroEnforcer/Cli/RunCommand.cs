@@ -19,7 +19,7 @@ namespace MicroEnforcer.Cli;
 internal static class RunCommand
 {
     internal sealed record Options(string? PolicyPath, IReadOnlyList<string> Command, bool SignalProcessGroup, LogLevel LogLevel,
-        bool ExecSessions = true);
+        bool ExecSessions = true, int ExecSessionIntervalMs = SessionWatcher.DefaultIntervalMs);
 
     public static int Execute(Options options)
     {
@@ -85,7 +85,7 @@ internal static class RunCommand
             // Started once the workload carries its filter: until its execve, the launch shim's
             // child has no more filters than PID 1 and would look like a newcomer.
             if (options.ExecSessions)
-                StartSessionWatcher(inbox, log);
+                StartSessionWatcher(inbox, TimeSpan.FromMilliseconds(options.ExecSessionIntervalMs), log);
         }
 
         WorkloadExit exit = reaper.WorkloadExit.GetAwaiter().GetResult();
@@ -94,7 +94,7 @@ internal static class RunCommand
         return exit.ExitCode;
     }
 
-    private static void StartSessionWatcher(NotifyInbox inbox, ILogger log)
+    private static void StartSessionWatcher(NotifyInbox inbox, TimeSpan interval, ILogger log)
     {
         if (Libc.GetPid() != 1)
         {
@@ -103,7 +103,7 @@ internal static class RunCommand
         }
         if (!Capabilities.HasEffective(Libc.CAP_SYS_PTRACE))
             Log.SessionsNeedPtrace(log);
-        new SessionWatcher(inbox, SessionWatcher.DefaultInterval, log).Start();
+        new SessionWatcher(inbox, interval, log).Start();
     }
 
     private static bool ExecControlsEnforce(RuntimePolicy policy) =>
