@@ -12,6 +12,7 @@ internal static class CommandLine
         var root = new RootCommand(
             "MicroEnforcer: a PID 1 launcher that blocks drifted executables inside a container.");
         root.Subcommands.Add(BuildRun());
+        root.Subcommands.Add(BuildExec());
         root.Subcommands.Add(BuildPolicy());
         root.Subcommands.Add(BuildVersion());
         return root;
@@ -33,6 +34,21 @@ internal static class CommandLine
             Description = "Launcher log level (audit events are always written).",
             DefaultValueFactory = _ => LogLevelFromEnvironment(),
         };
+        var noExecSessions = new Option<bool>("--no-exec-sessions")
+        {
+            Description = "Do not watch for processes entering the container from outside (podman/kubectl exec) and do not serve `microenforcer exec`. Such processes then run unenforced.",
+        };
+        var sessionInterval = new Option<int>("--exec-session-interval")
+        {
+            Description = "How often (milliseconds, 1-1000) PID 1 looks for processes entering the container from outside. Lower closes the window before they are traced faster and costs more idle CPU.",
+            HelpName = "MS",
+            DefaultValueFactory = _ => Sessions.SessionWatcher.DefaultIntervalMs,
+        };
+        sessionInterval.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() is < 1 or > 1000)
+                result.AddError("--exec-session-interval must be between 1 and 1000 milliseconds");
+        });
         var command = new Argument<string[]>("command")
         {
             Description = "The workload's command and arguments, after `--`.",
@@ -40,14 +56,33 @@ internal static class CommandLine
         };
         var run = new Command("run", "Capture the image baseline and run CMD as the enforced workload (normally as PID 1).")
         {
-            policy, processGroup, logLevel, command,
+            policy, processGroup, logLevel, noExecSessions, sessionInterval, command,
         };
         run.SetAction(result => RunCommand.Execute(new RunCommand.Options(
             result.GetValue(policy),
             result.GetValue(command)!,
             result.GetValue(processGroup),
-            result.GetValue(logLevel))));
+            result.GetValue(logLevel),
+            ExecSessions: !result.GetValue(noExecSessions),
+            ExecSessionIntervalMs: result.GetValue(sessionInterval))));
         return run;
+    }
+
+    private static Command BuildExec()
+    {
+        var command = new Argument<string[]>("command")
+        {
+            Description = "The command to run in the container, after `--`.",
+            Arity = ArgumentArity.OneOrMore,
+        };
+        var exec = new Command("exec",
+            "Run CMD in a running container under the enforcement of its PID 1 (`microenforcer run`), joined before CMD starts. " +
+            "For `kubectl exec`/`podman exec`: `microenforcer exec -- sh`. Fails (status 71) rather than run CMD unenforced.")
+        {
+            command,
+        };
+        exec.SetAction(result => ExecCommand.Execute(result.GetValue(command)!));
+        return exec;
     }
 
     private static Command BuildPolicy()

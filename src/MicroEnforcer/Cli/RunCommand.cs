@@ -7,6 +7,7 @@ using MicroEnforcer.Policy;
 using MicroEnforcer.Procfs;
 using MicroEnforcer.Ptrace;
 using MicroEnforcer.Seccomp;
+using MicroEnforcer.Sessions;
 using Microsoft.Extensions.Logging;
 
 namespace MicroEnforcer.Cli;
@@ -17,7 +18,8 @@ namespace MicroEnforcer.Cli;
 /// </summary>
 internal static class RunCommand
 {
-    internal sealed record Options(string? PolicyPath, IReadOnlyList<string> Command, bool SignalProcessGroup, LogLevel LogLevel);
+    internal sealed record Options(string? PolicyPath, IReadOnlyList<string> Command, bool SignalProcessGroup, LogLevel LogLevel,
+        bool ExecSessions = true, int ExecSessionIntervalMs = SessionWatcher.DefaultIntervalMs);
 
     public static int Execute(Options options)
     {
@@ -47,8 +49,11 @@ internal static class RunCommand
         ]);
         var filter = SeccompFilter.Build(SeccompFilter.ForPolicy(policy));
 
-        var tracer = new Tracer(decider, audit);
         using var inbox = new NotifyInbox();
+        var listeners = new NotificationListeners(inbox, log);
+        // An exec nobody can judge is refused when any exec control enforces, else reported.
+        EnforcementMode failureMode = ExecControlsEnforce(policy) ? EnforcementMode.Enforce : EnforcementMode.Audit;
+        var tracer = new Tracer(decider, audit, new SessionEnforcement(filter, listeners, audit, failureMode, log));
         using var reaper = new Reaper(inbox, log, options.SignalProcessGroup);
         using var forkGuard = new ForkGuard(policy.ForkGuard, audit, new ProcessCounter(), reaper.ReapNow);
         var (started, failure, childPid) = WorkloadLauncher.Spawn(RawCommandLine.Tail(options.Command.Count), filter.AsSpan(), newProcessGroup: true);
@@ -60,11 +65,11 @@ internal static class RunCommand
             return ExitCodes.EnforcementUnavailable;
         }
 
-        // An exec nobody can judge is refused when any exec control enforces, else reported.
-        EnforcementMode failureMode = ExecControlsEnforce(policy) ? EnforcementMode.Enforce : EnforcementMode.Audit;
         var execCheck = new ExecEntryCheck(decider, tracer, audit, failureMode);
-        new NotifyLoop(started.ListenerFd, execCheck, tracer, inbox, forkGuard, reverseShell, audit, failureMode, log).Start();
-        new NotificationReceiver(started.ListenerFd, inbox, log).Start();
+        NotificationListener workload = listeners.Workload(started.ListenerFd);
+        new NotifyLoop(workload, execCheck, tracer, inbox, forkGuard, reverseShell, audit, failureMode, log).Start();
+        if (options.ExecSessions)
+            new SessionServer(filter, listeners, log).Start();
         string commandLine = Logging.CommandText.Format(options.Command);
         WorkloadLauncher.Failure? execFailure = WorkloadLauncher.WaitForExec(started);
         if (execFailure is not null)
@@ -77,12 +82,28 @@ internal static class RunCommand
         else
         {
             Log.WorkloadStarted(log, started.Pid, commandLine);
+            // Started once the workload carries its filter: until its execve, the launch shim's
+            // child has no more filters than PID 1 and would look like a newcomer.
+            if (options.ExecSessions)
+                StartSessionWatcher(inbox, TimeSpan.FromMilliseconds(options.ExecSessionIntervalMs), log);
         }
 
         WorkloadExit exit = reaper.WorkloadExit.GetAwaiter().GetResult();
         forkGuard.Flush();
         Log.WorkloadExited(log, exit.ExitCode);
         return exit.ExitCode;
+    }
+
+    private static void StartSessionWatcher(NotifyInbox inbox, TimeSpan interval, ILogger log)
+    {
+        if (Libc.GetPid() != 1)
+        {
+            Log.SessionWatchDisabled(log, "not PID 1 of a pid namespace, so every process on the machine would look like a newcomer");
+            return;
+        }
+        if (!Capabilities.HasEffective(Libc.CAP_SYS_PTRACE))
+            Log.SessionsNeedPtrace(log);
+        new SessionWatcher(inbox, interval, log).Start();
     }
 
     private static bool ExecControlsEnforce(RuntimePolicy policy) =>

@@ -8,6 +8,7 @@ internal static partial class Libc
     internal const int ENOENT = 2;
     internal const int ESRCH = 3;
     internal const int EINTR = 4;
+    internal const int ECONNABORTED = 103;
     internal const int EAGAIN = 11;
     internal const int EACCES = 13;
     internal const int EFAULT = 14;

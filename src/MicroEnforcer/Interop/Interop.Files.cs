@@ -70,6 +70,9 @@ internal static partial class Libc
     [LibraryImport(Library, EntryPoint = "read", SetLastError = true)]
     internal static unsafe partial nint Read(int fd, byte* buffer, nuint count);
 
+    [LibraryImport(Library, EntryPoint = "pread", SetLastError = true)]
+    internal static unsafe partial nint PRead(int fd, byte* buffer, nuint count, long offset);
+
     [LibraryImport(Library, EntryPoint = "write", SetLastError = true)]
     internal static unsafe partial nint Write(int fd, byte* buffer, nuint count);
 

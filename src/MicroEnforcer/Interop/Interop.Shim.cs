@@ -37,4 +37,34 @@ internal static partial class Shim
 
     [LibraryImport(Library, EntryPoint = "me_unblock_handled_signals")]
     internal static partial int UnblockHandledSignals();
+
+    internal const int JoinConnect = 1;
+    internal const int JoinPeer = 2;
+    internal const int JoinProtocol = 3;
+    internal const int JoinFilter = 4;
+    internal const int JoinHandoff = 5;
+    internal const int JoinExec = 6;
+
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct JoinFailure
+    {
+        public int Stage;
+        public int Error;
+        public int PeerPid;
+    }
+
+    [LibraryImport(Library, EntryPoint = "me_session_listen")]
+    internal static unsafe partial int SessionListen(byte* name, int nameLength);
+
+    [LibraryImport(Library, EntryPoint = "me_session_accept")]
+    internal static unsafe partial int SessionAccept(int listening, int* peerPid);
+
+    [LibraryImport(Library, EntryPoint = "me_session_send_filter")]
+    internal static unsafe partial int SessionSendFilter(int fd, void* filter, uint filterLength);
+
+    [LibraryImport(Library, EntryPoint = "me_session_acknowledge")]
+    internal static partial int SessionAcknowledge(int fd);
+
+    [LibraryImport(Library, EntryPoint = "me_join_session_and_exec")]
+    internal static unsafe partial void JoinSessionAndExec(byte* name, int nameLength, byte* file, byte** argv, JoinFailure* failure);
 }

@@ -58,4 +58,34 @@ internal static partial class Log
 
     [LoggerMessage(31, LogLevel.Error, "exec by pid {Pid} could not be decided")]
     public static partial void NotifyHandlerFailed(ILogger log, int pid, Exception exception);
+
+    [LoggerMessage(40, LogLevel.Information, "exec sessions: processes entering the container from outside are brought under enforcement (checked every {IntervalMs} ms)")]
+    public static partial void SessionWatchStarted(ILogger log, int intervalMs);
+
+    [LoggerMessage(41, LogLevel.Warning, "exec sessions are not watched: {Reason}")]
+    public static partial void SessionWatchDisabled(ILogger log, string reason);
+
+    [LoggerMessage(42, LogLevel.Information, "exec session: pid {Pid} ({Command}) entered the container ({Reason}) and is traced")]
+    public static partial void SessionCaptured(ILogger log, int pid, string command, string reason);
+
+    [LoggerMessage(43, LogLevel.Information, "exec session: pid {Pid} ({Path}) is enforced: filter injected")]
+    public static partial void SessionEnforced(ILogger log, int pid, string path);
+
+    [LoggerMessage(44, LogLevel.Warning, "exec session: pid {Pid} stays traced only ({Reason}): its execs are decided once loaded, and refused by killing")]
+    public static partial void SessionTracedOnly(ILogger log, int pid, string reason);
+
+    [LoggerMessage(45, LogLevel.Debug, "exec session: {Origin} ended")]
+    public static partial void SessionEnded(ILogger log, string origin);
+
+    [LoggerMessage(46, LogLevel.Information, "exec session: pid {Pid} ({Command}) joined enforcement through `microenforcer exec`")]
+    public static partial void SessionJoined(ILogger log, int pid, string command);
+
+    [LoggerMessage(47, LogLevel.Warning, "exec session: refused a join request: {Reason}")]
+    public static partial void SessionJoinRefused(ILogger log, string reason);
+
+    [LoggerMessage(48, LogLevel.Warning, "exec session server stopped: {Error}; `microenforcer exec` cannot join any more")]
+    public static partial void SessionServerStopped(ILogger log, string error);
+
+    [LoggerMessage(49, LogLevel.Warning, "no CAP_SYS_PTRACE (add it: --cap-add SYS_PTRACE): processes entering the container by exec (podman, docker, kubectl exec) cannot be traced or given the filter; in enforce mode they are killed. Sessions started with `microenforcer exec -- CMD` join enforcement by themselves and are not affected")]
+    public static partial void SessionsNeedPtrace(ILogger log);
 }

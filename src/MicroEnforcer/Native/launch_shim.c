@@ -1,5 +1,8 @@
 // The part of the launcher that cannot be managed code.
 //
+// (Exec sessions, at the end of this file, share the child's steps: the capability drop, the
+// filter, the listener hand-off.)
+//
 // 1. Signals. PID 1 receives the signals it forwards (and SIGCHLD) through a signalfd read by
 //    one supervisor thread. That only works if every thread of the process blocks them, and the
 //    .NET runtime starts its own threads before Main runs. A constructor runs before the runtime
@@ -30,11 +33,15 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/un.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -127,16 +134,56 @@ static int me_send_fd(int socket, int fd)
     return sent == 1 ? 0 : errno;
 }
 
-static __attribute__((noreturn)) void me_child(const struct me_spawn_request *req, int errpipe)
+// Only SIG_IGN survives execve, and a mask survives it whole: reset both, as tini does.
+// The raw syscall, because glibc's sigaction refuses signals 32 and 33, and an ignored
+// signal 32 inherited from our own parent (GNU make passes one on) would reach the workload.
+static void me_reset_signal_dispositions(void)
 {
-    // Only SIG_IGN survives execve, and a mask survives it whole: reset both, as tini does.
-    // The raw syscall, because glibc's sigaction refuses signals 32 and 33, and an ignored
-    // signal 32 inherited from our own parent (GNU make passes one on) would reach the workload.
     struct { void *handler; unsigned long flags; void *restorer; uint64_t mask; } dfl = { SIG_DFL, 0, NULL, 0 };
     for (int sig = 1; sig <= 64; sig++) {
         if (sig != SIGKILL && sig != SIGSTOP)
             syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof dfl.mask);
     }
+}
+
+// A workload that keeps CAP_SYS_PTRACE could inject code into processes that already passed
+// their exec check, or into PID 1. After execve a root process's permitted set is
+// (inheritable & file inheritable) | (file permitted & bounding) | ambient: the capability
+// goes from all three. The bounding set needs CAP_SETPCAP (PID 1 reports when it is missing).
+static void me_drop_ptrace_capability(void)
+{
+    prctl(PR_CAPBSET_DROP, CAP_SYS_PTRACE, 0, 0, 0);
+    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+    struct __user_cap_header_struct header = { _LINUX_CAPABILITY_VERSION_3, 0 };
+    struct __user_cap_data_struct data[2];
+    if (syscall(SYS_capget, &header, data) == 0) {
+        data[CAP_SYS_PTRACE / 32].inheritable &= ~(1u << (CAP_SYS_PTRACE % 32));
+        data[CAP_SYS_PTRACE / 32].permitted &= ~(1u << (CAP_SYS_PTRACE % 32));
+        data[CAP_SYS_PTRACE / 32].effective &= ~(1u << (CAP_SYS_PTRACE % 32));
+        syscall(SYS_capset, &header, data);
+    }
+}
+
+// NO_NEW_PRIVS, then the filter with a listener. Returns the listener, or -errno.
+// WAIT_KILLABLE_RECV (Linux 5.19): once PID 1 has received a notification, the caller waits
+// for the answer killably. Otherwise any signal with a handler interrupts the wait, and a
+// notified fork or exec fails with EINTR (no SA_RESTART), which natively they never do:
+// busybox sh dies with "can't fork: Interrupted system call". Older kernels lack the flag.
+static long me_install_filter(const struct sock_filter *filter, uint32_t filter_len)
+{
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+        return -errno;
+    struct sock_fprog prog = { .len = (unsigned short)filter_len, .filter = (struct sock_filter *)filter };
+    long listener = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+                            SECCOMP_FILTER_FLAG_NEW_LISTENER | ME_SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, &prog);
+    if (listener < 0 && errno == EINVAL)
+        listener = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+    return listener < 0 ? -errno : listener;
+}
+
+static __attribute__((noreturn)) void me_child(const struct me_spawn_request *req, int errpipe)
+{
+    me_reset_signal_dispositions();
 
     if (req->new_process_group) {
         if (setpgid(0, 0) != 0)
@@ -146,41 +193,16 @@ static __attribute__((noreturn)) void me_child(const struct me_spawn_request *re
             me_child_fail(errpipe, ME_STAGE_SETUP, errno, ME_CHILD_FAILED);
     }
 
-    // A workload that keeps CAP_SYS_PTRACE could inject code into processes that already passed
-    // their exec check, or into PID 1. After execve a root process's permitted set is
-    // (inheritable & file inheritable) | (file permitted & bounding) | ambient: the capability
-    // goes from all three. The bounding set needs CAP_SETPCAP (PID 1 reports when it is missing).
-    if (req->drop_ptrace_capability) {
-        prctl(PR_CAPBSET_DROP, CAP_SYS_PTRACE, 0, 0, 0);
-        prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
-        struct __user_cap_header_struct header = { _LINUX_CAPABILITY_VERSION_3, 0 };
-        struct __user_cap_data_struct data[2];
-        if (syscall(SYS_capget, &header, data) == 0) {
-            data[CAP_SYS_PTRACE / 32].inheritable &= ~(1u << (CAP_SYS_PTRACE % 32));
-            syscall(SYS_capset, &header, data);
-        }
-    }
+    if (req->drop_ptrace_capability)
+        me_drop_ptrace_capability();
 
     // PID 1 made itself non-dumpable, and a fork inherits that until execve. Undo it for the
     // child: PID 1 must read the entrypoint's exec path without CAP_SYS_PTRACE too.
     prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
 
-    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
-        me_child_fail(errpipe, ME_STAGE_FILTER, errno, ME_CHILD_FAILED);
-    struct sock_fprog prog = {
-        .len = (unsigned short)req->filter_len,
-        .filter = (struct sock_filter *)req->filter,
-    };
-    // WAIT_KILLABLE_RECV (Linux 5.19): once PID 1 has received a notification, the caller waits
-    // for the answer killably. Otherwise any signal with a handler interrupts the wait, and a
-    // notified fork or exec fails with EINTR (no SA_RESTART), which natively they never do:
-    // busybox sh dies with "can't fork: Interrupted system call". Older kernels lack the flag.
-    long listener = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
-                            SECCOMP_FILTER_FLAG_NEW_LISTENER | ME_SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, &prog);
-    if (listener < 0 && errno == EINVAL)
-        listener = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+    long listener = me_install_filter(req->filter, req->filter_len);
     if (listener < 0)
-        me_child_fail(errpipe, ME_STAGE_FILTER, errno, ME_CHILD_FAILED);
+        me_child_fail(errpipe, ME_STAGE_FILTER, (int)-listener, ME_CHILD_FAILED);
 
     int error = me_send_fd(req->handoff_socket, (int)listener);
     if (error != 0)
@@ -250,4 +272,183 @@ int me_receive_fd(int socket)
     int fd;
     memcpy(&fd, CMSG_DATA(cmsg), sizeof fd);
     return fd;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Exec sessions: `microenforcer exec -- CMD` joins the enforcement of the container's PID 1.
+//
+// PID 1 serves a SOCK_SEQPACKET socket in the abstract namespace, named after its pid namespace
+// (abstract names are per network namespace, which the containers of a pod share). A client:
+//   1. connects, and checks with SO_PEERCRED that the server is PID 1 of its own pid namespace
+//      (a process of another container would show as pid 0, anyone else as another pid);
+//   2. receives the filter: "MEF1", a u32 instruction count, the instructions;
+//   3. drops CAP_SYS_PTRACE, sets NO_NEW_PRIVS, installs the filter with a listener;
+//   4. sends the listener (SCM_RIGHTS), and waits for PID 1's one-byte 'K': PID 1 is receiving;
+//   5. resets signal state and execs CMD, an exec PID 1 already decides.
+// Nothing of the caller's runs before step 5, so a session joined this way has no window.
+
+
+#define ME_FILTER_MAGIC 0x3146454dU   // "MEF1"
+#define ME_MAX_FILTER 4096
+
+enum { ME_JOIN_CONNECT = 1, ME_JOIN_PEER = 2, ME_JOIN_PROTOCOL = 3, ME_JOIN_FILTER = 4, ME_JOIN_HANDOFF = 5, ME_JOIN_EXEC = 6 };
+
+static socklen_t me_abstract_address(struct sockaddr_un *addr, const char *name, int name_len)
+{
+    memset(addr, 0, sizeof *addr);
+    addr->sun_family = AF_UNIX;
+    if (name_len > (int)sizeof addr->sun_path - 1)
+        name_len = (int)sizeof addr->sun_path - 1;
+    memcpy(addr->sun_path + 1, name, (size_t)name_len);   // sun_path[0] == 0: abstract
+    return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)name_len);
+}
+
+static void me_set_timeout(int fd, int seconds)
+{
+    struct timeval timeout = { seconds, 0 };
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
+}
+
+// Server: a listening socket, or -errno.
+int me_session_listen(const char *name, int name_len)
+{
+    int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -errno;
+    struct sockaddr_un addr;
+    socklen_t len = me_abstract_address(&addr, name, name_len);
+    if (bind(fd, (struct sockaddr *)&addr, len) != 0 || listen(fd, 16) != 0) {
+        int error = errno;
+        close(fd);
+        return -error;
+    }
+    return fd;
+}
+
+// Server: the next connection (with send/receive timeouts), its peer's pid in *peer_pid (0 when
+// the peer is outside our pid namespace); or -errno.
+int me_session_accept(int listening, int32_t *peer_pid)
+{
+    int fd;
+    do {
+        fd = accept4(listening, NULL, NULL, SOCK_CLOEXEC);
+    } while (fd < 0 && errno == EINTR);
+    if (fd < 0)
+        return -errno;
+    struct ucred cred;
+    socklen_t len = sizeof cred;
+    *peer_pid = getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 ? cred.pid : 0;
+    me_set_timeout(fd, 5);
+    return fd;
+}
+
+// Server: sends the filter message. 0 or an errno.
+int me_session_send_filter(int fd, const struct sock_filter *filter, uint32_t filter_len)
+{
+    size_t size = 8 + (size_t)filter_len * sizeof *filter;
+    unsigned char *message = malloc(size);
+    if (message == NULL)
+        return ENOMEM;
+    uint32_t header[2] = { ME_FILTER_MAGIC, filter_len };
+    memcpy(message, header, sizeof header);
+    memcpy(message + 8, filter, (size_t)filter_len * sizeof *filter);
+    ssize_t sent;
+    do {
+        sent = send(fd, message, size, MSG_NOSIGNAL);
+    } while (sent < 0 && errno == EINTR);
+    int error = sent == (ssize_t)size ? 0 : (sent < 0 ? errno : EMSGSIZE);
+    free(message);
+    return error;
+}
+
+// Server: the one-byte acknowledgement. 0 or an errno.
+int me_session_acknowledge(int fd)
+{
+    char ok = 'K';
+    return send(fd, &ok, 1, MSG_NOSIGNAL) == 1 ? 0 : errno;
+}
+
+struct me_join_failure {
+    int32_t stage;
+    int32_t error;
+    int32_t peer_pid;
+};
+
+// Client: steps 1-5 above. Returns only on failure, with the stage and errno in *failure.
+void me_join_session_and_exec(const char *name, int name_len, const char *file, char *const *argv,
+                              struct me_join_failure *failure)
+{
+    failure->peer_pid = -1;
+    int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        failure->stage = ME_JOIN_CONNECT;
+        failure->error = errno;
+        return;
+    }
+    struct sockaddr_un addr;
+    socklen_t len = me_abstract_address(&addr, name, name_len);
+    if (connect(fd, (struct sockaddr *)&addr, len) != 0) {
+        failure->stage = ME_JOIN_CONNECT;
+        failure->error = errno;
+        close(fd);
+        return;
+    }
+    me_set_timeout(fd, 10);
+
+    struct ucred cred;
+    socklen_t cred_len = sizeof cred;
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cred_len) != 0 || cred.pid != 1) {
+        failure->stage = ME_JOIN_PEER;
+        failure->error = EPERM;
+        failure->peer_pid = cred_len == sizeof cred ? cred.pid : -1;
+        close(fd);
+        return;
+    }
+
+    size_t capacity = 8 + ME_MAX_FILTER * sizeof(struct sock_filter);
+    unsigned char *message = malloc(capacity);
+    ssize_t got = message == NULL ? -1 : recv(fd, message, capacity, 0);
+    uint32_t header[2] = { 0, 0 };
+    if (got >= 8)
+        memcpy(header, message, sizeof header);
+    if (got < 8 || header[0] != ME_FILTER_MAGIC || header[1] == 0 || header[1] > ME_MAX_FILTER ||
+        (size_t)got != 8 + header[1] * sizeof(struct sock_filter)) {
+        failure->stage = ME_JOIN_PROTOCOL;
+        failure->error = got < 0 ? errno : EPROTO;
+        free(message);
+        close(fd);
+        return;
+    }
+
+    me_drop_ptrace_capability();
+    long listener = me_install_filter((const struct sock_filter *)(message + 8), header[1]);
+    free(message);
+    if (listener < 0) {
+        failure->stage = ME_JOIN_FILTER;
+        failure->error = (int)-listener;
+        close(fd);
+        return;
+    }
+    int error = me_send_fd(fd, (int)listener);
+    char ack = 0;
+    if (error == 0 && recv(fd, &ack, 1, 0) != 1)
+        error = errno != 0 ? errno : EPROTO;
+    close((int)listener);
+    close(fd);
+    if (error != 0 || ack != 'K') {
+        // The filter is installed, and its listener is closed here: if PID 1 did not take it,
+        // every notified call now fails. That is the closed side to fail on.
+        failure->stage = ME_JOIN_HANDOFF;
+        failure->error = error != 0 ? error : EPROTO;
+        return;
+    }
+
+    me_reset_signal_dispositions();
+    sigset_t empty;
+    sigemptyset(&empty);
+    sigprocmask(SIG_SETMASK, &empty, NULL);
+    execvp(file, argv);
+    failure->stage = ME_JOIN_EXEC;
+    failure->error = errno;
 }

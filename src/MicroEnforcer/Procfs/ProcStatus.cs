@@ -1,8 +1,11 @@
 namespace MicroEnforcer.Procfs;
 
 /// <summary>The fields of /proc/PID/status the enforcer reports.</summary>
-internal readonly record struct ProcStatus(int Tgid, int PPid, int Uid, int TracerPid = 0)
+internal readonly record struct ProcStatus(int Tgid, int PPid, int Uid, int TracerPid = 0, int SeccompFilters = 0, char State = 'R')
 {
+    /// <summary>Exited, not yet reaped (or being reaped): nothing left to trace or kill.</summary>
+    public bool IsZombie => State is 'Z' or 'X';
+
     public static ProcStatus? Read(int pid)
     {
         try
@@ -17,7 +20,8 @@ internal readonly record struct ProcStatus(int Tgid, int PPid, int Uid, int Trac
 
     public static ProcStatus? Parse(string text)
     {
-        int tgid = -1, ppid = -1, uid = -1, tracer = 0;
+        int tgid = -1, ppid = -1, uid = -1, tracer = 0, filters = 0;
+        char state = 'R';
         foreach (string line in text.Split('\n'))
         {
             int colon = line.IndexOf(':', StringComparison.Ordinal);
@@ -35,6 +39,13 @@ internal readonly record struct ProcStatus(int Tgid, int PPid, int Uid, int Trac
                 case "TracerPid":
                     _ = int.TryParse(value, out tracer);
                     break;
+                case "State":
+                    if (value.Length > 0)
+                        state = value[0];
+                    break;
+                case "Seccomp_filters":
+                    _ = int.TryParse(value, out filters);
+                    break;
                 case "Uid":
                     // Real, effective, saved, filesystem: the effective one acts.
                     string[] ids = value.Split('\t', ' ', StringSplitOptions.RemoveEmptyEntries);
@@ -43,6 +54,6 @@ internal readonly record struct ProcStatus(int Tgid, int PPid, int Uid, int Trac
                     break;
             }
         }
-        return tgid < 0 || ppid < 0 ? null : new ProcStatus(tgid, ppid, uid, tracer);
+        return tgid < 0 || ppid < 0 ? null : new ProcStatus(tgid, ppid, uid, tracer, filters, state);
     }
 }

@@ -4,6 +4,7 @@ using MicroEnforcer.Interop;
 using MicroEnforcer.Policy;
 using MicroEnforcer.Procfs;
 using MicroEnforcer.Seccomp;
+using MicroEnforcer.Sessions;
 
 namespace MicroEnforcer.Ptrace;
 
@@ -22,12 +23,22 @@ namespace MicroEnforcer.Ptrace;
 /// waits for its traced sibling threads to be reaped. If the seizing thread were the reaper,
 /// that wait would never end (found in review: three traced zombies, every later exec hung).
 /// The exec holding the mutex was already answered, so it never waits for the notify loop.
+///
+/// It also traces exec sessions: processes that entered the container from outside (podman exec,
+/// kubectl exec), which carry neither the filter nor a tracer. The session watcher reports them;
+/// they are seized with every thread, and their forks and clones are traced too, so nothing they
+/// start escapes. At each exec event the new image is decided like any other, and an allowed one
+/// gets the workload's filter injected (<see cref="FilterInjection"/>) and is released: from then
+/// on its execs are refused at entry with EACCES, like the workload's.
 /// </summary>
-internal sealed class Tracer(ExecDecider decider, AuditLog audit)
+internal sealed class Tracer(ExecDecider decider, AuditLog audit, SessionEnforcement sessions)
 {
     private const int PruneThreshold = 1024;
+    private const int SessionOptions = Libc.PTRACE_O_TRACESYSGOOD | Libc.PTRACE_O_TRACEEXEC | Libc.PTRACE_O_TRACEFORK |
+        Libc.PTRACE_O_TRACEVFORK | Libc.PTRACE_O_TRACECLONE | Libc.PTRACE_O_EXITKILL;
 
     private readonly Dictionary<int, PendingExec> _pending = [];
+    private readonly Dictionary<int, FilterInjection> _injections = [];
     private int _tracerTid;
 
     /// <summary>Called once, on the tracing thread: ptrace ties tracees to this thread id.</summary>
@@ -64,7 +75,45 @@ internal sealed class Tracer(ExecDecider decider, AuditLog audit)
             case NotifyWork.Exited exited:
                 OnExited(exited.Pid);
                 break;
+            case NotifyWork.Newcomer newcomer:
+                Capture(newcomer.Pid, newcomer.Reason, Environment.TickCount64 - newcomer.FirstSeen);
+                break;
         }
+    }
+
+    /// <summary>
+    /// Seizes an exec session's process, every thread of it: an exec from any thread must report
+    /// here. Threads it starts meanwhile are seized by the kernel (PTRACE_O_TRACECLONE), so the
+    /// listing is repeated until it holds no thread we have not seized. A seize the kernel refuses
+    /// is tried again at the watcher's next scans for a while (the runtime's process is not
+    /// dumpable until it execs, and `microenforcer exec` joins by itself), then fails closed.
+    /// </summary>
+    public void Capture(int pid, string reason, long unresolvedForMs)
+    {
+        var seized = new HashSet<int>();
+        for (bool more = true; more;)
+        {
+            more = false;
+            foreach (int tid in ProcTasks.List(pid))
+            {
+                if (!seized.Add(tid))
+                    continue;
+                more = true;
+                if (Libc.Ptrace(Libc.PTRACE_SEIZE, tid, 0, SessionOptions) == 0)
+                    continue;
+                int errno = Libc.LastErrno;
+                if (errno == Libc.ESRCH || (errno == Libc.EPERM && ProcStatus.Read(tid)?.TracerPid == _tracerTid))
+                    continue;   // gone, or already ours (auto-attached as a child of a session)
+                if (ProcStatus.Read(pid) is not { IsZombie: false })
+                    return;   // exited meanwhile (an exiting task refuses to be seized)
+                if (unresolvedForMs < SessionEnforcement.CaptureGraceMs)
+                    return;   // reported again at the next scan
+                sessions.CannotCapture(pid, reason, $"PTRACE_SEIZE: {Libc.DescribeErrno(errno)}");
+                return;
+            }
+        }
+        if (seized.Count > 0)
+            sessions.Captured(pid, reason);
     }
 
     /// <summary>The notification died after the seize: do not keep a task we have no reason to hold.</summary>
@@ -77,12 +126,21 @@ internal sealed class Tracer(ExecDecider decider, AuditLog audit)
     /// <summary>A traced task stopped (waitpid reported WIFSTOPPED).</summary>
     public void OnStopped(int pid, int status)
     {
+        if (_injections.TryGetValue(pid, out FilterInjection? injection))
+        {
+            OnInjectionStep(injection, status);
+            return;
+        }
         int signal = Libc.WSTOPSIG(status);
         int ptraceEvent = (status >> 16) & 0xff;
         switch (ptraceEvent)
         {
             case Libc.PTRACE_EVENT_EXEC:
                 OnExecLoaded(pid);
+                break;
+            case Libc.PTRACE_EVENT_FORK or Libc.PTRACE_EVENT_VFORK or Libc.PTRACE_EVENT_CLONE:
+                // A session process started another: the kernel seized it for us already.
+                Libc.Ptrace(Libc.PTRACE_CONT, pid, 0, 0);
                 break;
             case Libc.PTRACE_EVENT_STOP:
                 // Group-stop of a seized task: stay stopped without holding the tracee in ptrace.
@@ -97,7 +155,11 @@ internal sealed class Tracer(ExecDecider decider, AuditLog audit)
     }
 
     /// <summary>A task is gone (reported by the reaper).</summary>
-    public void OnExited(int pid) => _pending.Remove(pid);
+    public void OnExited(int pid)
+    {
+        _pending.Remove(pid);
+        _injections.Remove(pid);
+    }
 
     private unsafe void OnExecLoaded(int pid)
     {
@@ -146,7 +208,59 @@ internal sealed class Tracer(ExecDecider decider, AuditLog audit)
         }
         if (decision.Detected && !SameAsEntry(decision, pending, target))
             Report(pid, path, pending, decision, AuditAction.Detected);
+        if (pending is null)
+        {
+            // Not seized for an exec check: a session process, traced since it entered. Its new
+            // image is allowed; from here on it is enforced like the workload.
+            if (sessions.IsEnforcerBinary(pid))
+                Libc.Ptrace(Libc.PTRACE_CONT, pid, 0, 0);   // `microenforcer exec` joins by itself
+            else
+                BeginInjection(pid);
+            return;
+        }
         Libc.Ptrace(Libc.PTRACE_DETACH, pid, 0, 0);
+    }
+
+    private void BeginInjection(int pid)
+    {
+        if (FilterInjection.Begin(pid, sessions.Filter) is { } injection)
+        {
+            _injections[pid] = injection;
+        }
+    }
+
+    private void OnInjectionStep(FilterInjection injection, int status)
+    {
+        FilterInjection.Outcome outcome = injection.OnStopped(status);
+        if (outcome == FilterInjection.Outcome.InProgress)
+            return;
+        _injections.Remove(injection.Pid);
+        switch (outcome)
+        {
+            case FilterInjection.Outcome.Done:
+                sessions.Enforced(injection.Pid, injection.ListenerFd);
+                Libc.Ptrace(Libc.PTRACE_DETACH, injection.Pid, 0, 0);
+                injection.ResendHeldSignals();
+                break;
+            case FilterInjection.Outcome.NotApplicable:
+                // A compat (i386) image: no injection, but it stays traced, so its execs (and
+                // those of everything it starts) are still decided at their exec events.
+                sessions.TracedOnly(injection.Pid, "a 32-bit (compat) image: its filter cannot be injected");
+                Libc.Ptrace(Libc.PTRACE_CONT, injection.Pid, 0, 0);
+                injection.ResendHeldSignals();
+                break;
+            default:
+                if (sessions.InjectionFailed(injection.Pid, injection.Failure ?? "unknown"))
+                {
+                    Libc.Kill(injection.Pid, Libc.SIGKILL);
+                }
+                else
+                {
+                    Libc.Ptrace(Libc.PTRACE_CONT, injection.Pid, 0, 0);
+                    injection.ResendHeldSignals();
+                }
+                break;
+        }
     }
 
     // An image we cannot read is not a policy question: it never runs, whatever the mode.

@@ -19,7 +19,7 @@ namespace MicroEnforcer.Seccomp;
 /// Every read of the caller's memory or /proc is followed by SECCOMP_IOCTL_NOTIF_ID_VALID: if
 /// the caller died and its pid was reused, what was read belongs to someone else.
 /// </summary>
-internal sealed class NotifyLoop(int listenerFd, ExecEntryCheck exec, Tracer tracer, NotifyInbox inbox, ForkGuard forkGuard,
+internal sealed class NotifyLoop(NotificationListener workload, ExecEntryCheck exec, Tracer tracer, NotifyInbox inbox, ForkGuard forkGuard,
     ReverseShellDetector reverseShell, AuditLog audit, EnforcementMode failureMode, ILogger log)
 {
     public void Start()
@@ -50,7 +50,11 @@ internal sealed class NotifyLoop(int listenerFd, ExecEntryCheck exec, Tracer tra
             switch (work)
             {
                 case NotifyWork.Notification notification:
-                    Answer(notification.Value);
+                    Answer(notification.Listener, notification.Value);
+                    break;
+                case NotifyWork.ListenerClosed closed:
+                    Libc.Close(closed.Listener.Fd);
+                    Log.SessionEnded(log, closed.Listener.Origin);
                     break;
                 case NotifyWork.ForwardSignal forward:
                     Forward(forward.Signal, forward.Target);
@@ -66,12 +70,12 @@ internal sealed class NotifyLoop(int listenerFd, ExecEntryCheck exec, Tracer tra
         }
     }
 
-    private void Answer(in Libc.seccomp_notif notification)
+    private void Answer(NotificationListener listener, in Libc.seccomp_notif notification)
     {
         int? answer;
         try
         {
-            answer = Handle(notification);
+            answer = Handle(listener, notification);
         }
         catch (Exception e)
         {
@@ -80,7 +84,7 @@ internal sealed class NotifyLoop(int listenerFd, ExecEntryCheck exec, Tracer tra
             answer = failureMode == EnforcementMode.Enforce ? -Libc.EACCES : 0;
         }
         if (answer is int value)
-            Respond(notification.id, value);
+            Respond(listener, notification.id, value);
     }
 
     /// <summary>
@@ -93,7 +97,7 @@ internal sealed class NotifyLoop(int listenerFd, ExecEntryCheck exec, Tracer tra
     /// </summary>
     private unsafe void Forward(int signal, int target)
     {
-        var pending = new Libc.pollfd { fd = listenerFd, events = Libc.POLLIN };
+        var pending = new Libc.pollfd { fd = workload.Fd, events = Libc.POLLIN };
         for (int i = 0; i < 100 && Libc.Poll(&pending, 1, 0) > 0 && (pending.revents & Libc.POLLIN) != 0; i++)
         {
             pending.revents = 0;
@@ -106,8 +110,10 @@ internal sealed class NotifyLoop(int listenerFd, ExecEntryCheck exec, Tracer tra
             Log.Forwarded(log, signal, target);
     }
 
-    private int? Handle(in Libc.seccomp_notif notification)
+    private int? Handle(NotificationListener listener, in Libc.seccomp_notif notification)
     {
+        bool IsStillValid(ulong id) => IsValid(listener, id);
+
         int tid = (int)notification.pid;
         (SyscallKind kind, _) = SyscallClassifier.Classify(notification.data.arch, unchecked((uint)notification.data.nr));
         switch (kind)
@@ -138,11 +144,11 @@ internal sealed class NotifyLoop(int listenerFd, ExecEntryCheck exec, Tracer tra
         }
     }
 
-    private unsafe bool IsStillValid(ulong id) =>
-        Libc.Ioctl(listenerFd, Libc.SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
+    private static unsafe bool IsValid(NotificationListener listener, ulong id) =>
+        Libc.Ioctl(listener.Fd, Libc.SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
 
     /// <summary>0 lets the call proceed (CONTINUE); a negative errno fails it.</summary>
-    private unsafe void Respond(ulong id, int negativeErrno)
+    private static unsafe void Respond(NotificationListener listener, ulong id, int negativeErrno)
     {
         var response = new Libc.seccomp_notif_resp
         {
@@ -151,6 +157,6 @@ internal sealed class NotifyLoop(int listenerFd, ExecEntryCheck exec, Tracer tra
             flags = negativeErrno == 0 ? Libc.SECCOMP_USER_NOTIF_FLAG_CONTINUE : 0,
         };
         // ENOENT: the caller died or was interrupted by a signal meanwhile; it will ask again.
-        Libc.Ioctl(listenerFd, Libc.SECCOMP_IOCTL_NOTIF_SEND, &response);
+        Libc.Ioctl(listener.Fd, Libc.SECCOMP_IOCTL_NOTIF_SEND, &response);
     }
 }

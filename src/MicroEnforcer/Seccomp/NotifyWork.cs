@@ -2,11 +2,15 @@ using MicroEnforcer.Interop;
 
 namespace MicroEnforcer.Seccomp;
 
-/// <summary>What the notify loop's thread is handed (by the receiver and the reaper), in arrival order.</summary>
+/// <summary>What the notify loop's thread is handed (by the receivers, the reaper and the session
+/// watcher), in arrival order.</summary>
 internal abstract record NotifyWork
 {
-    /// <summary>A notification the receiver took from the listener.</summary>
-    public sealed record Notification(Libc.seccomp_notif Value) : NotifyWork;
+    /// <summary>A notification a receiver took from a listener.</summary>
+    public sealed record Notification(NotificationListener Listener, Libc.seccomp_notif Value) : NotifyWork;
+
+    /// <summary>No task uses the listener's filter any more; everything it received was posted before this.</summary>
+    public sealed record ListenerClosed(NotificationListener Listener) : NotifyWork;
 
     /// <summary>A signal PID 1 received, to forward to the workload (see NotifyLoop.Forward).</summary>
     public sealed record ForwardSignal(int Signal, int Target) : NotifyWork;
@@ -16,4 +20,8 @@ internal abstract record NotifyWork
 
     /// <summary>A task is gone.</summary>
     public sealed record Exited(int Pid) : NotifyWork;
+
+    /// <summary>A process that entered the container from outside (an exec session) and is not
+    /// under enforcement; reported again at every scan until it is (FirstSeen: when it was first).</summary>
+    public sealed record Newcomer(int Pid, string Reason, long FirstSeen) : NotifyWork;
 }

@@ -10,7 +10,7 @@ namespace MicroEnforcer.IntegrationTests.Harness;
 /// </summary>
 internal static class Container
 {
-    private const string Setup = """
+    internal const string SetupScript = """
         set -e
         /bin/busybox ip link set lo up
         R="$ME_MERGED"
@@ -61,7 +61,7 @@ internal static class Container
                 File.WriteAllText(Path.Combine(upper, PolicyPathInContainer.TrimStart('/')), policy);
             }
             // Own network namespace too: only a loopback, so listeners of parallel tests cannot meet.
-            var args = new List<string> { "--pid", "--fork", "--mount", "--net", "--propagation", "private", "--", "/bin/sh", "-c", Setup, "sh" };
+            var args = new List<string> { "--pid", "--fork", "--mount", "--net", "--propagation", "private", "--", "/bin/sh", "-c", SetupScript, "sh" };
             args.AddRange(pid1Command);
             var result = ProcessRunner.Run("unshare", args, timeout ?? TimeSpan.FromSeconds(90), new Dictionary<string, string>
             {

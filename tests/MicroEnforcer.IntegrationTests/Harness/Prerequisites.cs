@@ -27,7 +27,7 @@ internal static class Prerequisites
         var problems = new List<string>();
         if (Environment.UserName != "root" && !IsRoot())
             problems.Add("must run as root (the tests create pid and mount namespaces and overlay mounts)");
-        foreach (string tool in new[] { "unshare", "chroot", "mount", "mknod", "gcc", "setpriv", "ldd" })
+        foreach (string tool in new[] { "unshare", "nsenter", "chroot", "mount", "mknod", "gcc", "setpriv", "ldd" })
         {
             if (FindInPath(tool) is null)
                 problems.Add($"'{tool}' not found in PATH (make test installs util-linux, coreutils, libc-bin and gcc)");

@@ -10,9 +10,18 @@ public sealed class ProcfsParsingTests
                                   "Uid:\t1000\t33\t33\t33\nGid:\t0\t0\t0\t0\nCapEff:\t00000000a80425fb\nCapBnd:\t000001ffffffffff\n";
 
     [Fact]
+    public void StatusGivesSeccompFilterCountAndZombieState()
+    {
+        ProcStatus status = ProcStatus.Parse(Status + "Seccomp:\t2\nSeccomp_filters:\t3\n")!.Value;
+        Assert.Equal(3, status.SeccompFilters);
+        Assert.False(status.IsZombie);
+        Assert.True(ProcStatus.Parse(Status.Replace("State:\tS (sleeping)", "State:\tZ (zombie)", StringComparison.Ordinal))!.Value.IsZombie);
+    }
+
+    [Fact]
     public void StatusGivesThreadGroupParentAndEffectiveUid()
     {
-        Assert.Equal(new ProcStatus(42, 7, 33, 0), ProcStatus.Parse(Status));
+        Assert.Equal(new ProcStatus(42, 7, 33, 0, 0, 'S'), ProcStatus.Parse(Status));
         Assert.Equal(99, ProcStatus.Parse(Status.Replace("TracerPid:\t0", "TracerPid:\t99", StringComparison.Ordinal))!.Value.TracerPid);
     }
 

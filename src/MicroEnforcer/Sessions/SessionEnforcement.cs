@@ -1,0 +1,80 @@
+using System.Collections.Immutable;
+using MicroEnforcer.Audit;
+using MicroEnforcer.Baseline;
+using MicroEnforcer.Controls;
+using MicroEnforcer.Interop;
+using MicroEnforcer.Policy;
+using MicroEnforcer.Procfs;
+using MicroEnforcer.Seccomp;
+using Microsoft.Extensions.Logging;
+
+namespace MicroEnforcer.Sessions;
+
+/// <summary>
+/// What exec-session enforcement needs from the rest of PID 1 (the workload's filter, a receiver
+/// per session listener) and what it reports. Its failures are audited under the control name
+/// "execSessions": a process that cannot be brought under enforcement is killed when the exec
+/// controls enforce (fail closed), and reported otherwise.
+/// </summary>
+internal sealed class SessionEnforcement(ImmutableArray<BpfInstruction> filter, NotificationListeners listeners, AuditLog audit,
+    EnforcementMode failureMode, ILogger log)
+{
+    public const string ControlName = "execSessions";
+
+    /// <summary>How long a seize may keep failing before the process is killed (enforce) or reported.</summary>
+    public const long CaptureGraceMs = 500;
+
+    /// <summary>The workload's filter, injected unchanged into every session.</summary>
+    public ImmutableArray<BpfInstruction> Filter { get; } = filter;
+
+    private readonly FileSignature? _ownBinary = FileSignature.TryRead("/proc/self/exe", out FileSignature own) == 0 ? own : null;
+
+    /// <summary>
+    /// The session exec'd this launcher's own binary: `microenforcer exec` installs the filter by
+    /// itself (a second listener filter would make its own attempt fail with EBUSY), so it is not
+    /// injected but stays traced: until it joins, whatever it execs is decided at the exec event.
+    /// </summary>
+    public bool IsEnforcerBinary(int pid) =>
+        _ownBinary is { } own && FileSignature.TryRead($"/proc/{pid}/exe", out FileSignature loaded) == 0 &&
+        loaded.DevMajor == own.DevMajor && loaded.DevMinor == own.DevMinor && loaded.Inode == own.Inode;
+
+    public void Captured(int pid, string reason) =>
+        Log.SessionCaptured(log, pid, ProcCmdline.Read(pid) ?? "?", reason);
+
+    public void Enforced(int pid, int listenerFd)
+    {
+        string path = ExecPathResolver.ReadLink($"/proc/{pid}/exe") ?? "?";
+        listeners.Session(listenerFd, $"exec session pid {pid} ({path})");
+        Log.SessionEnforced(log, pid, path);
+    }
+
+    public void TracedOnly(int pid, string reason) => Log.SessionTracedOnly(log, pid, reason);
+
+    /// <summary>Seizing failed. Returns nothing: the process is killed or reported here.</summary>
+    public void CannotCapture(int pid, string reason, string failure) =>
+        FailClosed(pid, $"an exec session ({reason}) cannot be brought under enforcement: {failure}");
+
+    /// <summary>The filter could not be injected. True: the caller kills the (stopped) process.</summary>
+    public bool InjectionFailed(int pid, string failure)
+    {
+        var decision = Decision($"the exec session's filter could not be injected: {failure}");
+        Report(pid, decision);
+        if (!decision.Deny)
+            Log.SessionTracedOnly(log, pid, failure);
+        return decision.Deny;
+    }
+
+    private void FailClosed(int pid, string reason)
+    {
+        var decision = Decision(reason);
+        Report(pid, decision);
+        if (decision.Deny)
+            Libc.Kill(pid, Libc.SIGKILL);
+    }
+
+    private ExecDecision Decision(string reason) => new(new ControlFinding(ControlName, reason), failureMode);
+
+    private void Report(int pid, ExecDecision decision) =>
+        audit.Write(ProcessAudit.For(pid, decision.Finding!, decision, decision.Deny ? AuditAction.Killed : AuditAction.Detected,
+            ExecPathResolver.ReadLink($"/proc/{pid}/exe") ?? "?", null, null, "none"));
+}

@@ -1,0 +1,98 @@
+using System.Collections.Immutable;
+using MicroEnforcer.Controls;
+using MicroEnforcer.Interop;
+using MicroEnforcer.Procfs;
+using MicroEnforcer.Seccomp;
+using Microsoft.Extensions.Logging;
+
+namespace MicroEnforcer.Sessions;
+
+/// <summary>
+/// Serves `microenforcer exec`: a session that joins enforcement before it execs its command
+/// (the protocol is at the end of Native/launch_shim.c). Each client gets the workload's filter
+/// and hands back its listener, which from then on is answered like the workload's. One
+/// connection at a time on this thread, each bounded by the socket's 5-second timeouts.
+/// </summary>
+internal sealed class SessionServer(ImmutableArray<BpfInstruction> filter, NotificationListeners listeners, ILogger log)
+{
+    public void Start()
+    {
+        if (SessionSocket.Name() is not { } name)
+        {
+            Log.SessionServerStopped(log, "cannot read /proc/self/ns/pid");
+            return;
+        }
+        int listening;
+        unsafe
+        {
+            fixed (byte* p = name)
+                listening = Shim.SessionListen(p, name.Length);
+        }
+        if (listening < 0)
+        {
+            Log.SessionServerStopped(log, Libc.DescribeErrno(-listening));
+            return;
+        }
+        var thread = new Thread(() => Serve(listening)) { IsBackground = true, Name = "session-server" };
+        thread.Start();
+    }
+
+    private unsafe void Serve(int listening)
+    {
+        while (true)
+        {
+            int peer;
+            int connection = Shim.SessionAccept(listening, &peer);
+            if (connection < 0)
+            {
+                if (-connection is Libc.ECONNABORTED or Libc.EINTR)
+                    continue;
+                Log.SessionServerStopped(log, Libc.DescribeErrno(-connection));
+                return;
+            }
+            try
+            {
+                Admit(connection, peer);
+            }
+            finally
+            {
+                Libc.Close(connection);
+            }
+        }
+    }
+
+    private unsafe void Admit(int connection, int peer)
+    {
+        if (peer <= 0)
+        {
+            Log.SessionJoinRefused(log, "the client is not in this container's pid namespace");
+            return;
+        }
+        int error;
+        fixed (BpfInstruction* program = filter.AsSpan())
+            error = Shim.SessionSendFilter(connection, program, (uint)filter.Length);
+        if (error != 0)
+        {
+            Log.SessionJoinRefused(log, $"pid {peer}: sending the filter: {Libc.DescribeErrno(error)}");
+            return;
+        }
+        int listener = Shim.ReceiveFd(connection);
+        if (listener < 0)
+        {
+            Log.SessionJoinRefused(log, $"pid {peer}: no listener received: {Libc.DescribeErrno(-listener)}");
+            return;
+        }
+        // Whatever descriptor arrived, it must be a seccomp listener, or the receiver would spin on it.
+        if (ExecPathResolver.ReadLink($"/proc/self/fd/{listener}") != "anon_inode:seccomp notify")
+        {
+            Libc.Close(listener);
+            Log.SessionJoinRefused(log, $"pid {peer}: what it sent is not a seccomp listener");
+            return;
+        }
+        string command = ProcCmdline.Read(peer) ?? "?";
+        listeners.Session(listener, $"exec session pid {peer} (microenforcer exec)");
+        if (Shim.SessionAcknowledge(connection) != 0)
+            return;   // it gave up waiting: its filter has our listener, so it is enforced regardless
+        Log.SessionJoined(log, peer, command);
+    }
+}
