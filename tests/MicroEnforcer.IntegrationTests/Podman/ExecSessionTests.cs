@@ -5,8 +5,9 @@ namespace MicroEnforcer.IntegrationTests.Podman;
 
 /// <summary>
 /// The acceptance scenario of issue 4, in exec sessions: `podman exec` (like `kubectl exec`)
-/// starts processes in the running container that do not descend from PID 1. These tests fail
-/// until exec sessions are under enforcement: today the drifted code runs.
+/// starts processes in the running container that do not descend from PID 1 (inside, a session
+/// first appears as `runc init` with parent pid 0). Against a binary without exec-session
+/// enforcement (42cd5ae) each of these fails because the drifted code runs.
 /// </summary>
 [Collection(PodmanCollection.Name)]
 public sealed class ExecSessionTests
