@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using MicroEnforcer.Interop;
 using MicroEnforcer.Launcher;
 using MicroEnforcer.Sessions;
@@ -18,16 +17,10 @@ internal static class ExecCommand
         if (SessionSocket.Name() is not { } name)
             return Fail("cannot read /proc/self/ns/pid", ExitCodes.EnforcementUnavailable);
 
-        IReadOnlyList<byte[]> arguments = RawCommandLine.Tail(command.Count);
-        nint[] strings = arguments.Select(CString).ToArray();
-        nint* argv = stackalloc nint[strings.Length + 1];
-        for (int i = 0; i < strings.Length; i++)
-            argv[i] = strings[i];
-        argv[strings.Length] = 0;
-
+        using var argv = new NativeArgv(RawCommandLine.Tail(command.Count));
         Shim.JoinFailure failure;
         fixed (byte* socketName = name)
-            Shim.JoinSessionAndExec(socketName, name.Length, (byte*)strings[0], (byte**)argv, &failure);
+            Shim.JoinSessionAndExec(socketName, name.Length, argv.File, argv.Pointer, &failure);
 
         // Only failures return.
         string error = Libc.DescribeErrno(failure.Error);
@@ -48,13 +41,5 @@ internal static class ExecCommand
     {
         StandardStreams.Error.WriteLine($"microenforcer exec: {message}");
         return status;
-    }
-
-    private static nint CString(byte[] bytes)
-    {
-        nint p = Marshal.AllocHGlobal(bytes.Length + 1);
-        Marshal.Copy(bytes, 0, p, bytes.Length);
-        Marshal.WriteByte(p, bytes.Length, 0);
-        return p;
     }
 }

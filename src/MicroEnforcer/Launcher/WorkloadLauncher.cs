@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using MicroEnforcer.Interop;
 using MicroEnforcer.Seccomp;
 
@@ -34,21 +33,15 @@ internal static class WorkloadLauncher
             throw new SystemCallException("socketpair", Libc.LastErrno);
 
         // Everything the child touches is prepared here: it may not allocate after fork().
-        nint[] strings = command.Select(CStringAlloc).ToArray();
-        nint argv = Marshal.AllocHGlobal(sizeof(nint) * (strings.Length + 1));
-        try
+        using var argv = new NativeArgv(command);
         {
-            for (int i = 0; i < strings.Length; i++)
-                ((nint*)argv)[i] = strings[i];
-            ((nint*)argv)[strings.Length] = 0;
-
             int childPid, errpipe, rc;
             fixed (BpfInstruction* program = filter)
             {
                 var request = new Shim.SpawnRequest
                 {
-                    File = (byte*)strings[0],
-                    Argv = (byte**)argv,
+                    File = argv.File,
+                    Argv = argv.Pointer,
                     Filter = program,
                     FilterLength = (uint)filter.Length,
                     HandoffSocket = sockets[1],
@@ -74,12 +67,6 @@ internal static class WorkloadLauncher
             }
             return (new Started(childPid, listener, errpipe), null, childPid);
         }
-        finally
-        {
-            foreach (nint s in strings)
-                Marshal.FreeHGlobal(s);
-            Marshal.FreeHGlobal(argv);
-        }
     }
 
     /// <summary>Blocks until the workload's execve succeeded (null) or failed (its failure).</summary>
@@ -99,13 +86,5 @@ internal static class WorkloadLauncher
             n = Libc.Read(errpipe, (byte*)&failure, (nuint)sizeof(Shim.ChildFailure));
         } while (n < 0 && Libc.LastErrno == Libc.EINTR);
         return n == sizeof(Shim.ChildFailure) ? new Failure(failure.Stage, failure.Error) : null;
-    }
-
-    private static nint CStringAlloc(byte[] bytes)
-    {
-        nint p = Marshal.AllocHGlobal(bytes.Length + 1);
-        Marshal.Copy(bytes, 0, p, bytes.Length);
-        Marshal.WriteByte(p, bytes.Length, 0);
-        return p;
     }
 }

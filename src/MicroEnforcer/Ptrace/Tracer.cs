@@ -112,8 +112,16 @@ internal sealed class Tracer(ExecDecider decider, AuditLog audit, SessionEnforce
                 return;
             }
         }
-        if (seized.Count > 0)
-            sessions.Captured(pid, reason);
+        if (seized.Count == 0)
+            return;
+        // Held now, the pid cannot change hands; before the seize it could have. A process that
+        // is not a newcomer (the watcher's pid was reused by the workload) is not reported. It
+        // cannot be detached while it runs (PTRACE_DETACH needs a stop), and need not be: it has
+        // the filter, so its next exec comes with an entry check, and its exec event ends in the
+        // detach of an ordinary exec check.
+        if (ProcStatus.Read(pid) is not { } status || Newcomer.Reason(status) is null)
+            return;
+        sessions.Captured(pid, reason);
     }
 
     /// <summary>The notification died after the seize: do not keep a task we have no reason to hold.</summary>

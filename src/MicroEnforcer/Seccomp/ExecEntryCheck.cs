@@ -16,10 +16,10 @@ namespace MicroEnforcer.Seccomp;
 internal sealed class ExecEntryCheck(ExecDecider decider, Tracer tracer, AuditLog audit, EnforcementMode failureMode)
 {
     /// <summary>Returns the answer: 0 (CONTINUE), a negative errno, or null when nobody waits any more.</summary>
-    public int? Decide(ulong id, int tid, ExecRequest request, Func<ulong, bool> isStillValid)
+    public int? Decide(ulong id, int tid, ExecRequest request, NotificationListener listener)
     {
         int errno = ProcessMemory.TryReadCBytes(tid, request.PathAddress, ProcessMemory.PathMax, out byte[]? pathBytes);
-        if (!isStillValid(id))
+        if (!listener.IsStillValid(id))
             return null;   // the caller is gone; what was read may belong to a recycled pid
         if (errno is Libc.EFAULT or Libc.ENAMETOOLONG)
             return -errno;   // exactly what the kernel would answer
@@ -57,7 +57,7 @@ internal sealed class ExecEntryCheck(ExecDecider decider, Tracer tracer, AuditLo
 
         // Every CONTINUE is preceded by a seize: that is what makes the entry check's reads safe to race.
         int seizeErrno = tracer.Seize(tid, new PendingExec(request.Syscall, path, decision, target.CanonicalPath));
-        if (!isStillValid(id))
+        if (!listener.IsStillValid(id))
         {
             // The caller died (or was interrupted and will ask again): hold nothing for it, and
             // never a task that may since have been given its tid.

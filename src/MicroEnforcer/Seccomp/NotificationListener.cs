@@ -1,3 +1,5 @@
+using MicroEnforcer.Interop;
+
 namespace MicroEnforcer.Seccomp;
 
 /// <summary>
@@ -14,4 +16,20 @@ internal sealed class NotificationListener(int fd, string origin)
     public string Origin { get; } = origin;
 
     public override string ToString() => Origin;
+
+    /// <summary>The caller of notification <paramref name="id"/> still waits for our answer.</summary>
+    public unsafe bool IsStillValid(ulong id) => Libc.Ioctl(Fd, Libc.SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
+
+    /// <summary>0 lets the call proceed (CONTINUE); a negative errno fails it.</summary>
+    public unsafe void Respond(ulong id, int negativeErrno)
+    {
+        var response = new Libc.seccomp_notif_resp
+        {
+            id = id,
+            error = negativeErrno,
+            flags = negativeErrno == 0 ? Libc.SECCOMP_USER_NOTIF_FLAG_CONTINUE : 0,
+        };
+        // ENOENT: the caller died or was interrupted by a signal meanwhile; it will ask again.
+        Libc.Ioctl(Fd, Libc.SECCOMP_IOCTL_NOTIF_SEND, &response);
+    }
 }

@@ -5,8 +5,6 @@ namespace MicroEnforcer.Seccomp;
 /// <summary>Starts receiving from a listener: the workload's at start, then one per exec session.</summary>
 internal sealed class NotificationListeners(NotifyInbox inbox, ILogger log)
 {
-    private int _sessions;
-
     public NotificationListener Workload(int fd)
     {
         var listener = new NotificationListener(fd, "workload");
@@ -17,12 +15,8 @@ internal sealed class NotificationListeners(NotifyInbox inbox, ILogger log)
     /// <summary>Takes ownership of <paramref name="fd"/>; safe from any thread.</summary>
     public NotificationListener Session(int fd, string origin)
     {
-        Interlocked.Increment(ref _sessions);
         var listener = new NotificationListener(fd, origin);
         new NotificationReceiver(listener, inbox, log, endsWithItsTasks: true).Start();
         return listener;
     }
-
-    /// <summary>Exec sessions brought under enforcement so far.</summary>
-    public int SessionCount => Volatile.Read(ref _sessions);
 }

@@ -84,7 +84,7 @@ internal sealed class NotifyLoop(NotificationListener workload, ExecEntryCheck e
             answer = failureMode == EnforcementMode.Enforce ? -Libc.EACCES : 0;
         }
         if (answer is int value)
-            Respond(listener, notification.id, value);
+            listener.Respond(notification.id, value);
     }
 
     /// <summary>
@@ -112,14 +112,13 @@ internal sealed class NotifyLoop(NotificationListener workload, ExecEntryCheck e
 
     private int? Handle(NotificationListener listener, in Libc.seccomp_notif notification)
     {
-        bool IsStillValid(ulong id) => IsValid(listener, id);
 
         int tid = (int)notification.pid;
         (SyscallKind kind, _) = SyscallClassifier.Classify(notification.data.arch, unchecked((uint)notification.data.nr));
         switch (kind)
         {
             case SyscallKind.Execve or SyscallKind.Execveat:
-                return exec.Decide(notification.id, tid, ExecRequest.Decode(notification.data)!, IsStillValid);
+                return exec.Decide(notification.id, tid, ExecRequest.Decode(notification.data)!, listener);
 
             case SyscallKind.Fork or SyscallKind.Vfork or SyscallKind.Clone:
                 // Registers only: nothing read from the caller, nothing to validate.
@@ -128,7 +127,7 @@ internal sealed class NotifyLoop(NotificationListener workload, ExecEntryCheck e
             case SyscallKind.Dup or SyscallKind.Dup2 or SyscallKind.Dup3 or SyscallKind.FcntlDupfd
                 or SyscallKind.Connect or SyscallKind.SocketCallConnect:
                 ControlFinding? finding = reverseShell.DecideDescriptorCall(tid, kind, notification.data);
-                if (!IsStillValid(notification.id))
+                if (!listener.IsStillValid(notification.id))
                     return null;
                 if (finding is null)
                     return 0;
@@ -142,21 +141,5 @@ internal sealed class NotifyLoop(NotificationListener workload, ExecEntryCheck e
                 // The filter sends nothing else here; anything else is a bug, and is refused.
                 return -Libc.EPERM;
         }
-    }
-
-    private static unsafe bool IsValid(NotificationListener listener, ulong id) =>
-        Libc.Ioctl(listener.Fd, Libc.SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
-
-    /// <summary>0 lets the call proceed (CONTINUE); a negative errno fails it.</summary>
-    private static unsafe void Respond(NotificationListener listener, ulong id, int negativeErrno)
-    {
-        var response = new Libc.seccomp_notif_resp
-        {
-            id = id,
-            error = negativeErrno,
-            flags = negativeErrno == 0 ? Libc.SECCOMP_USER_NOTIF_FLAG_CONTINUE : 0,
-        };
-        // ENOENT: the caller died or was interrupted by a signal meanwhile; it will ask again.
-        Libc.Ioctl(listener.Fd, Libc.SECCOMP_IOCTL_NOTIF_SEND, &response);
     }
 }

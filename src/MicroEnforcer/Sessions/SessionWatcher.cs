@@ -14,10 +14,7 @@ namespace MicroEnforcer.Sessions;
 /// last allocated pid (one pread), and only when that changed does it list /proc and read the
 /// status of the processes it has not seen before.
 ///
-/// A process is a newcomer when nobody traces it and either its parent is outside the namespace
-/// (PPid 0: it entered by setns) or it has no more seccomp filters than PID 1 itself (the
-/// workload's filter is one more than PID 1's, and is inherited by everything the workload and
-/// enforced sessions start; this catches what a session started before it was seized).
+/// Which processes count as newcomers is <see cref="Newcomer"/>'s to say.
 ///
 /// The runtime's own process (runc init) appears in the container some 20-30 ms before it execs
 /// the session's command (measured with podman and runc here), so at the default 5 ms interval the session
@@ -28,7 +25,6 @@ namespace MicroEnforcer.Sessions;
 internal sealed class SessionWatcher(NotifyInbox inbox, TimeSpan interval, ILogger log)
 {
     private readonly int _self = Libc.GetPid();
-    private int _ownFilters;
     private HashSet<int> _seen = [];
     private Dictionary<int, long> _unresolved = [];
 
@@ -41,7 +37,6 @@ internal sealed class SessionWatcher(NotifyInbox inbox, TimeSpan interval, ILogg
 
     public void Start()
     {
-        _ownFilters = ProcStatus.Read(_self)?.SeccompFilters ?? 0;
         var thread = new Thread(Run) { IsBackground = true, Name = "session-watcher" };
         thread.Start();
         Log.SessionWatchStarted(log, (int)interval.TotalMilliseconds);
@@ -99,10 +94,7 @@ internal sealed class SessionWatcher(NotifyInbox inbox, TimeSpan interval, ILogg
                 seen.Add(pid);
                 continue;
             }
-            string? reason = status.PPid == 0
-                ? "its parent is outside the container: setns, e.g. podman or kubectl exec"
-                : status.SeccompFilters <= _ownFilters ? $"started by a process outside enforcement (parent {status.PPid})" : null;
-            if (reason is null)
+            if (Newcomer.Reason(status) is not { } reason)
             {
                 seen.Add(pid);
                 continue;
