@@ -95,10 +95,15 @@ public sealed class ReverseShellTests
     public void OrdinaryClientsAndServersAreNotAffected()
     {
         // busybox httpd serves each connection on fd 0 and 1 (inetd style): it is no interpreter.
+        // httpd listens before it goes to the background; the nc listener may not be listening
+        // yet on a loaded machine, so the client retries until it connects (a fixed sleep made
+        // this test flaky in CI), and the listener is waited for before its output is read.
         const string script =
             "mkdir -p /tmp/www && echo page-content > /tmp/www/index.html && httpd -p 127.0.0.1:8080 -h /tmp/www && " +
-            "nc -l -p 5555 > /tmp/got & sleep 0.5; " +
-            "wget -q -O - http://127.0.0.1:8080/index.html; echo hello-over-nc | nc 127.0.0.1 5555; sleep 0.5; cat /tmp/got";
+            "{ nc -l -p 5555 > /tmp/got & listener=$!; }; " +
+            "wget -q -O - http://127.0.0.1:8080/index.html; " +
+            "for i in $(seq 100); do echo hello-over-nc | nc 127.0.0.1 5555 2>/dev/null && break; sleep 0.1; done; " +
+            "wait $listener; cat /tmp/got";
         var r = Container.Run(["/bin/sh", "-c", script]);
 
         Assert.Contains("page-content", r.Stdout);
