@@ -18,20 +18,15 @@ internal sealed class BaselineHasher(ImageBaseline baseline)
 
     public void Start(Action<BaselineHasher> onFinished)
     {
-        var thread = new Thread(() =>
+        // Named: the start-up benchmark waits until no thread of PID 1 is called this.
+        NamedThread.Start("baseline-hasher", () =>
         {
             var stopwatch = System.Diagnostics.Stopwatch.StartNew();
             foreach (BaselineEntry entry in baseline.Entries)
                 HashOne(entry);
             Elapsed = stopwatch.Elapsed;
             onFinished(this);
-        })
-        {
-            IsBackground = true,
-            Name = "baseline-hasher",
-            Priority = ThreadPriority.BelowNormal,
-        };
-        thread.Start();
+        });
     }
 
     private void HashOne(BaselineEntry entry)

@@ -37,7 +37,6 @@ internal static class RunCommand
 
         ImageBaseline baseline = BaselineCapture.Capture("/", MountTable.ReadMountPoints(), warning => Log.BaselineWarning(log, warning));
         Log.BaselineCaptured(log, baseline.ExecutableCount, baseline.FilesScanned, baseline.CaptureTime.TotalMilliseconds);
-        new BaselineHasher(baseline).Start(h => Log.BaselineHashed(log, h.Hashed, h.Elapsed.TotalMilliseconds, h.Unavailable));
 
         var audit = new AuditLog();
         var reverseShell = new ReverseShellDetector(policy.ReverseShell);
@@ -82,6 +81,9 @@ internal static class RunCommand
         else
         {
             Log.WorkloadStarted(log, started.Pid, commandLine);
+            // Hashing starts once the workload runs: before, it competed with the start-up for
+            // the CPU. A file changed meanwhile fails its before-and-after signature check.
+            new BaselineHasher(baseline).Start(h => Log.BaselineHashed(log, h.Hashed, h.Elapsed.TotalMilliseconds, h.Unavailable));
             // Started once the workload carries its filter: until its execve, the launch shim's
             // child has no more filters than PID 1 and would look like a newcomer.
             if (options.ExecSessions)

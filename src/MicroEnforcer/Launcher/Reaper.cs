@@ -49,8 +49,7 @@ internal sealed class Reaper : IDisposable
     public void Start(int workloadPid)
     {
         _workloadPid = workloadPid;
-        var thread = new Thread(Run) { IsBackground = true, Name = "reaper" };
-        thread.Start();
+        NamedThread.Start("reaper", Run);
     }
 
     /// <summary>

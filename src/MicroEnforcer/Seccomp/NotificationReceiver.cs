@@ -23,8 +23,7 @@ internal sealed class NotificationReceiver(NotificationListener listener, Notify
 {
     public void Start()
     {
-        var thread = new Thread(Run) { IsBackground = true, Name = "seccomp-receiver" };
-        thread.Start();
+        NamedThread.Start("seccomp-receive", Run);
     }
 
     private unsafe void Run()

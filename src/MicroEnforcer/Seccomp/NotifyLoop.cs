@@ -24,8 +24,7 @@ internal sealed class NotifyLoop(NotificationListener workload, ExecEntryCheck e
 {
     public void Start()
     {
-        var thread = new Thread(Run) { IsBackground = true, Name = "seccomp-notify" };
-        thread.Start();
+        NamedThread.Start("seccomp-notify", Run);
     }
 
     private unsafe void Run()

@@ -33,8 +33,7 @@ internal sealed class SessionServer(ImmutableArray<BpfInstruction> filter, Notif
             Log.SessionServerStopped(log, Libc.DescribeErrno(-listening));
             return;
         }
-        var thread = new Thread(() => Serve(listening)) { IsBackground = true, Name = "session-server" };
-        thread.Start();
+        NamedThread.Start("session-server", () => Serve(listening));
     }
 
     private unsafe void Serve(int listening)

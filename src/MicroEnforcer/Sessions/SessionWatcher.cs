@@ -37,8 +37,7 @@ internal sealed class SessionWatcher(NotifyInbox inbox, TimeSpan interval, ILogg
 
     public void Start()
     {
-        var thread = new Thread(Run) { IsBackground = true, Name = "session-watcher" };
-        thread.Start();
+        NamedThread.Start("session-watch", Run);
         Log.SessionWatchStarted(log, (int)interval.TotalMilliseconds);
     }
 
