@@ -10,15 +10,16 @@ SOURCES := $(shell find src -name '*.cs' -o -name '*.c' -o -name '*.csproj' -o -
 # Debian packages: the static AOT link (clang, lld, zlib), the test image (busybox-static, gcc),
 # the namespaces (util-linux), and the demo; then the container tests and `make image`: podman
 # with runc (the runtime that works here; podman would pick crun), iptables (podman publishes
-# ports with it), debootstrap (the sample's Debian base image), musl-tools (the musl-only image).
+# ports with it), debootstrap (the sample's Debian base image), musl-tools (the musl-only image);
+# and the benchmarks: strace (the ptrace-everything comparison) and wrk (nginx's load).
 DEB_PACKAGES := clang lld zlib1g-dev busybox-static gcc libc6-dev util-linux coreutils file \
-                podman runc iptables debootstrap musl-tools
+                podman runc iptables debootstrap musl-tools strace wrk
 
 # podman as it works on these machines: runc, cgroupfs (see tests/.../Podman/Podman.cs).
 PODMAN := podman --runtime runc --cgroup-manager cgroupfs
 IMAGE := localhost/microenforcer
 
-.PHONY: all build image demo test unit-test integration-test bench deps clean
+.PHONY: all build image demo test unit-test integration-test bench bench-smoke deps clean
 
 all: build
 
@@ -64,17 +65,26 @@ unit-test: deps
 integration-test: build
 	dotnet test tests/MicroEnforcer.IntegrationTests -c Release --nologo
 
-# Unit and integration tests; the last line sums them up as "tests: N passed, N failed, N skipped".
+# Unit and integration tests, then a smoke run of the benchmark harness (so it cannot rot; its
+# figures go to artifacts/bench-smoke, not to the committed results). The summary line of the
+# tests is "tests: N passed, N failed, N skipped".
 test: build
 	@mkdir -p $(ARTIFACTS); set -o pipefail; \
 	dotnet test MicroEnforcer.sln -c Release --nologo 2>&1 | tee $(ARTIFACTS)/test.log; status=$$?; \
 	awk -F'[:,]' '/(Passed|Failed)! +- +Failed:/ { f += $$2; p += $$4; s += $$6 } \
 	  END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' $(ARTIFACTS)/test.log; \
+	$(MAKE) --no-print-directory bench-smoke || status=1; \
 	exit $$status
 
-# Exec cost with and without the enforcer, interleaved; writes bench/results.json.
+# The benchmarks (BENCHMARKS.md, bench/results.json): each workload natively, under MicroEnforcer
+# and under strace -f, interleaved, 5 rounds; about 15 minutes. BENCH_ARGS passes options, e.g.
+# BENCH_ARGS="--rounds 9" or "--only launch,processes --json /tmp/r.json --markdown /tmp/r.md".
+BENCH := dotnet run --project bench/MicroEnforcer.Benchmarks -c Release --
 bench: build
-	bench/exec-cost.sh $(BINARY)
+	$(BENCH) --binary $(BINARY) $(BENCH_ARGS)
+
+bench-smoke: build
+	$(BENCH) --binary $(BINARY) --smoke
 
 clean:
 	rm -rf $(ARTIFACTS) obj

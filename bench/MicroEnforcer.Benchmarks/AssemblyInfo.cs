@@ -1,0 +1,2 @@
+// The harness uses namespaces, overlay mounts and /proc: Linux only.
+[assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")]

@@ -1,0 +1,179 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace MicroEnforcer.Benchmarks;
+
+/// <summary>One run's figures, as bench/results.json and as the results section of BENCHMARKS.md.</summary>
+internal sealed class BenchResults(BenchOptions options, IReadOnlyList<ThroughputWorkload> workloads, IReadOnlyList<StartupBenchmark> startups,
+    long binaryBytes, string loadBefore, string loadAfter, TimeSpan elapsed)
+{
+    private const double BinaryTargetMb = 20;
+    private const string Begin = "<!-- results: written by `make bench`; everything outside these markers is kept -->";
+    private const string End = "<!-- end of results -->";
+
+    private readonly string _date = DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture);
+    private readonly string _commit = Git("rev-parse", "--short", "HEAD") + (Git("status", "--porcelain", "--untracked-files=no").Length > 0 ? " (with uncommitted changes)" : "");
+
+    private static double BinaryMb(long bytes) => bytes / 1024.0 / 1024.0;
+
+    public void WriteJson(string path)
+    {
+        var json = new JsonObject
+        {
+            ["date"] = _date,
+            ["commit"] = _commit,
+            ["machine"] = Machine(),
+            ["rounds"] = options.Rounds,
+            ["smoke"] = options.Smoke,
+            ["elapsedMinutes"] = Math.Round(elapsed.TotalMinutes, 1),
+            ["loadAverage"] = new JsonObject { ["before"] = loadBefore, ["after"] = loadAfter },
+            ["throughput"] = new JsonArray([.. workloads.Select(Throughput)]),
+            ["startup"] = new JsonArray([.. startups.Select(Startup)]),
+            ["binary"] = new JsonObject
+            {
+                ["bytes"] = binaryBytes,
+                ["megabytes"] = Math.Round(BinaryMb(binaryBytes), 2),
+                ["targetMegabytes"] = BinaryTargetMb,
+                ["met"] = BinaryMb(binaryBytes) <= BinaryTargetMb,
+            },
+        };
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+    }
+
+    private static JsonObject Figures(Samples samples, int digits) => new()
+    {
+        ["median"] = Math.Round(samples.Median, digits),
+        ["min"] = Math.Round(samples.Min, digits),
+        ["max"] = Math.Round(samples.Max, digits),
+        ["samples"] = new JsonArray([.. samples.Values.Select(v => (JsonNode)Math.Round(v, digits))]),
+    };
+
+    private static JsonObject Throughput(ThroughputWorkload w)
+    {
+        var modes = new JsonObject();
+        foreach (RunMode mode in RunModes.All)
+            modes[mode.Key()] = Figures(w.Results[mode], 1);
+        return new JsonObject
+        {
+            ["workload"] = w.Key,
+            ["title"] = w.Title,
+            ["unit"] = w.Unit,
+            ["modes"] = modes,
+            ["throughputRelativeToNative"] = new JsonObject
+            {
+                ["microenforcer"] = Math.Round(w.Ratio(RunMode.MicroEnforcer), 3),
+                ["ptraceEverything"] = Math.Round(w.Ratio(RunMode.PtraceEverything), 3),
+                ["pdigPublished"] = w.Pdig,
+            },
+            ["target"] = w.Target,
+            ["met"] = w.Ratio(RunMode.MicroEnforcer) >= w.Target,
+        };
+    }
+
+    private static JsonObject Startup(StartupBenchmark s) => new()
+    {
+        ["files"] = s.Files,
+        ["startupMs"] = new JsonObject { ["native"] = Figures(s.NativeMs, 2), ["microenforcer"] = Figures(s.EnforcedMs, 2) },
+        ["overheadMs"] = Math.Round(s.OverheadMs, 2),
+        ["targetOverheadMs"] = s.TargetOverheadMs,
+        ["pid1ResidentMb"] = Figures(s.RssMb, 1),
+        ["pid1PeakResidentMb"] = Figures(s.PeakRssMb, 1),
+        ["targetResidentMb"] = s.TargetRssMb,
+        ["hashingMs"] = Figures(s.HashingMs, 0),
+    };
+
+    private static JsonObject Machine()
+    {
+        string cpu = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "?";
+        string memory = File.ReadLines("/proc/meminfo").First(l => l.StartsWith("MemTotal", StringComparison.Ordinal)).Split(':', 2)[1].Trim();
+        return new JsonObject
+        {
+            ["cores"] = Environment.ProcessorCount,
+            ["cpu"] = cpu,
+            ["memory"] = memory,
+            ["kernel"] = File.ReadAllText("/proc/sys/kernel/osrelease").Trim(),
+        };
+    }
+
+    public void WriteMarkdown(string path)
+    {
+        string section = Begin + "\n" + Markdown() + End;
+        string text;
+        if (File.Exists(path) && File.ReadAllText(path) is var old && old.Contains(Begin, StringComparison.Ordinal) && old.Contains(End, StringComparison.Ordinal))
+        {
+            int start = old.IndexOf(Begin, StringComparison.Ordinal);
+            int end = old.IndexOf(End, StringComparison.Ordinal) + End.Length;
+            text = old[..start] + section + old[end..];
+        }
+        else
+        {
+            text = "# Benchmarks\n\n" + section + "\n";
+        }
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, text);
+    }
+
+    private string Markdown()
+    {
+        JsonObject machine = Machine();
+        var md = new StringBuilder();
+        md.AppendLine(CultureInfo.InvariantCulture, $"Run of {_date}, commit {_commit}{(options.Smoke ? " (smoke run: not results)" : "")}: {options.Rounds} rounds, interleaved, " +
+            $"{elapsed.TotalMinutes:0.0} min. Machine: {machine["cores"]} cores ({machine["cpu"]}), {machine["memory"]}, Linux {machine["kernel"]}; " +
+            $"load average {loadBefore.Split(' ')[0]} before, {loadAfter.Split(' ')[0]} after.");
+        md.AppendLine();
+        md.AppendLine("Throughput relative to native (higher is better), from the medians; raw figures are medians with min-max.");
+        md.AppendLine();
+        md.AppendLine("| workload | native | MicroEnforcer | ptrace-everything | **MicroEnforcer** | ptrace-everything | pdig published | target | met |");
+        md.AppendLine("|---|---|---|---|---|---|---|---|---|");
+        foreach (ThroughputWorkload w in workloads)
+        {
+            string Raw(RunMode m) => $"{Format(w.Results[m].Median)} ({Format(w.Results[m].Min)}-{Format(w.Results[m].Max)})";
+            double ratio = w.Ratio(RunMode.MicroEnforcer);
+            md.AppendLine(CultureInfo.InvariantCulture,
+                $"| {w.Title} ({w.Unit}) | {Raw(RunMode.Native)} | {Raw(RunMode.MicroEnforcer)} | {Raw(RunMode.PtraceEverything)} | **{ratio:0.000}** | " +
+                $"{w.Ratio(RunMode.PtraceEverything):0.000} | {(w.Pdig is double p ? p.ToString("0.000", CultureInfo.InvariantCulture) : "-")} | >= {w.Target:0.00} | {(ratio >= w.Target ? "yes" : "**no**")} |");
+        }
+        md.AppendLine();
+        md.AppendLine("Start-up (clock_exec to the entrypoint's first instructions; every file of the tree executable) and PID 1's memory once the baseline is hashed:");
+        md.AppendLine();
+        md.AppendLine("| image files | native ms | MicroEnforcer ms | overhead ms | target | PID 1 resident MB (peak) | target | hashed in ms |");
+        md.AppendLine("|---|---|---|---|---|---|---|---|");
+        foreach (StartupBenchmark s in startups)
+        {
+            md.AppendLine(CultureInfo.InvariantCulture,
+                $"| {s.Files:N0} | {s.NativeMs.Median:0.00} | {s.EnforcedMs.Median:0.00} ({s.EnforcedMs.Min:0.00}-{s.EnforcedMs.Max:0.00}) | **{s.OverheadMs:0.0}** | " +
+                $"{(s.TargetOverheadMs is double t ? $"<= {t:0}" : "-")} | **{s.RssMb.Median:0.0}** ({s.PeakRssMb.Median:0.0}) | {(s.TargetRssMb is double r ? $"<= {r:0}" : "-")} | {s.HashingMs.Median:0} |");
+        }
+        md.AppendLine();
+        md.AppendLine(CultureInfo.InvariantCulture, $"Static binary: **{BinaryMb(binaryBytes):0.0} MB** ({binaryBytes:N0} bytes; target <= {BinaryTargetMb:0} MB).");
+        return md.ToString();
+    }
+
+    private static string Format(double value) => value >= 100 ? value.ToString("0", CultureInfo.InvariantCulture) : value.ToString("0.0", CultureInfo.InvariantCulture);
+
+    public string Summary()
+    {
+        var text = new StringBuilder();
+        foreach (ThroughputWorkload w in workloads)
+            text.AppendLine(CultureInfo.InvariantCulture, $"{w.Title,-22} MicroEnforcer {w.Ratio(RunMode.MicroEnforcer),6:0.000}  ptrace-everything {w.Ratio(RunMode.PtraceEverything),6:0.000}  (target >= {w.Target:0.00})");
+        foreach (StartupBenchmark s in startups)
+            text.AppendLine(CultureInfo.InvariantCulture, $"start-up {s.Files,7} files: +{s.OverheadMs:0.0} ms, PID 1 {s.RssMb.Median:0.0} MB resident");
+        text.Append(CultureInfo.InvariantCulture, $"binary {BinaryMb(binaryBytes):0.0} MB");
+        return text.ToString();
+    }
+
+    private static string Git(params string[] args)
+    {
+        try
+        {
+            return Tools.Run("git", args).Trim();
+        }
+        catch (BenchmarkException)
+        {
+            return "unknown";
+        }
+    }
+}

@@ -1,0 +1,77 @@
+using System.Diagnostics;
+using System.Globalization;
+using MicroEnforcer.Benchmarks;
+
+// `make bench` (and, with --smoke, `make bench-smoke`, which CI runs so the harness cannot rot).
+// Every workload runs three ways, interleaved round by round (native, MicroEnforcer,
+// ptrace-everything, native, ...), so a noisy machine affects all three alike; the figures are
+// medians of the rounds and the ratios compare medians of one run.
+//
+//   microenforcer-bench [--binary PATH] [--rounds N] [--smoke] [--only WORKLOADS] [--json PATH] [--markdown PATH]
+
+CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+
+try
+{
+    var options = BenchOptions.Parse(args);
+    return Run(options);
+}
+catch (BenchmarkException e)
+{
+    Console.Error.WriteLine($"bench: error: {e.Message}");
+    return 1;
+}
+
+static int Run(BenchOptions options)
+{
+    if (Environment.UserName != "root")
+        throw new BenchmarkException("needs root (namespaces, overlay mounts)");
+    foreach (var (tool, package) in new[] { ("unshare", "util-linux"), ("strace", "strace"), ("wrk", "wrk"), ("gcc", "gcc"), ("tar", "tar"), ("podman", "podman") })
+        Tools.Require(tool, package);
+    if (!File.Exists(options.Binary))
+        throw new BenchmarkException($"{options.Binary} does not exist: `make build` makes it");
+
+    var stopwatch = Stopwatch.StartNew();
+    string work = "/var/tmp/microenforcer-bench";
+    var sandbox = new Sandbox(Path.Combine(work, "runs"));
+    sandbox.Clean();
+    var image = new BenchImage(options.Repo, work, options.Binary, FreePort());
+    Progress.Say("preparing the images");
+    image.Prepare();
+
+    string loadBefore = File.ReadAllText("/proc/loadavg").Trim();
+    IReadOnlyList<ThroughputWorkload> workloads = [.. Workloads.Create(sandbox, image, options.Smoke).Where(w => options.Only?.Contains(w.Key) ?? true)];
+    int[] treeSizes = options.Only?.Contains("startup") == false ? [] : options.Smoke ? [1_000] : [10_000, 100_000, 300_000];
+    var startups = treeSizes.Select(files => new StartupBenchmark(files)).ToList();
+    foreach (StartupBenchmark startup in startups)
+        image.StartupLayers(startup.Files);   // make the trees before the clock matters
+
+    for (int round = 1; round <= options.Rounds; round++)
+    {
+        Progress.Say($"round {round}/{options.Rounds}");
+        foreach (ThroughputWorkload workload in workloads)
+            foreach (RunMode mode in RunModes.All)
+                workload.MeasureOnce(mode);
+        foreach (StartupBenchmark startup in startups)
+            startup.MeasureOnce(sandbox, image);
+        sandbox.Clean();
+    }
+
+    var results = new BenchResults(options, workloads, startups, new FileInfo(options.Binary).Length,
+        loadBefore, File.ReadAllText("/proc/loadavg").Trim(), stopwatch.Elapsed);
+    results.WriteJson(options.JsonPath);
+    results.WriteMarkdown(options.MarkdownPath);
+    Console.WriteLine(results.Summary());
+    Progress.Say($"wrote {options.JsonPath} and {options.MarkdownPath} in {stopwatch.Elapsed.TotalMinutes:0.0} min");
+    return 0;
+}
+
+static int FreePort()
+{
+    var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+    listener.Start();
+    int port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    listener.Stop();
+    return port;
+}

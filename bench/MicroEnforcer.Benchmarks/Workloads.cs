@@ -1,0 +1,145 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Sockets;
+using System.Text.RegularExpressions;
+
+namespace MicroEnforcer.Benchmarks;
+
+/// <summary>A throughput workload: its figure per mode and round, and how it compares.</summary>
+internal sealed class ThroughputWorkload(string key, string title, string unit, bool higherIsBetter, double target, double? pdig,
+    Func<RunMode, double> measure)
+{
+    public string Key { get; } = key;
+
+    public string Title { get; } = title;
+
+    /// <summary>What the raw figure is: "ns/op" (lower is better) or "requests/s".</summary>
+    public string Unit { get; } = unit;
+
+    public bool HigherIsBetter { get; } = higherIsBetter;
+
+    /// <summary>The issue's target for MicroEnforcer's throughput relative to native.</summary>
+    public double Target { get; } = target;
+
+    /// <summary>pdig's published throughput relative to native (OSBench), where there is one.</summary>
+    public double? Pdig { get; } = pdig;
+
+    public Dictionary<RunMode, Samples> Results { get; } = RunModes.All.ToDictionary(m => m, _ => new Samples());
+
+    public void MeasureOnce(RunMode mode)
+    {
+        double value = measure(mode);
+        if (!double.IsFinite(value) || value <= 0)
+            throw new BenchmarkException($"{Title} under {mode.Title()}: nonsensical figure {value}");
+        Results[mode].Add(value);
+        Progress.Say($"  {Title,-22} {mode.Title(),-30} {value,12:0.0} {Unit}");
+    }
+
+    /// <summary>Throughput of <paramref name="mode"/> relative to native, from the medians: higher is better.</summary>
+    public double Ratio(RunMode mode)
+    {
+        double native = Results[RunMode.Native].Median, other = Results[mode].Median;
+        return HigherIsBetter ? other / native : native / other;
+    }
+}
+
+/// <summary>The workloads: OSBench's five, and nginx under wrk.</summary>
+internal static class Workloads
+{
+    public static IReadOnlyList<ThroughputWorkload> Create(Sandbox sandbox, BenchImage image, bool smoke)
+    {
+        int scale = smoke ? 40 : 1;
+        var list = new List<ThroughputWorkload>
+        {
+            OsBench(sandbox, image, "launch", "launch programs", 1500 / scale, 0.80, 0.255),
+            OsBench(sandbox, image, "processes", "create processes", 4000 / scale, 0.90, 0.285),
+            OsBench(sandbox, image, "threads", "create threads", 20000 / scale, 0.97, 0.495),
+            OsBench(sandbox, image, "files", "create files", 20000 / scale, 0.98, 0.245),
+            OsBench(sandbox, image, "memory", "memory allocations", 20_000_000 / scale, 0.99, 1.005),
+            new("nginx", "nginx requests/s", "requests/s", higherIsBetter: true, 0.98, null,
+                mode => Nginx(sandbox, image, mode, TimeSpan.FromSeconds(smoke ? 1 : 5))),
+        };
+        return list;
+    }
+
+    private static ThroughputWorkload OsBench(Sandbox sandbox, BenchImage image, string key, string title, int iterations, double target, double pdig) =>
+        new(key, title, "ns/op", higherIsBetter: false, target, pdig, mode =>
+        {
+            string output = sandbox.Run(mode, image.WorkloadLayers, ["/opt/bench/osbench", key, iterations.ToString(CultureInfo.InvariantCulture)],
+                TimeSpan.FromMinutes(5));
+            return ParseLastNumber(output, $"osbench {key}");
+        });
+
+    private static double Nginx(Sandbox sandbox, BenchImage image, RunMode mode, TimeSpan duration)
+    {
+        using Process sandboxProcess = sandbox.Start(mode, image.WorkloadLayers, ["/usr/sbin/nginx", "-c", "/opt/bench/nginx.conf", "-g", "daemon off;"]);
+        Task<string> stderr = sandboxProcess.StandardError.ReadToEndAsync();
+        _ = sandboxProcess.StandardOutput.ReadToEndAsync();
+        try
+        {
+            WaitForPort(image.NginxPort, sandboxProcess, TimeSpan.FromSeconds(20));
+            string url = $"http://127.0.0.1:{image.NginxPort}/index.html";
+            Tools.Run("wrk", ["-t1", "-c16", "-d1s", url], TimeSpan.FromSeconds(30));   // warm-up: nginx and the page cache
+            string report = Tools.Run("wrk", ["-t1", "-c16", $"-d{duration.TotalSeconds:0}s", url], duration + TimeSpan.FromSeconds(30));
+            Match errors = Regex.Match(report, @"Non-2xx or 3xx responses: (\d+)");
+            if (errors.Success)
+                throw new BenchmarkException($"nginx under {mode.Title()} answered errors: {report}");
+            Match rate = Regex.Match(report, @"Requests/sec:\s+([0-9.]+)");
+            return rate.Success ? double.Parse(rate.Groups[1].Value, CultureInfo.InvariantCulture)
+                : throw new BenchmarkException($"wrk printed no Requests/sec: {report}");
+        }
+        finally
+        {
+            Stop(sandboxProcess);
+            if (sandboxProcess.ExitCode is not (0 or 143) && mode != RunMode.PtraceEverything)
+                Progress.Say($"  nginx under {mode.Title()} exited {sandboxProcess.ExitCode}: {stderr.Result.Trim()}");
+        }
+    }
+
+    /// <summary>SIGTERM to the sandbox's PID 1 (nginx, the enforcer or strace), then SIGKILL after 10 s.</summary>
+    private static void Stop(Process sandboxProcess)
+    {
+        if (sandboxProcess.HasExited)
+            return;
+        try
+        {
+            int pid1 = Sandbox.FindPid1(sandboxProcess, TimeSpan.FromSeconds(5));
+            Tools.Run("kill", ["-TERM", pid1.ToString(CultureInfo.InvariantCulture)]);
+        }
+        catch (BenchmarkException)
+        {
+        }
+        if (!sandboxProcess.WaitForExit(TimeSpan.FromSeconds(10)))
+            sandboxProcess.Kill(entireProcessTree: true);
+        sandboxProcess.WaitForExit();
+    }
+
+    private static void WaitForPort(int port, Process sandboxProcess, TimeSpan timeout)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        while (stopwatch.Elapsed < timeout)
+        {
+            if (sandboxProcess.HasExited)
+                throw new BenchmarkException($"nginx's sandbox exited {sandboxProcess.ExitCode} before listening");
+            try
+            {
+                using var client = new TcpClient();
+                client.Connect("127.0.0.1", port);
+                return;
+            }
+            catch (SocketException)
+            {
+                Thread.Sleep(20);
+            }
+        }
+        throw new BenchmarkException($"nginx did not listen on 127.0.0.1:{port} within {timeout.TotalSeconds:0} s");
+    }
+
+    public static double ParseLastNumber(string output, string what)
+    {
+        string? last = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault();
+        return last is not null && double.TryParse(last, NumberStyles.Float, CultureInfo.InvariantCulture, out double value)
+            ? value
+            : throw new BenchmarkException($"{what} printed no figure: {output.Trim()}");
+    }
+}

@@ -1,0 +1,5 @@
+// The program `osbench launch` starts: exits at once.
+int main(void)
+{
+    return 0;
+}
