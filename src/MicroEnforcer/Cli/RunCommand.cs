@@ -65,7 +65,7 @@ internal static class RunCommand
         }
 
         var execCheck = new ExecEntryCheck(decider, tracer, audit, failureMode);
-        NotificationListener workload = listeners.Workload(started.ListenerFd);
+        NotificationListener workload = NotificationListeners.Workload(started.ListenerFd);
         new NotifyLoop(workload, execCheck, tracer, inbox, forkGuard, reverseShell, audit, failureMode, log).Start();
         if (options.ExecSessions)
             new SessionServer(filter, listeners, log).Start();

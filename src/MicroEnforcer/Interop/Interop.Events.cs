@@ -8,6 +8,9 @@ internal static partial class Libc
     internal const int EFD_CLOEXEC = 0x80000;
     internal const int SIG_BLOCK = 0;
     internal const short POLLIN = 1;
+    internal const short POLLERR = 8;
+    internal const short POLLHUP = 16;
+    internal const short POLLNVAL = 32;
     internal const int AF_UNIX = 1;
     internal const int SOCK_STREAM = 1;
     internal const int SOCK_CLOEXEC = 0x80000;

@@ -7,7 +7,9 @@ internal static partial class Libc
     internal const uint SECCOMP_IOCTL_NOTIF_RECV = 0xc0502100;
     internal const uint SECCOMP_IOCTL_NOTIF_SEND = 0xc0182101;
     internal const uint SECCOMP_IOCTL_NOTIF_ID_VALID = 0x40082102;
+    internal const uint SECCOMP_IOCTL_NOTIF_SET_FLAGS = 0x40082104;
     internal const uint SECCOMP_USER_NOTIF_FLAG_CONTINUE = 1;
+    internal const uint SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP = 1;   // Linux 6.6
 
     [StructLayout(LayoutKind.Sequential)]
     internal unsafe struct seccomp_data

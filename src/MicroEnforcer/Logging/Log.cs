@@ -56,6 +56,9 @@ internal static partial class Log
     [LoggerMessage(30, LogLevel.Error, "seccomp notification loop stopped: {Error}")]
     public static partial void NotifyLoopStopped(ILogger log, string error);
 
+    [LoggerMessage(32, LogLevel.Error, "cannot receive the workload's seccomp notification: {Error}")]
+    public static partial void NotifyReceiveFailed(ILogger log, string error);
+
     [LoggerMessage(31, LogLevel.Error, "exec by pid {Pid} could not be decided")]
     public static partial void NotifyHandlerFailed(ILogger log, int pid, Exception exception);
 

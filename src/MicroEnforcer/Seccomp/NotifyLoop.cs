@@ -12,9 +12,13 @@ namespace MicroEnforcer.Seccomp;
 /// control it belongs to, and answers: CONTINUE, or an errno. One thread, so the controls see
 /// the calls one at a time (Fork Guard's count relies on it). It is also the tracer's thread:
 /// it seizes exec'ing tasks itself, with no handoff, and handles their stops, which the reaper
-/// collects with waitpid. Everything reaches it through the <see cref="NotifyInbox"/> (from the
-/// <see cref="NotificationReceiver"/> and the reaper), and it never blocks anywhere else: a
-/// tracee stopped at its exec event must always find it ready.
+/// collects with waitpid. It waits in one poll() for both of its inputs: the workload's
+/// listener, which it receives from itself (no thread in between: a fork or an exec of the
+/// workload costs one wake-up of this thread, not two), and the <see cref="NotifyInbox"/>, where
+/// the reaper, the session watcher and the exec sessions' receivers post. It never blocks
+/// anywhere else: a tracee stopped at its exec event must always find it ready. RECV is only
+/// called after poll() reported a notification, and then returns at once even if the caller
+/// was killed meanwhile (see <see cref="NotificationListener.TryReceive"/>).
 ///
 /// Every read of the caller's memory or /proc is followed by SECCOMP_IOCTL_NOTIF_ID_VALID: if
 /// the caller died and its pid was reused, what was read belongs to someone else.
@@ -30,16 +34,35 @@ internal sealed class NotifyLoop(NotificationListener workload, ExecEntryCheck e
     private unsafe void Run()
     {
         tracer.BindToCurrentThread();
-        var wake = new Libc.pollfd { fd = inbox.WakeFd, events = Libc.POLLIN };
+        workload.PreferSynchronousWakeUps();
+        Libc.pollfd* ready = stackalloc Libc.pollfd[2];
+        ready[0] = new Libc.pollfd { fd = inbox.WakeFd, events = Libc.POLLIN };
+        ready[1] = new Libc.pollfd { fd = workload.Fd, events = Libc.POLLIN };
         while (true)
         {
-            if (Libc.Poll(&wake, 1, -1) < 0 && Libc.LastErrno != Libc.EINTR)
+            if (Libc.Poll(ready, 2, -1) < 0)
             {
+                if (Libc.LastErrno == Libc.EINTR)
+                    continue;
                 Log.NotifyLoopStopped(log, Libc.DescribeErrno(Libc.LastErrno));
                 return;
             }
-            inbox.Drain(HandleWork);
+            if ((ready[1].revents & Libc.POLLIN) != 0)
+                ReceiveAndAnswer();
+            else if ((ready[1].revents & (Libc.POLLHUP | Libc.POLLERR | Libc.POLLNVAL)) != 0)
+                ready[1].fd = -1;   // no task uses the workload's filter any more: poll() ignores it from now on
+            if ((ready[0].revents & Libc.POLLIN) != 0)
+                inbox.Drain(HandleWork);
         }
+    }
+
+    /// <summary>Takes one pending notification of the workload's listener and answers it.</summary>
+    private void ReceiveAndAnswer()
+    {
+        if (workload.TryReceive(out Libc.seccomp_notif notification, out int errno))
+            Answer(workload, notification);
+        else if (errno is not (Libc.EINTR or Libc.ENOENT))   // ENOENT: the caller was gone before we could receive it
+            Log.NotifyReceiveFailed(log, Libc.DescribeErrno(errno));
     }
 
     private void HandleWork(NotifyWork work)
@@ -91,8 +114,8 @@ internal sealed class NotifyLoop(NotificationListener workload, ExecEntryCheck e
     /// received yet waits interruptibly: a signal with a handler installed without SA_RESTART
     /// would make its fork or exec fail with EINTR, which natively they never do (busybox sh:
     /// "can't fork: Interrupted system call"). Received callers wait killably
-    /// (SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV), so the signal waits, briefly and boundedly,
-    /// until the receiver has taken everything pending.
+    /// (SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV), so everything pending is received and answered
+    /// first (bounded: a fork bomb cannot hold the signal back for ever).
     /// </summary>
     private unsafe void Forward(int signal, int target)
     {
@@ -100,8 +123,7 @@ internal sealed class NotifyLoop(NotificationListener workload, ExecEntryCheck e
         for (int i = 0; i < 100 && Libc.Poll(&pending, 1, 0) > 0 && (pending.revents & Libc.POLLIN) != 0; i++)
         {
             pending.revents = 0;
-            Thread.Sleep(0);
-            Thread.SpinWait(1000);
+            ReceiveAndAnswer();
         }
         if (Libc.Kill(target, signal) != 0 && Libc.LastErrno != Libc.ESRCH)
             Log.ForwardFailed(log, signal, target, Libc.DescribeErrno(Libc.LastErrno));
