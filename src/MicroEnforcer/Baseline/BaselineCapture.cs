@@ -25,7 +25,7 @@ internal static class BaselineCapture
             throw new SystemCallException($"open {root}", Libc.LastErrno);
         string prefix = root == "/" ? "" : root.TrimEnd('/');
         Walk(rootFd, prefix, mountPoints, buffer, entries, ref scanned, onWarning);
-        return new ImageBaseline(entries, scanned, stopwatch.Elapsed);
+        return new ImageBaseline(entries, scanned) { CaptureTime = stopwatch.Elapsed };
     }
 
     // Depth-first; the directory fd is closed by this frame. Depth is bounded by PATH_MAX.

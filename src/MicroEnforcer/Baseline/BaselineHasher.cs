@@ -57,8 +57,8 @@ internal sealed class BaselineHasher(ImageBaseline baseline)
                 MarkUnavailable(entry, "changed after start, before it was hashed");
                 return;
             }
-            int errno = ContentHash.TryCompute(fd, out var hash);
-            if (errno != 0 || hash is null)
+            int errno = ContentHash.TryCompute(fd, out ContentHash hash);
+            if (errno != 0)
             {
                 MarkUnavailable(entry, $"read failed while hashing: {Libc.DescribeErrno(errno)}");
                 return;

@@ -1,4 +1,3 @@
-using System.Collections.Frozen;
 
 namespace MicroEnforcer.Baseline;
 
@@ -8,20 +7,23 @@ namespace MicroEnforcer.Baseline;
 /// </summary>
 internal sealed class ImageBaseline
 {
-    private readonly FrozenDictionary<string, BaselineEntry> _byPath;
+    // Keyed by the entries' own path strings (no second copy of each path).
+    private readonly Dictionary<string, BaselineEntry> _byPath;
 
-    public ImageBaseline(IEnumerable<BaselineEntry> entries, int filesScanned, TimeSpan captureTime)
+    public ImageBaseline(IReadOnlyCollection<BaselineEntry> entries, int filesScanned)
     {
-        _byPath = entries.ToFrozenDictionary(e => e.Path, StringComparer.Ordinal);
+        _byPath = new Dictionary<string, BaselineEntry>(entries.Count, StringComparer.Ordinal);
+        foreach (BaselineEntry entry in entries)
+            _byPath[entry.Path] = entry;
         FilesScanned = filesScanned;
-        CaptureTime = captureTime;
     }
 
     public int FilesScanned { get; }
 
     public int ExecutableCount => _byPath.Count;
 
-    public TimeSpan CaptureTime { get; }
+    /// <summary>The walk and building the lookup, for the start-up log.</summary>
+    public TimeSpan CaptureTime { get; internal set; }
 
     public IEnumerable<BaselineEntry> Entries => _byPath.Values;
 

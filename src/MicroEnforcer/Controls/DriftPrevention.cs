@@ -47,8 +47,7 @@ internal sealed class DriftPrevention(DriftPreventionPolicy policy, ImageBaselin
         if (current.Size != entry.Signature.Size)
             return Drift("modified since the image baseline (size changed)");
 
-        ContentHash? original = entry.Hash;
-        if (original is null)
+        if (entry.Hash is not { } original)
         {
             return Drift(entry.HashUnavailableReason is { } why
                 ? $"changed since the image baseline, and the image content is unknown ({why})"
@@ -57,8 +56,8 @@ internal sealed class DriftPrevention(DriftPreventionPolicy policy, ImageBaselin
 
         if (_contentMatches.TryGetValue((entry.Path, current), out bool matches))
             return matches ? null : Drift("content differs from the image baseline");
-        int errno = ContentHash.TryCompute(target.ContentPath, out ContentHash? now);
-        if (errno != 0 || now is null)
+        int errno = ContentHash.TryCompute(target.ContentPath, out ContentHash now);
+        if (errno != 0)
             return Drift($"changed since the image baseline and cannot be read to compare: {Libc.DescribeErrno(errno)}");
         matches = now.Equals(original);
         _contentMatches[(entry.Path, current)] = matches;
