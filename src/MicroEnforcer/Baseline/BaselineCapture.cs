@@ -16,7 +16,7 @@ internal static class BaselineCapture
     public static ImageBaseline Capture(string root, IReadOnlySet<string> mountPoints, Action<string>? onWarning = null)
     {
         var stopwatch = Stopwatch.StartNew();
-        var entries = new List<BaselineEntry>();
+        var entries = new ImageBaseline.Builder();
         int scanned = 0;
         byte[] buffer = new byte[DirentBufferSize];
 
@@ -25,12 +25,14 @@ internal static class BaselineCapture
             throw new SystemCallException($"open {root}", Libc.LastErrno);
         string prefix = root == "/" ? "" : root.TrimEnd('/');
         Walk(rootFd, prefix, mountPoints, buffer, entries, ref scanned, onWarning);
-        return new ImageBaseline(entries, scanned) { CaptureTime = stopwatch.Elapsed };
+        ImageBaseline baseline = entries.Build(scanned);
+        baseline.CaptureTime = stopwatch.Elapsed;
+        return baseline;
     }
 
     // Depth-first; the directory fd is closed by this frame. Depth is bounded by PATH_MAX.
     private static unsafe void Walk(int dirFd, string dirPath, IReadOnlySet<string> mountPoints, byte[] buffer,
-        List<BaselineEntry> entries, ref int scanned, Action<string>? onWarning)
+        ImageBaseline.Builder entries, ref int scanned, Action<string>? onWarning)
     {
         var subdirectories = new List<string>();
         try
@@ -80,7 +82,7 @@ internal static class BaselineCapture
                     {
                         scanned++;
                         if (signature.IsExecutable)
-                            entries.Add(new BaselineEntry(path, signature));
+                            entries.Add(path, signature);
                     }
                 }
             }

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using MicroEnforcer.Interop;
 
 namespace MicroEnforcer.Baseline;
@@ -7,6 +8,7 @@ namespace MicroEnforcer.Baseline;
 /// but ctime is not, and userspace cannot set ctime: when all of (dev, ino, size, mtime, ctime)
 /// match, the file has not been touched since the baseline. Anything else needs a content hash.
 /// </summary>
+[StructLayout(LayoutKind.Auto)]   // 56 bytes instead of 64: the baseline holds one per executable
 internal readonly record struct FileSignature(
     uint DevMajor, uint DevMinor, ulong Inode, ulong Size,
     long MtimeSec, uint MtimeNsec, long CtimeSec, uint CtimeNsec,

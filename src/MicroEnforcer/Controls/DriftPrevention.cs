@@ -39,8 +39,7 @@ internal sealed class DriftPrevention(DriftPreventionPolicy policy, ImageBaselin
         if (current.LinkCount == 0)
             return Drift("the file was deleted: it is not an image file");
 
-        BaselineEntry? entry = baseline.Find(target.CanonicalPath);
-        if (entry is null)
+        if (baseline.Find(target.CanonicalPath) is not { } entry)
             return Drift("not in the image baseline");
         if (current.IsUntouchedSince(entry.Signature))
             return null;

@@ -1,0 +1,73 @@
+using MicroEnforcer.Baseline;
+using Xunit;
+
+namespace MicroEnforcer.Tests.Baseline;
+
+/// <summary>The compact baseline store: lookups by exact path bytes, and hashes published per entry.</summary>
+public sealed class ImageBaselineTests
+{
+    private static FileSignature Signature(ulong inode) => new(8, 1, inode, 100 + inode, 1_700_000_000, 0, 1_700_000_000, 0, 0x81ed, 1);
+
+    private static ImageBaseline Build(params string[] paths)
+    {
+        var builder = new ImageBaseline.Builder();
+        for (int i = 0; i < paths.Length; i++)
+            builder.Add(paths[i], Signature((ulong)i + 1));
+        return builder.Build(filesScanned: paths.Length);
+    }
+
+    [Fact]
+    public void FindsEveryEntryByItsExactPathAndNothingElse()
+    {
+        string[] paths = [.. Enumerable.Range(0, 5000).Select(i => $"/usr/lib/d{i % 37}/f{i}")];
+        ImageBaseline baseline = Build(paths);
+
+        Assert.Equal(paths.Length, baseline.ExecutableCount);
+        for (int i = 0; i < paths.Length; i++)
+        {
+            BaselineEntry entry = Assert.NotNull(baseline.Find(paths[i]));
+            Assert.Equal(paths[i], entry.Path);
+            Assert.Equal((ulong)i + 1, entry.Signature.Inode);
+        }
+        Assert.Null(baseline.Find("/usr/lib/d0/f"));        // a prefix of an entry
+        Assert.Null(baseline.Find("/usr/lib/d0/f00"));
+        Assert.Null(baseline.Find("/usr/lib/d0/f0/"));
+        Assert.Null(baseline.Find(""));
+    }
+
+    [Fact]
+    public void PathsThatAreNotUtf8AreKeptByteForByte()
+    {
+        string invalid = PathText.Decode([(byte)'/', (byte)'b', 0xff, 0xc3]);
+        string lookalike = PathText.Decode([(byte)'/', (byte)'b', 0xef, 0xbf, 0xbd]);   // U+FFFD, validly encoded
+        ImageBaseline baseline = Build(invalid, "/bin/ls");
+
+        Assert.Equal(invalid, Assert.NotNull(baseline.Find(invalid)).Path);
+        Assert.Null(baseline.Find(lookalike));
+    }
+
+    [Fact]
+    public void AHashIsSeenOnceSetAndAReasonOnceUnavailable()
+    {
+        ImageBaseline baseline = Build("/bin/a", "/bin/b");
+        BaselineEntry a = baseline.Find("/bin/a")!.Value, b = baseline.Find("/bin/b")!.Value;
+        Assert.Null(a.Hash);
+        Assert.Null(a.HashUnavailableReason);
+
+        var hash = new ContentHash(1, 2, 3, 4);
+        a.SetHash(hash);
+        b.SetHashUnavailable("changed before it was hashed");
+
+        Assert.Equal(hash, baseline.Find("/bin/a")!.Value.Hash);
+        Assert.Null(baseline.Find("/bin/a")!.Value.HashUnavailableReason);
+        Assert.Null(baseline.Find("/bin/b")!.Value.Hash);
+        Assert.Equal("changed before it was hashed", baseline.Find("/bin/b")!.Value.HashUnavailableReason);
+        Assert.Equal(2, baseline.Entries.Count());
+    }
+
+    [Fact]
+    public void AnEmptyBaselineFindsNothing()
+    {
+        Assert.Null(Build().Find("/bin/sh"));
+    }
+}
