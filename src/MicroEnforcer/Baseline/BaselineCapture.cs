@@ -1,108 +1,178 @@
 using System.Buffers.Binary;
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using MicroEnforcer.Interop;
 
 namespace MicroEnforcer.Baseline;
 
 /// <summary>
-/// Walks the root filesystem at start and records every regular file with an execute bit.
-/// getdents64 and statx relative to the directory fd: no path is resolved twice, no symlink is
-/// followed, and no other mount is entered (see <see cref="MountTable"/>).
+/// Walks the root filesystem at start and records every regular file with an execute bit, on
+/// up to four threads (the walk is the start-up's largest cost: about 10 µs a file on a freshly
+/// mounted overlay here, nearly all of it in the kernel's lookups, which run in parallel).
+/// Directories are listed with getdents64 and their entries statx'ed relative to the directory
+/// fd; each directory is opened by its path beneath the root with openat2 RESOLVE_NO_SYMLINKS |
+/// RESOLVE_NO_XDEV, so no symlink is followed and no other mount is entered (mount points are
+/// also skipped by name, see <see cref="MountTable"/>). Nothing else runs in the container yet,
+/// so the tree holds still while it is walked.
 /// </summary>
 internal static class BaselineCapture
 {
     private const int DirentBufferSize = 64 * 1024;
+    private const int MaxWorkers = 4;
 
     public static ImageBaseline Capture(string root, IReadOnlySet<string> mountPoints, Action<string>? onWarning = null)
     {
         var stopwatch = Stopwatch.StartNew();
-        var entries = new ImageBaseline.Builder();
-        int scanned = 0;
-        byte[] buffer = new byte[DirentBufferSize];
-
         int rootFd = NativePath.Open(root, Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_CLOEXEC);
         if (rootFd < 0)
             throw new SystemCallException($"open {root}", Libc.LastErrno);
-        string prefix = root == "/" ? "" : root.TrimEnd('/');
-        Walk(rootFd, prefix, mountPoints, buffer, entries, ref scanned, onWarning);
-        ImageBaseline baseline = entries.Build(scanned);
-        baseline.CaptureTime = stopwatch.Elapsed;
-        return baseline;
-    }
-
-    // Depth-first; the directory fd is closed by this frame. Depth is bounded by PATH_MAX.
-    private static unsafe void Walk(int dirFd, string dirPath, IReadOnlySet<string> mountPoints, byte[] buffer,
-        ImageBaseline.Builder entries, ref int scanned, Action<string>? onWarning)
-    {
-        var subdirectories = new List<string>();
         try
         {
-            while (true)
-            {
-                nint read;
-                fixed (byte* p = buffer)
-                    read = Libc.GetDents64(dirFd, p, (nuint)buffer.Length);
-                if (read < 0)
-                {
-                    onWarning?.Invoke($"baseline: cannot list {PathOrRoot(dirPath)}: {Libc.DescribeErrno(Libc.LastErrno)}");
-                    break;
-                }
-                if (read == 0)
-                    break;
-                for (int offset = 0; offset < read;)
-                {
-                    // struct linux_dirent64 { u64 ino; s64 off; u16 reclen; u8 type; char name[]; }
-                    ushort recordLength = BinaryPrimitives.ReadUInt16LittleEndian(buffer.AsSpan(offset + 16));
-                    byte type = buffer[offset + 18];
-                    var nameBytes = buffer.AsSpan(offset + 19, recordLength - 19);
-                    nameBytes = nameBytes[..nameBytes.IndexOf((byte)0)];
-                    int nameOffset = offset + 19;
-                    offset += recordLength;
-                    if (nameBytes.SequenceEqual("."u8) || nameBytes.SequenceEqual(".."u8))
-                        continue;
-                    if (type != Libc.DT_DIR && type != Libc.DT_REG && type != Libc.DT_UNKNOWN)
-                        continue;   // symlinks, devices, fifos, sockets: never an image executable
-
-                    string path = dirPath + "/" + PathText.Decode(nameBytes);
-                    if (mountPoints.Contains(path))
-                        continue;
-
-                    Libc.statx st;
-                    int rc;
-                    fixed (byte* name = &buffer[nameOffset])
-                        rc = Libc.Statx(dirFd, name, Libc.AT_SYMLINK_NOFOLLOW | Libc.AT_STATX_DONT_SYNC, Libc.STATX_BASIC_STATS, &st);
-                    if (rc != 0)
-                        continue;   // vanished while we looked: it was not there at start
-                    var signature = FileSignature.From(st);
-                    if ((st.stx_mode & Libc.S_IFMT) == Libc.S_IFDIR)
-                    {
-                        subdirectories.Add(path);
-                    }
-                    else if (signature.IsRegularFile)
-                    {
-                        scanned++;
-                        if (signature.IsExecutable)
-                            entries.Add(path, signature);
-                    }
-                }
-            }
-
-            foreach (string subdirectory in subdirectories)
-            {
-                int childFd = NativePath.OpenAt(dirFd, subdirectory[(subdirectory.LastIndexOf('/') + 1)..],
-                    Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_NOFOLLOW | Libc.O_CLOEXEC);
-                if (childFd < 0)
-                {
-                    onWarning?.Invoke($"baseline: cannot open {subdirectory}: {Libc.DescribeErrno(Libc.LastErrno)}");
-                    continue;
-                }
-                Walk(childFd, subdirectory, mountPoints, buffer, entries, ref scanned, onWarning);
-            }
+            var walk = new Walk(rootFd, root == "/" ? "" : root.TrimEnd('/'), mountPoints, onWarning);
+            walk.Run(Math.Clamp(Environment.ProcessorCount, 1, MaxWorkers));
+            ImageBaseline baseline = ImageBaseline.Builder.Build(walk.Parts, walk.FilesScanned);
+            baseline.CaptureTime = stopwatch.Elapsed;
+            return baseline;
         }
         finally
         {
-            Libc.Close(dirFd);
+            Libc.Close(rootFd);
         }
+    }
+
+    /// <summary>
+    /// One capture: a stack of directories still to list (paths relative to the root, "" for the
+    /// root itself), shared by the workers, each of which records into a builder of its own.
+    /// </summary>
+    private sealed class Walk(int rootFd, string prefix, IReadOnlySet<string> mountPoints, Action<string>? onWarning)
+    {
+        private readonly ConcurrentStack<string> _directories = new();
+        private readonly ConcurrentBag<ImageBaseline.Builder> _parts = [];
+        private int _outstanding;   // directories pushed and not yet listed to the end
+        private int _filesScanned;
+
+        public IReadOnlyList<ImageBaseline.Builder> Parts => [.. _parts];
+
+        public int FilesScanned => _filesScanned;
+
+        public void Run(int workers)
+        {
+            _outstanding = 1;
+            _directories.Push("");
+            var threads = new List<Thread>();
+            for (int i = 1; i < workers; i++)
+            {
+                var thread = new Thread(Work) { IsBackground = true, Name = "baseline-walk" };
+                thread.Start();
+                threads.Add(thread);
+            }
+            Work();
+            foreach (Thread thread in threads)
+                thread.Join();
+        }
+
+        private void Work()
+        {
+            var entries = new ImageBaseline.Builder();
+            _parts.Add(entries);
+            byte[] buffer = new byte[DirentBufferSize];
+            int scanned = 0;
+            var idle = new SpinWait();
+            while (true)
+            {
+                if (_directories.TryPop(out string? relative))
+                {
+                    List(relative, buffer, entries, ref scanned);
+                    Interlocked.Decrement(ref _outstanding);
+                    idle.Reset();
+                }
+                else if (Volatile.Read(ref _outstanding) == 0)
+                {
+                    break;   // nothing queued, and nobody listing who could queue more
+                }
+                else
+                {
+                    idle.SpinOnce();
+                }
+            }
+            Interlocked.Add(ref _filesScanned, scanned);
+        }
+
+        private unsafe void List(string relative, byte[] buffer, ImageBaseline.Builder entries, ref int scanned)
+        {
+            string dirPath = relative.Length == 0 ? prefix : prefix + "/" + relative;
+            int dirFd = relative.Length == 0 ? rootFd : OpenBeneathRoot(relative);
+            if (dirFd < 0)
+            {
+                onWarning?.Invoke($"baseline: cannot open {dirPath}: {Libc.DescribeErrno(-dirFd)}");
+                return;
+            }
+            try
+            {
+                while (true)
+                {
+                    nint read;
+                    fixed (byte* p = buffer)
+                        read = Libc.GetDents64(dirFd, p, (nuint)buffer.Length);
+                    if (read < 0)
+                    {
+                        onWarning?.Invoke($"baseline: cannot list {PathOrRoot(dirPath)}: {Libc.DescribeErrno(Libc.LastErrno)}");
+                        return;
+                    }
+                    if (read == 0)
+                        return;
+                    for (int offset = 0; offset < read;)
+                    {
+                        // struct linux_dirent64 { u64 ino; s64 off; u16 reclen; u8 type; char name[]; }
+                        ushort recordLength = BinaryPrimitives.ReadUInt16LittleEndian(buffer.AsSpan(offset + 16));
+                        byte type = buffer[offset + 18];
+                        var nameBytes = buffer.AsSpan(offset + 19, recordLength - 19);
+                        nameBytes = nameBytes[..nameBytes.IndexOf((byte)0)];
+                        int nameOffset = offset + 19;
+                        offset += recordLength;
+                        if (nameBytes.SequenceEqual("."u8) || nameBytes.SequenceEqual(".."u8))
+                            continue;
+                        if (type != Libc.DT_DIR && type != Libc.DT_REG && type != Libc.DT_UNKNOWN)
+                            continue;   // symlinks, devices, fifos, sockets: never an image executable
+
+                        string name = PathText.Decode(nameBytes);
+                        string path = dirPath + "/" + name;
+                        if (mountPoints.Contains(path))
+                            continue;
+
+                        Libc.statx st;
+                        int rc;
+                        fixed (byte* namePointer = &buffer[nameOffset])
+                            rc = Libc.Statx(dirFd, namePointer, Libc.AT_SYMLINK_NOFOLLOW | Libc.AT_STATX_DONT_SYNC, Libc.STATX_BASIC_STATS, &st);
+                        if (rc != 0)
+                            continue;   // vanished while we looked: it was not there at start
+                        var signature = FileSignature.From(st);
+                        if ((st.stx_mode & Libc.S_IFMT) == Libc.S_IFDIR)
+                        {
+                            Interlocked.Increment(ref _outstanding);   // before the push: the count never reads 0 too early
+                            _directories.Push(relative.Length == 0 ? name : relative + "/" + name);
+                        }
+                        else if (signature.IsRegularFile)
+                        {
+                            scanned++;
+                            if (signature.IsExecutable)
+                                entries.Add(path, signature);
+                        }
+                    }
+                }
+            }
+            finally
+            {
+                if (dirFd != rootFd)
+                    Libc.Close(dirFd);
+            }
+        }
+
+        // Returns the fd or a negative errno. Kernels before 5.6 have no openat2: there, openat
+        // with O_NOFOLLOW (which guards the last component only; every earlier one was found
+        // as a directory by this walk, and nothing in the container runs yet to swap it).
+        private int OpenBeneathRoot(string relative) =>
+            NativePath.OpenDirectoryBeneath(rootFd, PathText.Encode(relative));
     }
 
     private static string PathOrRoot(string path) => path.Length == 0 ? "/" : path;

@@ -118,7 +118,26 @@ internal sealed class ImageBaseline
             _signatures.Add(signature);
         }
 
-        public ImageBaseline Build(int filesScanned) =>
-            new(_pathBytes[.._pathLength], [.. _pathStarts], [.. _signatures], filesScanned);
+        public ImageBaseline Build(int filesScanned) => Build([this], filesScanned);
+
+        /// <summary>One store from the builders of a walk's workers.</summary>
+        public static ImageBaseline Build(IReadOnlyList<Builder> parts, int filesScanned)
+        {
+            byte[] pathBytes = new byte[parts.Sum(p => p._pathLength)];
+            var pathStarts = new int[parts.Sum(p => p._signatures.Count) + 1];
+            var signatures = new FileSignature[pathStarts.Length - 1];
+            int bytes = 0, count = 0;
+            foreach (Builder part in parts)
+            {
+                part._pathBytes.AsSpan(0, part._pathLength).CopyTo(pathBytes.AsSpan(bytes));
+                for (int i = 0; i < part._signatures.Count; i++)
+                {
+                    signatures[count] = part._signatures[i];
+                    pathStarts[++count] = bytes + part._pathStarts[i + 1];
+                }
+                bytes += part._pathLength;
+            }
+            return new ImageBaseline(pathBytes, pathStarts, signatures, filesScanned);
+        }
     }
 }

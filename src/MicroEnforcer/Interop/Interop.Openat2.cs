@@ -5,7 +5,10 @@ namespace MicroEnforcer.Interop;
 internal static partial class Libc
 {
     internal const long SYS_openat2 = 437;
+    internal const ulong RESOLVE_NO_XDEV = 0x01;
     internal const ulong RESOLVE_NO_MAGICLINKS = 0x02;
+    internal const ulong RESOLVE_NO_SYMLINKS = 0x04;
+    internal const ulong RESOLVE_BENEATH = 0x08;
     internal const ulong RESOLVE_IN_ROOT = 0x10;
 
     [StructLayout(LayoutKind.Sequential)]

@@ -66,6 +66,33 @@ internal static class NativePath
         }
     }
 
+    /// <summary>
+    /// Opens a directory at <paramref name="path"/> beneath <paramref name="dirFd"/> for listing,
+    /// following no symlink and leaving no mount. Returns the fd or a negative errno.
+    /// </summary>
+    public static unsafe int OpenDirectoryBeneath(int dirFd, ReadOnlySpan<byte> path)
+    {
+        byte[] terminated = new byte[path.Length + 1];
+        path.CopyTo(terminated);
+        int flags = Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_NOFOLLOW | Libc.O_CLOEXEC;
+        var how = new Libc.open_how
+        {
+            flags = (ulong)flags,
+            resolve = Libc.RESOLVE_NO_XDEV | Libc.RESOLVE_NO_SYMLINKS | Libc.RESOLVE_BENEATH,
+        };
+        fixed (byte* p = terminated)
+        {
+            long fd = Libc.Syscall4(Libc.SYS_openat2, dirFd, p, &how, sizeof(Libc.open_how));
+            if (fd >= 0)
+                return (int)fd;
+            int errno = Libc.LastErrno;
+            if (errno != Libc.ENOSYS)
+                return -errno;
+            int fallback = Libc.OpenAt(dirFd, p, flags, 0);
+            return fallback >= 0 ? fallback : -Libc.LastErrno;
+        }
+    }
+
     private static byte[] Terminated(string path)
     {
         byte[] encoded = PathText.Encode(path);

@@ -66,6 +66,21 @@ public sealed class ImageBaselineTests
     }
 
     [Fact]
+    public void TheWalkersPartsMakeOneStore()
+    {
+        var parts = new[] { new ImageBaseline.Builder(), new ImageBaseline.Builder(), new ImageBaseline.Builder() };
+        for (int i = 0; i < 3000; i++)
+            parts[i % 2 == 0 ? 0 : 2].Add($"/opt/p{i}", Signature((ulong)i + 1));   // the middle part stays empty
+
+        ImageBaseline baseline = ImageBaseline.Builder.Build(parts, filesScanned: 3500);
+
+        Assert.Equal(3000, baseline.ExecutableCount);
+        Assert.Equal(3500, baseline.FilesScanned);
+        for (int i = 0; i < 3000; i++)
+            Assert.Equal((ulong)i + 1, Assert.NotNull(baseline.Find($"/opt/p{i}")).Signature.Inode);
+    }
+
+    [Fact]
     public void AnEmptyBaselineFindsNothing()
     {
         Assert.Null(Build().Find("/bin/sh"));
