@@ -15,7 +15,8 @@ namespace MicroEnforcer.Injector.Registry;
 ///
 /// Caching: a config is cached for good under the manifest (or index) digest and platform, since
 /// content under a digest never changes; a tag's digest is trusted for TagCacheSeconds. With both
-/// warm, resolving makes no request at all.
+/// warm, resolving makes no request at all. Both caches are keyed by the credential too (a hash),
+/// so an answer obtained with one pull secret is never given to a request without it.
 /// </summary>
 public sealed class RegistryClient : IImageConfigSource
 {
@@ -54,19 +55,22 @@ public sealed class RegistryClient : IImageConfigSource
     {
         ImageReference reference = ImageReference.Parse(image);
         RegistryCredential? credential = credentials.Find(reference.Registry);
-        string tagKey = $"{reference.Registry}/{reference.Repository}:{reference.Tag}";
+        // Cached answers are per credential: a pod without the pull secret must not learn a
+        // private image's configuration from another namespace's lookup.
+        string who = credential is null ? "anonymous" : Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{credential.Username}:{credential.Password}")))[..16];
+        string tagKey = $"{who}|{reference.Registry}/{reference.Repository}:{reference.Tag}";
         DateTimeOffset now = _time.GetUtcNow();
 
         string? digest = reference.Digest;
         if (digest is null && _digestByTag.TryGetValue(tagKey, out var known) && known.Expires > now)
             digest = known.Digest;
-        if (digest is not null && _configByDigest.TryGetValue($"{digest}|{platform}", out ImageConfig? cached))
+        if (digest is not null && _configByDigest.TryGetValue($"{who}|{digest}|{platform}", out ImageConfig? cached))
             return cached;
 
         var (body, manifestDigest) = await GetManifestAsync(reference, reference.Reference, credential, cancel).ConfigureAwait(false);
         if (reference.Digest is null)
             _digestByTag[tagKey] = (manifestDigest, now + _tagTtl);
-        string cacheKey = $"{manifestDigest}|{platform}";
+        string cacheKey = $"{who}|{manifestDigest}|{platform}";
         if (_configByDigest.TryGetValue(cacheKey, out cached))
             return cached;
 
