@@ -49,7 +49,7 @@ internal sealed class RegistryServer : IDisposable
 
     private void WaitUntilServing()
     {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
         while (true)
         {
@@ -61,7 +61,7 @@ internal sealed class RegistryServer : IDisposable
                 using var response = http.GetAsync(new Uri($"http://{Host}/v2/")).GetAwaiter().GetResult();
                 return;
             }
-            catch (HttpRequestException) when (DateTime.UtcNow < deadline)
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException && DateTime.UtcNow < deadline)
             {
                 Thread.Sleep(100);
             }
