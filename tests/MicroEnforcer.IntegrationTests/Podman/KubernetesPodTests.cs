@@ -20,6 +20,7 @@ namespace MicroEnforcer.IntegrationTests.Podman;
 public sealed class KubernetesPodTests : IDisposable
 {
     private readonly string _emptyDir = Directory.CreateTempSubdirectory("microenforcer-emptydir-").FullName;
+    private readonly string _configMap = Directory.CreateTempSubdirectory("microenforcer-configmap-").FullName;
 
     public KubernetesPodTests(PodmanImages images)
     {
@@ -27,14 +28,22 @@ public sealed class KubernetesPodTests : IDisposable
         File.SetUnixFileMode(_emptyDir, (UnixFileMode)0x1FF);
     }
 
-    public void Dispose() => Directory.Delete(_emptyDir, recursive: true);
+    public void Dispose()
+    {
+        Directory.Delete(_emptyDir, recursive: true);
+        Directory.Delete(_configMap, recursive: true);
+    }
 
     [Fact]
     public void InjectedPodBlocksDriftInTheWorkloadAndInWrappedExecSessions()
     {
         var pod = new JsonObject
         {
-            ["metadata"] = new JsonObject { ["name"] = "web", ["annotations"] = new JsonObject { [Annotations.Inject] = Annotations.Enabled } },
+            ["metadata"] = new JsonObject
+            {
+                ["name"] = "web",
+                ["annotations"] = new JsonObject { [Annotations.Inject] = Annotations.Enabled, [Annotations.Policy] = "nginx-policy" },
+            },
             ["spec"] = new JsonObject
             {
                 ["containers"] = new JsonArray(new JsonObject
@@ -62,7 +71,8 @@ public sealed class KubernetesPodTests : IDisposable
         var logs = DriftScenario.WaitForReport(container);
         DriftScenario.AssertRefusedInShell(logs, "/bin/list");
         var pid1 = container.Processes().Single(p => p.Pid == 1);
-        Assert.True(pid1.Args.StartsWith("/.microenforcer/microenforcer run -- /bin/sh -c", StringComparison.Ordinal), $"PID 1 is {pid1}\n{logs}");
+        Assert.True(pid1.Args.StartsWith("/.microenforcer/microenforcer run --policy /.microenforcer-policy/policy.yaml -- /bin/sh -c", StringComparison.Ordinal), $"PID 1 is {pid1}\n{logs}");
+        Assert.True(logs.Stderr.Contains("policy 'nginx' loaded from /.microenforcer-policy/policy.yaml", StringComparison.Ordinal), $"the ConfigMap's policy (samples/kubernetes) was not used\n{logs}");
 
         // kubectl exec, with the command as the webhook rewrites the PodExecOptions.
         // The session itself runs the launcher from the volume (allowed: it is PID 1's own binary,
@@ -88,8 +98,8 @@ public sealed class KubernetesPodTests : IDisposable
         {
             string name = mount!["name"]!.GetValue<string>();
             JsonNode volume = pod["spec"]!["volumes"]!.AsArray().Single(v => v!["name"]!.GetValue<string>() == name)!;
-            Assert.NotNull(volume["emptyDir"]);
-            options.AddRange(["-v", $"{_emptyDir}:{mount["mountPath"]!.GetValue<string>()}" + (mount["readOnly"]?.GetValue<bool>() == true ? ":ro" : "")]);
+            string source = volume["emptyDir"] is not null ? _emptyDir : ConfigMap(volume["configMap"]!);
+            options.AddRange(["-v", $"{source}:{mount["mountPath"]!.GetValue<string>()}" + (mount["readOnly"]?.GetValue<bool>() == true ? ":ro" : "")]);
         }
         JsonNode? security = container["securityContext"];
         if (security?["runAsUser"] is { } user)
@@ -105,6 +115,18 @@ public sealed class KubernetesPodTests : IDisposable
         // Kubernetes `command` replaces the image's ENTRYPOINT; `args` (the run arguments) its CMD.
         options.AddRange(["--entrypoint", JsonSerializer.Serialize(Strings(container["command"]))]);
         return options;
+    }
+
+    /// <summary>The sample ConfigMap (samples/kubernetes: nginx-policy from policy.yaml) as the kubelet projects its items.</summary>
+    private string ConfigMap(JsonNode configMap)
+    {
+        Assert.Equal("nginx-policy", configMap["name"]!.GetValue<string>());
+        foreach (JsonNode? item in configMap["items"]!.AsArray())
+        {
+            Assert.Equal("policy.yaml", item!["key"]!.GetValue<string>()); // the key configMapGenerator gives the file
+            File.Copy(Path.Combine(Harness.Prerequisites.RepositoryRoot, "samples", "kubernetes", "policy.yaml"), Path.Combine(_configMap, item["path"]!.GetValue<string>()), overwrite: true);
+        }
+        return _configMap;
     }
 
     private static List<string> Strings(JsonNode? node) => node is JsonArray a ? [.. a.Select(x => x!.GetValue<string>())] : [];
