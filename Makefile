@@ -10,9 +10,11 @@ SOURCES := $(shell find src -name '*.cs' -o -name '*.c' -o -name '*.csproj' -o -
 # Debian packages: the static AOT link (clang, lld, zlib), the test image (busybox-static, gcc),
 # the namespaces (util-linux), and the demo; then the container tests and `make image`: podman
 # with runc (the runtime that works here; podman would pick crun), iptables (podman publishes
-# ports with it), debootstrap (the sample's Debian base image), musl-tools (the musl-only image).
+# ports with it), debootstrap (the sample's Debian base image), musl-tools (the musl-only image);
+# the injector's registry tests: docker-registry (a real OCI registry on loopback), skopeo (pushes
+# their images), apache2-utils (htpasswd, for the basic-auth registry).
 DEB_PACKAGES := clang lld zlib1g-dev busybox-static gcc libc6-dev util-linux coreutils file \
-                podman runc iptables debootstrap musl-tools
+                podman runc iptables debootstrap musl-tools docker-registry skopeo apache2-utils
 
 # podman as it works on these machines: runc, cgroupfs (see tests/.../Podman/Podman.cs).
 PODMAN := podman --runtime runc --cgroup-manager cgroupfs

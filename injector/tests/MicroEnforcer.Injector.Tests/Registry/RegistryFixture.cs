@@ -32,6 +32,20 @@ public sealed class RegistryFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Tools.Require();
+        try
+        {
+            await StartAsync();
+        }
+        catch
+        {
+            // xunit does not dispose a fixture whose initialisation failed: stop what was started.
+            await DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task StartAsync()
+    {
         _layoutDir = Directory.CreateTempSubdirectory("microenforcer-oci-").FullName;
         var layout = new OciLayout(_layoutDir);
         AppManifestDigest = layout.AddImage("app", AppEntrypoint, AppCmd)["digest"]!.GetValue<string>();
