@@ -20,7 +20,7 @@ DEB_PACKAGES := clang lld zlib1g-dev busybox-static gcc libc6-dev util-linux cor
 PODMAN := podman --runtime runc --cgroup-manager cgroupfs
 IMAGE := localhost/microenforcer
 
-.PHONY: all build image demo test unit-test integration-test bench deps clean
+.PHONY: all build image demo test unit-test integration-test bench injector-bench deps clean
 
 all: build
 
@@ -77,6 +77,12 @@ test: build
 # Exec cost with and without the enforcer, interleaved; writes bench/results.json.
 bench: build
 	bench/exec-cost.sh $(BINARY)
+
+# Admission latency of the Kubernetes injector (concurrent AdmissionReviews over HTTPS on
+# loopback, warm registry cache), run alone; writes bench/injector-latency.json.
+injector-bench: deps
+	MICROENFORCER_INJECTOR_LATENCY=bench/injector-latency.json \
+	  dotnet test injector/tests/MicroEnforcer.Injector.Tests -c Release --nologo --filter FullyQualifiedName~LoadTest
 
 clean:
 	rm -rf $(ARTIFACTS) obj

@@ -38,10 +38,18 @@ internal sealed partial class AdmissionHandler(ImageConfigResolver resolver, IKu
         string ns = Text(request["namespace"]) ?? "";
         string name = Text(request["name"]) ?? Text(request["object"]?["metadata"]?["generateName"]) ?? "";
 
-        if (group == "" && resource == "pods" && subResource == "" && operation == "CREATE")
-            return await PodCreateAsync(uid, request, ns, name, namespaceEnabled, cancel).ConfigureAwait(false);
-        if (group == "" && resource == "pods" && subResource == "exec" && operation == "CONNECT")
-            return await PodExecAsync(uid, request, ns, name, cancel).ConfigureAwait(false);
+        try
+        {
+            if (group == "" && resource == "pods" && subResource == "" && operation == "CREATE")
+                return await PodCreateAsync(uid, request, ns, name, namespaceEnabled, cancel).ConfigureAwait(false);
+            if (group == "" && resource == "pods" && subResource == "exec" && operation == "CONNECT")
+                return await PodExecAsync(uid, request, ns, name, cancel).ConfigureAwait(false);
+        }
+        catch (InvalidOperationException e)
+        {
+            // System.Text.Json's "the node must be of type ...": a field of the wrong JSON type.
+            throw new MalformedReviewException($"request.object cannot be read as a {(subResource == "exec" ? "PodExecOptions" : "pod")}: {e.Message}");
+        }
 
         string what = $"{operation} {group}/{resource}" + (subResource == "" ? "" : $"/{subResource}");
         LogUnexpected(logger, uid, what);

@@ -57,7 +57,8 @@ public sealed class WebhookHttpsTests : IAsyncLifetime
     [InlineData("""{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview"}""", HttpStatusCode.BadRequest, "has no request")]
     [InlineData("""{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":""}}""", HttpStatusCode.BadRequest, "has no uid")]
     [InlineData("""{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"x","resource":{"group":"","resource":"pods"},"operation":"CREATE","object":{"spec":"nonsense"}}}""", HttpStatusCode.BadRequest, "needs the pod, with a spec")]
-    [InlineData("""{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"x","resource":{"group":"","resource":"pods"},"operation":"CREATE","object":{"metadata":{"annotations":{"microenforcer.io/inject":"enabled"}},"spec":{"containers":[{"name":"a","command":"sh"}]}}}}""", HttpStatusCode.InternalServerError, "internal error")]
+    [InlineData("""{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"x","resource":{"group":"","resource":"pods"},"operation":"CREATE","object":{"metadata":{"annotations":{"microenforcer.io/inject":"enabled"}},"spec":{"containers":[{"name":"a","command":"sh"}]}}}}""", HttpStatusCode.BadRequest, "request.object cannot be read as a pod: The node must be of type 'JsonArray'")]
+    [InlineData("""{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"x","resource":{"group":"","resource":"pods"},"subResource":"exec","operation":"CONNECT","name":"web","namespace":"shop","object":{"command":[1,2]}}}""", HttpStatusCode.BadRequest, "cannot be read as a PodExecOptions")]
     public async Task MalformedRequestsGetAClearErrorAndTheServiceCarriesOn(string body, HttpStatusCode expected, string message)
     {
         var (status, text) = await PostAsync("/mutate", body);
