@@ -23,10 +23,10 @@ internal static class ExecPatch
     }
 
     /// <summary>
-    /// Whether CONTAINER of POD has the enforcer: the pod carries the injected annotation and
-    /// the container is one of its app containers (init and ephemeral containers were not wrapped).
-    /// An empty CONTAINER means the default one: the `kubectl.kubernetes.io/default-container`
-    /// annotation or the first container.
+    /// Whether CONTAINER of POD has the enforcer: the pod carries the injected annotation and the
+    /// container mounts the enforcer's volume at /.microenforcer (init and ephemeral containers,
+    /// and containers a later webhook added, do not). An empty CONTAINER means the default one:
+    /// the `kubectl.kubernetes.io/default-container` annotation's, else the first.
     /// </summary>
     public static bool TargetsEnforcedContainer(JsonObject pod, string? container)
     {
@@ -35,8 +35,9 @@ internal static class ExecPatch
             return false;
         if (pod["spec"]?["containers"] is not JsonArray { Count: > 0 } containers)
             return false;
-        if (string.IsNullOrEmpty(container))
-            return true; // kubectl's default container is one of spec.containers either way
-        return containers.Any(c => c?["name"]?.GetValue<string>() == container);
+        string? name = string.IsNullOrEmpty(container) ? annotations["kubectl.kubernetes.io/default-container"]?.GetValue<string>() : container;
+        JsonNode? target = name is null ? containers[0] : containers.FirstOrDefault(c => c?["name"]?.GetValue<string>() == name);
+        return target?["volumeMounts"] is JsonArray mounts
+            && mounts.Any(m => m?["name"]?.GetValue<string>() == PodPatchBuilder.BinVolume && m["mountPath"]?.GetValue<string>() == PodPatchBuilder.EnforcerDir);
     }
 }
