@@ -121,10 +121,4 @@ public static partial class WebhookServer
         http.Response.ContentType = "application/json";
         await http.Response.WriteAsync(new JsonObject { ["error"] = message }.ToJsonString()).ConfigureAwait(false);
     }
-
-    [LoggerMessage(EventId = 10, Level = LogLevel.Warning, Message = "request rejected with {Status}: {Reason}")]
-    private static partial void LogRejected(ILogger logger, int status, string reason);
-
-    [LoggerMessage(EventId = 11, Level = LogLevel.Error, Message = "request failed: {Reason}")]
-    private static partial void LogFailed(ILogger logger, Exception exception, string reason);
 }
