@@ -27,7 +27,7 @@ internal static class FargateInjectCommand
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
     {
         string? input = null, output = null, policy = null, auth = null, platformText = null;
-        var options = new InjectorOptions();
+        var options = new InjectorOptions { RegistryTimeoutSeconds = 30 };
         for (int i = 0; i < args.Length; i++)
         {
             string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");

@@ -38,6 +38,8 @@ public sealed class RegistryClient : IImageConfigSource
     private readonly ConcurrentDictionary<string, ImageConfig> _configByDigest = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, (string Digest, DateTimeOffset Expires)> _digestByTag = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, (string Token, DateTimeOffset Expires)> _tokens = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Lazy<Task<ImageConfig>>> _inFlight = new(StringComparer.Ordinal);
+    private readonly TimeSpan _fetchTimeout;
     private long _requests;
 
     public RegistryClient(HttpClient http, InjectorOptions options, TimeProvider? time = null)
@@ -45,6 +47,7 @@ public sealed class RegistryClient : IImageConfigSource
         _http = http;
         _insecure = new HashSet<string>(options.InsecureRegistries, StringComparer.OrdinalIgnoreCase);
         _tagTtl = TimeSpan.FromSeconds(options.TagCacheSeconds);
+        _fetchTimeout = TimeSpan.FromSeconds(options.RegistryTimeoutSeconds);
         _time = time ?? TimeProvider.System;
     }
 
@@ -67,11 +70,40 @@ public sealed class RegistryClient : IImageConfigSource
         if (digest is not null && _configByDigest.TryGetValue($"{who}|{digest}|{platform}", out ImageConfig? cached))
             return cached;
 
+        // One fetch per image, platform and credential at a time: the pods of a Deployment scaled
+        // to 100 replicas arrive together, and should cost the registry one lookup, not 100. The
+        // shared fetch has its own deadline; each caller waits for it within its own.
+        string flightKey = $"{who}|{reference}|{platform}";
+        var flight = _inFlight.GetOrAdd(flightKey, key => new Lazy<Task<ImageConfig>>(() => FetchOnceAsync(key, reference, platform, credential, who, tagKey)));
+        return await flight.Value.WaitAsync(cancel).ConfigureAwait(false);
+    }
+
+    private async Task<ImageConfig> FetchOnceAsync(string flightKey, ImageReference reference, Platform platform, RegistryCredential? credential, string who, string tagKey)
+    {
+        await Task.Yield(); // never run the fetch inside GetOrAdd's factory
+        using var deadline = new CancellationTokenSource(_fetchTimeout);
+        try
+        {
+            return await FetchAsync(reference, platform, credential, who, tagKey, deadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+        {
+            throw new ImageResolutionException($"{reference}: the registry did not answer within {_fetchTimeout.TotalSeconds} s");
+        }
+        finally
+        {
+            _inFlight.TryRemove(flightKey, out _);
+        }
+    }
+
+    private async Task<ImageConfig> FetchAsync(ImageReference reference, Platform platform, RegistryCredential? credential, string who, string tagKey, CancellationToken cancel)
+    {
+        DateTimeOffset now = _time.GetUtcNow();
         var (body, manifestDigest) = await GetManifestAsync(reference, reference.Reference, credential, cancel).ConfigureAwait(false);
         if (reference.Digest is null)
             _digestByTag[tagKey] = (manifestDigest, now + _tagTtl);
         string cacheKey = $"{who}|{manifestDigest}|{platform}";
-        if (_configByDigest.TryGetValue(cacheKey, out cached))
+        if (_configByDigest.TryGetValue(cacheKey, out ImageConfig? cached))
             return cached;
 
         JsonObject manifest = body;

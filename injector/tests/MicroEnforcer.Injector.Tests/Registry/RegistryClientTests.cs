@@ -100,6 +100,19 @@ public sealed class RegistryClientTests(RegistryFixture registries)
     }
 
     [Fact]
+    public async Task ConcurrentColdLookupsOfOneImageShareOneFetch()
+    {
+        var (client, http) = Client();
+        using var _ = http;
+        string image = $"{registries.Plain.Host}/team/multi:multi";
+        var lookups = Enumerable.Range(0, 20).Select(_ => client.ResolveAsync(image, s_amd64, DockerConfig.Empty, default)).ToList();
+        ImageConfig[] configs = await Task.WhenAll(lookups);
+
+        Assert.All(configs, c => Assert.Equal(["built-for-amd64"], c.Cmd));
+        Assert.Equal(3, client.RequestCount); // index, manifest, config: once, not 20 times
+    }
+
+    [Fact]
     public async Task BasicAuthRegistryNeedsThePullSecretsCredentials()
     {
         var (client, http) = Client();
