@@ -61,6 +61,48 @@ public sealed class FargateTaskTests : IDisposable
             $"the sidecar's volume is writable from the app: {write.ExitCode} {write.Stderr}");
     }
 
+    [Fact]
+    public void MissingEntryPointAndCommandComeFromTheRegistry()
+    {
+        // An image whose ENTRYPOINT and CMD are the workload (the drift scenario, then nginx), in a
+        // real registry on loopback; the task definition names only the image. Setting an entry
+        // point makes the runtime drop the image's CMD, so the injector must carry it over: if it
+        // did not, `sh -c` would run with nothing to do and the scenario would never report.
+        string context = Directory.CreateDirectory(Path.Combine(_dir, "image")).FullName;
+        File.WriteAllText(Path.Combine(context, "Containerfile"), $"""
+            FROM {PodmanImages.DebianNginx}
+            ENTRYPOINT ["/bin/sh", "-c"]
+            CMD [{JsonSerializer.Serialize(DriftScenario.ThenNginx("/bin/list")[2])}]
+            """);
+        const string local = "localhost/microenforcer-test-fargate-app:latest";
+        Podman.Build(context, local);
+        using var registry = new MicroEnforcer.Injector.Tests.Registry.RegistryServer("fargate");
+        string remote = $"{registry.Host}/fargate-app:latest";
+        MicroEnforcer.Injector.Tests.Registry.Tools.Run("skopeo", "--insecure-policy", "copy", "--dest-tls-verify=false", "--retry-times", "0",
+            $"containers-storage:{local}", $"docker://{remote}");
+        Podman.Check(["tag", local, remote]); // what the ECS agent would pull, already here
+        try
+        {
+            var task = new JsonObject
+            {
+                ["family"] = "drift-from-registry",
+                ["containerDefinitions"] = new JsonArray(new JsonObject { ["name"] = "web", ["image"] = remote, ["essential"] = true }),
+            };
+            JsonObject injected = Inject(task, "--insecure-registry", registry.Host);
+            JsonNode app = injected["containerDefinitions"]!.AsArray().Single(c => c!["name"]!.GetValue<string>() == "web")!;
+            Assert.Equal(["/.microenforcer/microenforcer", "run", "--", "/bin/sh", "-c"], Strings(app["entryPoint"]));
+
+            using var sidecar = PodmanContainer.Start(PodmanImages.Enforcer, command: ["version"]);
+            Assert.Equal(0, sidecar.WaitForExit(TimeSpan.FromSeconds(60)));
+            using var container = PodmanContainer.Start(remote, RunOptions(app, sidecar.Name), Strings(app["command"]));
+            DriftScenario.AssertRefusedInShell(DriftScenario.WaitForReport(container), "/bin/list");
+        }
+        finally
+        {
+            Podman.Run(["rmi", remote]);
+        }
+    }
+
     /// <summary>`docker run` options the ECS agent derives from a container definition.</summary>
     private static List<string> RunOptions(JsonNode definition, string sidecarName)
     {
@@ -79,13 +121,13 @@ public sealed class FargateTaskTests : IDisposable
     }
 
     /// <summary>The injector's command line, as users run it (the built assembly, with `dotnet`).</summary>
-    private JsonObject Inject(JsonObject task)
+    private JsonObject Inject(JsonObject task, params string[] options)
     {
         string input = Path.Combine(_dir, "task-definition.json");
         string output = Path.Combine(_dir, "task-definition.injected.json");
         File.WriteAllText(input, task.ToJsonString());
         string injector = Path.Combine(AppContext.BaseDirectory, "microenforcer-injector.dll");
-        var r = ProcessRunner.Run("dotnet", [injector, "fargate", "inject", "--in", input, "--out", output, "--image", PodmanImages.Enforcer], TimeSpan.FromMinutes(1));
+        var r = ProcessRunner.Run("dotnet", [injector, "fargate", "inject", "--in", input, "--out", output, "--image", PodmanImages.Enforcer, .. options], TimeSpan.FromMinutes(1));
         Assert.True(r.ExitCode == 0, $"fargate inject failed with status {r.ExitCode}\n{r.Stdout}{r.Stderr}");
         return JsonNode.Parse(File.ReadAllText(output))!.AsObject();
     }
