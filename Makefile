@@ -10,17 +10,15 @@ SOURCES := $(shell find src -name '*.cs' -o -name '*.c' -o -name '*.csproj' -o -
 # Debian packages: the static AOT link (clang, lld, zlib), the test image (busybox-static, gcc),
 # the namespaces (util-linux), and the demo; then the container tests and `make image`: podman
 # with runc (the runtime that works here; podman would pick crun), iptables (podman publishes
-# ports with it), debootstrap (the sample's Debian base image), musl-tools (the musl-only image);
-# the injector's registry tests: docker-registry (a real OCI registry on loopback), skopeo (pushes
-# their images), apache2-utils (htpasswd, for the basic-auth registry).
+# ports with it), debootstrap (the sample's Debian base image), musl-tools (the musl-only image).
 DEB_PACKAGES := clang lld zlib1g-dev busybox-static gcc libc6-dev util-linux coreutils file \
-                podman runc iptables debootstrap musl-tools docker-registry skopeo apache2-utils
+                podman runc iptables debootstrap musl-tools
 
 # podman as it works on these machines: runc, cgroupfs (see tests/.../Podman/Podman.cs).
 PODMAN := podman --runtime runc --cgroup-manager cgroupfs
 IMAGE := localhost/microenforcer
 
-.PHONY: all build image demo test unit-test integration-test bench injector-bench deps clean
+.PHONY: all build image demo test unit-test integration-test bench deps clean
 
 all: build
 
@@ -60,6 +58,17 @@ image: build
 demo: build
 	@samples/demo/run-demo.sh $(BINARY)
 
+# The Kubernetes and Fargate injector (injector/). Its registry tests need docker-registry (a
+# real OCI registry on loopback), skopeo (pushes their images), apache2-utils (htpasswd).
+DEB_PACKAGES += docker-registry skopeo apache2-utils
+
+# Admission latency of the injector (concurrent AdmissionReviews over HTTPS on loopback, warm
+# registry cache), run alone; writes bench/injector-latency.json.
+.PHONY: injector-bench
+injector-bench: deps
+	MICROENFORCER_INJECTOR_LATENCY=bench/injector-latency.json \
+	  dotnet test injector/tests/MicroEnforcer.Injector.Tests -c Release --nologo --filter FullyQualifiedName~LoadTest
+
 unit-test: deps
 	dotnet test tests/MicroEnforcer.Tests -c Release --nologo
 
@@ -77,12 +86,6 @@ test: build
 # Exec cost with and without the enforcer, interleaved; writes bench/results.json.
 bench: build
 	bench/exec-cost.sh $(BINARY)
-
-# Admission latency of the Kubernetes injector (concurrent AdmissionReviews over HTTPS on
-# loopback, warm registry cache), run alone; writes bench/injector-latency.json.
-injector-bench: deps
-	MICROENFORCER_INJECTOR_LATENCY=bench/injector-latency.json \
-	  dotnet test injector/tests/MicroEnforcer.Injector.Tests -c Release --nologo --filter FullyQualifiedName~LoadTest
 
 clean:
 	rm -rf $(ARTIFACTS) obj
