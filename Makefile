@@ -11,9 +11,12 @@ SOURCES := $(shell find src -name '*.cs' -o -name '*.c' -o -name '*.csproj' -o -
 # the namespaces (util-linux), and the demo; then the container tests and `make image`: podman
 # with runc (the runtime that works here; podman would pick crun), iptables (podman publishes
 # ports with it), debootstrap (the sample's Debian base image), musl-tools (the musl-only image);
-# and the benchmarks: strace (the ptrace-everything comparison) and wrk (nginx's load).
+# the benchmarks: strace (the ptrace-everything comparison) and wrk (nginx's load); the
+# injector's registry tests: docker-registry (a real OCI registry on loopback), skopeo (pushes
+# their images), apache2-utils (htpasswd).
 DEB_PACKAGES := clang lld zlib1g-dev busybox-static gcc libc6-dev util-linux coreutils file \
-                podman runc iptables debootstrap musl-tools strace wrk
+                podman runc iptables debootstrap musl-tools strace wrk \
+                docker-registry skopeo apache2-utils
 
 # podman as it works on these machines: runc, cgroupfs (see tests/.../Podman/Podman.cs).
 PODMAN := podman --runtime runc --cgroup-manager cgroupfs
@@ -58,6 +61,13 @@ image: build
 # and audited while the image's own binaries keep working.
 demo: build
 	@samples/demo/run-demo.sh $(BINARY)
+
+# Admission latency of the injector (concurrent AdmissionReviews over HTTPS on loopback, warm
+# registry cache), run alone; writes bench/injector-latency.json.
+.PHONY: injector-bench
+injector-bench: deps
+	MICROENFORCER_INJECTOR_LATENCY=bench/injector-latency.json \
+	  dotnet test injector/tests/MicroEnforcer.Injector.Tests -c Release --nologo --filter FullyQualifiedName~LoadTest
 
 unit-test: deps
 	dotnet test tests/MicroEnforcer.Tests -c Release --nologo

@@ -15,6 +15,7 @@ internal static class CommandLine
         root.Subcommands.Add(BuildExec());
         root.Subcommands.Add(BuildPolicy());
         root.Subcommands.Add(BuildVersion());
+        root.Subcommands.Add(BuildInstall());
         return root;
     }
 
@@ -107,6 +108,14 @@ internal static class CommandLine
             return ExitCodes.Success;
         });
         return version;
+    }
+
+    private static Command BuildInstall()
+    {
+        var directory = new Argument<string>("directory") { Description = "Where to copy the binary and its policy (an emptyDir shared with the app containers)." };
+        var install = new Command("install", "Copy this binary and its policy into DIRECTORY (the Kubernetes injector's init container runs this).") { directory };
+        install.SetAction(result => InstallCommand.Execute(result.GetValue(directory)!));
+        return install;
     }
 
     private static LogLevel LogLevelFromEnvironment() =>

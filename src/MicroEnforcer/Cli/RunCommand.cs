@@ -44,7 +44,7 @@ internal static class RunCommand
         var decider = new ExecDecider([
             new FilelessExec(policy.BlockFilelessExec),
             reverseShell,
-            new DriftPrevention(policy.DriftPrevention, baseline),
+            new DriftPrevention(policy.DriftPrevention, baseline, FileSignature.TryRead("/proc/self/exe", out FileSignature self) == 0 ? self : null),
         ]);
         var filter = SeccompFilter.Build(SeccompFilter.ForPolicy(policy));
 

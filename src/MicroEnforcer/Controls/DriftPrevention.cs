@@ -10,8 +10,13 @@ namespace MicroEnforcer.Controls;
 /// content, may run. Copies, downloads, package installs, renames, files on tmpfs, /dev/shm or
 /// volumes, and modifications in place are drift. A changed signature with unchanged content
 /// (chmod, an overlay copy-up, a hard link) is not: the content hash settles it.
+///
+/// The launcher's own binary is not drift wherever it lives (`launcher`: its signature at start).
+/// The Kubernetes injector's init container and the Fargate sidecar mount it from a volume, not
+/// the image, and `kubectl exec` sessions the webhook wraps exec it. Only the very file PID 1 runs
+/// from, untouched since, is allowed: a copy or a modified file has another signature.
 /// </summary>
-internal sealed class DriftPrevention(DriftPreventionPolicy policy, ImageBaseline baseline) : IExecControl
+internal sealed class DriftPrevention(DriftPreventionPolicy policy, ImageBaseline baseline, FileSignature? launcher = null) : IExecControl
 {
     public const string ControlName = "drift";
 
@@ -38,6 +43,8 @@ internal sealed class DriftPrevention(DriftPreventionPolicy policy, ImageBaselin
             return null;   // the kernel refuses to exec anything else (EACCES) on its own
         if (current.LinkCount == 0)
             return Drift("the file was deleted: it is not an image file");
+        if (launcher is { } self && current.IsUntouchedSince(self))
+            return null;
 
         if (baseline.Find(target.CanonicalPath) is not { } entry)
             return Drift("not in the image baseline");

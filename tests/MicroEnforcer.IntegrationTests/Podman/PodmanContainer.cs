@@ -114,5 +114,6 @@ internal sealed class PodmanContainer : IDisposable
 
     public int ExitCode() => int.Parse(Podman.Check(["inspect", "--format", "{{.State.ExitCode}}", Name]).Trim(), CultureInfo.InvariantCulture);
 
-    public void Dispose() => Podman.Run(["rm", "-f", "-t", "0", Name], TimeSpan.FromSeconds(60));
+    // -v: also the anonymous volumes it created (the enforcer image's /.microenforcer VOLUME).
+    public void Dispose() => Podman.Run(["rm", "-f", "-v", "-t", "0", Name], TimeSpan.FromSeconds(60));
 }

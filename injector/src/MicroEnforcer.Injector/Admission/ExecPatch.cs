@@ -1,0 +1,43 @@
+using System.Text.Json.Nodes;
+
+namespace MicroEnforcer.Injector.Admission;
+
+/// <summary>
+/// `kubectl exec` into an injected pod: the PodExecOptions' command gets the prefix
+/// `/.microenforcer/microenforcer exec --`, so the session joins PID 1's enforcement before
+/// its first instruction (no window in which the /proc watch has not seen it yet).
+/// </summary>
+internal static class ExecPatch
+{
+    public static readonly string[] Prefix = [PodPatchBuilder.Binary, "exec", "--"];
+
+    /// <summary>The patch, or null when the command is absent or already wrapped.</summary>
+    public static JsonPatch? Build(JsonObject execOptions)
+    {
+        if (execOptions["command"] is not JsonArray { Count: > 0 } command)
+            return null;
+        if (command[0]?.GetValue<string>() == PodPatchBuilder.Binary)
+            return null; // already wrapped (by the user, or by a reinvocation): never double-prefix
+        var wrapped = new JsonArray([.. Prefix.Select(p => (JsonNode?)JsonValue.Create(p)), .. command.Select(c => c?.DeepClone())]);
+        return new JsonPatch().Replace("/command", wrapped);
+    }
+
+    /// <summary>
+    /// Whether CONTAINER of POD has the enforcer: the pod carries the injected annotation and the
+    /// container mounts the enforcer's volume at /.microenforcer (init and ephemeral containers,
+    /// and containers a later webhook added, do not). An empty CONTAINER means the default one:
+    /// the `kubectl.kubernetes.io/default-container` annotation's, else the first.
+    /// </summary>
+    public static bool TargetsEnforcedContainer(JsonObject pod, string? container)
+    {
+        var annotations = pod["metadata"]?["annotations"] as JsonObject;
+        if (annotations?[Annotations.Injected] is null)
+            return false;
+        if (pod["spec"]?["containers"] is not JsonArray { Count: > 0 } containers)
+            return false;
+        string? name = string.IsNullOrEmpty(container) ? annotations["kubectl.kubernetes.io/default-container"]?.GetValue<string>() : container;
+        JsonNode? target = name is null ? containers[0] : containers.FirstOrDefault(c => c?["name"]?.GetValue<string>() == name);
+        return target?["volumeMounts"] is JsonArray mounts
+            && mounts.Any(m => m?["name"]?.GetValue<string>() == PodPatchBuilder.BinVolume && m["mountPath"]?.GetValue<string>() == PodPatchBuilder.EnforcerDir);
+    }
+}

@@ -1,0 +1,101 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using MicroEnforcer.Injector.Registry;
+
+namespace MicroEnforcer.Injector.Fargate;
+
+/// <summary>
+/// `microenforcer-injector fargate inject --in TASK.json --out INJECTED.json [options]`: reads a
+/// task definition (or `aws ecs describe-task-definition` output), resolves the ENTRYPOINT and
+/// CMD of containers without an entryPoint from their registry, writes the injected definition
+/// ready for `aws ecs register-task-definition --cli-input-json file://INJECTED.json`.
+/// </summary>
+internal static class FargateInjectCommand
+{
+    public const string Usage = """
+        usage: microenforcer-injector fargate inject --in TASK.json --out INJECTED.json
+                 [--image IMAGE] [--policy PATH] [--registry-auth DOCKER-CONFIG.json]
+                 [--insecure-registry HOST[:PORT]]... [--platform OS/ARCH]
+
+          --image              the enforcer image (default ghcr.io/microenforcer/microenforcer:latest)
+          --policy             policy file path inside the app containers (default: the built-in policy)
+          --registry-auth      docker config JSON with registry credentials (auths), for private images
+          --insecure-registry  a registry spoken to over plain HTTP
+          --platform           platform to pick from image indexes (default: the task's runtimePlatform, else linux/amd64)
+        """;
+
+    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
+    {
+        string? input = null, output = null, policy = null, auth = null, platformText = null;
+        var options = new InjectorOptions { RegistryTimeoutSeconds = 30 };
+        for (int i = 0; i < args.Length; i++)
+        {
+            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
+            try
+            {
+                switch (args[i])
+                {
+                    case "--in": input = Value(); break;
+                    case "--out": output = Value(); break;
+                    case "--image": options.EnforcerImage = Value(); break;
+                    case "--policy": policy = Value(); break;
+                    case "--registry-auth": auth = Value(); break;
+                    case "--insecure-registry": options.InsecureRegistries.Add(Value()); break;
+                    case "--platform": platformText = Value(); break;
+                    case "-h" or "--help": await stdout.WriteLineAsync(Usage).ConfigureAwait(false); return 0;
+                    default: throw new ArgumentException($"unknown argument '{args[i]}'");
+                }
+            }
+            catch (ArgumentException e)
+            {
+                await stderr.WriteLineAsync($"microenforcer-injector: {e.Message}\n{Usage}").ConfigureAwait(false);
+                return 64;
+            }
+        }
+        if (input is null || output is null)
+        {
+            await stderr.WriteLineAsync($"microenforcer-injector: --in and --out are required\n{Usage}").ConfigureAwait(false);
+            return 64;
+        }
+
+        try
+        {
+            JsonObject task = TaskDefinitionInjector.Unwrap(JsonNode.Parse(await File.ReadAllTextAsync(input, cancel).ConfigureAwait(false)) as JsonObject
+                ?? throw new FormatException($"{input} is not a JSON object"));
+            if (TaskDefinitionInjector.IsInjected(task))
+            {
+                await stderr.WriteLineAsync($"microenforcer-injector: {input} already has a '{TaskDefinitionInjector.SidecarName}' container; written unchanged").ConfigureAwait(false);
+                await WriteAsync(output, task, cancel).ConfigureAwait(false);
+                return 0;
+            }
+            Platform platform = platformText is null ? TaskDefinitionInjector.PlatformOf(task) : Platform.Parse(platformText);
+            DockerConfig credentials = auth is null ? DockerConfig.Empty : DockerConfig.Parse(await File.ReadAllTextAsync(auth, cancel).ConfigureAwait(false));
+            using var http = new HttpClient();
+            var registry = new RegistryClient(http, options);
+            var containers = (JsonArray)task["containerDefinitions"]!;
+            var configs = new Dictionary<int, ImageConfig>();
+            foreach (int i in TaskDefinitionInjector.ContainersNeedingImageConfig(task))
+            {
+                string image = containers[i]?["image"]?.GetValue<string>() ?? throw new FormatException($"container {containers[i]?["name"]} has no image");
+                using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+                budget.CancelAfter(TimeSpan.FromSeconds(30));
+                configs[i] = await registry.ResolveAsync(image, platform, credentials, budget.Token).ConfigureAwait(false);
+                await stderr.WriteLineAsync($"microenforcer-injector: {containers[i]?["name"]}: {image} ({platform}): ENTRYPOINT {Show(configs[i].Entrypoint)}, CMD {Show(configs[i].Cmd)}").ConfigureAwait(false);
+            }
+            JsonObject injected = TaskDefinitionInjector.Inject(task, options.EnforcerImage, policy, configs);
+            await WriteAsync(output, injected, cancel).ConfigureAwait(false);
+            await stdout.WriteLineAsync($"wrote {output}: {containers.Count} container(s) under the enforcer, sidecar '{TaskDefinitionInjector.SidecarName}' from {options.EnforcerImage}").ConfigureAwait(false);
+            return 0;
+        }
+        catch (Exception e) when (e is ImageResolutionException or FormatException or JsonException or IOException or InvalidOperationException or OperationCanceledException)
+        {
+            await stderr.WriteLineAsync($"microenforcer-injector: {e.Message}").ConfigureAwait(false);
+            return 1;
+        }
+    }
+
+    private static string Show(IReadOnlyList<string>? items) => items is null ? "(none)" : JsonSerializer.Serialize(items);
+
+    private static Task WriteAsync(string path, JsonObject task, CancellationToken cancel) =>
+        File.WriteAllTextAsync(path, task.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n", cancel);
+}

@@ -1,0 +1,92 @@
+using System.Text.Json.Nodes;
+using MicroEnforcer.Injector.Kubernetes;
+
+namespace MicroEnforcer.Injector.Registry;
+
+/// <summary>
+/// The image configs of a pod's containers that have no `command`, resolved together within the
+/// registry budget, with the pod's imagePullSecrets (which by admission time also hold the
+/// service account's) and the platform its node selector pins, or the configured default.
+/// </summary>
+public sealed class ImageConfigResolver(IImageConfigSource registry, IKubernetesApi kubernetes, InjectorOptions options)
+{
+    private readonly Platform _defaultPlatform = Platform.Parse(options.DefaultPlatform);
+
+    /// <summary>Configs by container index; an exception naming the container and the reason otherwise.</summary>
+    public async Task<IReadOnlyDictionary<int, ImageConfig>> ResolveAsync(JsonObject pod, string ns, IReadOnlyList<int> containerIndexes, CancellationToken cancel)
+    {
+        if (containerIndexes.Count == 0)
+            return new Dictionary<int, ImageConfig>();
+        using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        budget.CancelAfter(TimeSpan.FromSeconds(options.RegistryTimeoutSeconds));
+
+        DockerConfig credentials = await PullSecretsAsync(pod, ns, budget.Token).ConfigureAwait(false);
+        Platform platform = PlatformOf(pod);
+        var containers = (JsonArray)pod["spec"]!["containers"]!;
+        var tasks = containerIndexes.Select(async i =>
+        {
+            string name = containers[i]?["name"]?.GetValue<string>() ?? $"#{i}";
+            string image = containers[i]?["image"]?.GetValue<string>()
+                ?? throw new ImageResolutionException($"container {name} has no image");
+            try
+            {
+                ImageConfig config = await registry.ResolveAsync(image, platform, credentials, budget.Token).ConfigureAwait(false);
+                bool hasArgs = containers[i]?["args"] is JsonArray { Count: > 0 };
+                if (config.Entrypoint is not { Count: > 0 } && !hasArgs && config.Cmd is not { Count: > 0 })
+                    throw new ImageResolutionException($"{image} has neither ENTRYPOINT nor CMD, and the container gives neither command nor args");
+                return (i, config);
+            }
+            catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
+            {
+                throw new ImageResolutionException($"container {name}: resolving {image} took longer than {options.RegistryTimeoutSeconds} s");
+            }
+            catch (ImageResolutionException e)
+            {
+                throw new ImageResolutionException($"container {name}: {e.Message}", e);
+            }
+        }).ToList();
+        try
+        {
+            await Task.WhenAll(tasks).ConfigureAwait(false);
+        }
+        catch (ImageResolutionException)
+        {
+            // Report the first container (in pod order) that failed, not whichever failed first.
+            throw tasks.First(t => t.IsFaulted).Exception!.InnerException!;
+        }
+        return tasks.Select(t => t.Result).ToDictionary(r => r.i, r => r.config);
+    }
+
+    public Platform PlatformOf(JsonObject pod)
+    {
+        var selector = pod["spec"]?["nodeSelector"] as JsonObject;
+        string? os = selector?["kubernetes.io/os"]?.GetValue<string>();
+        string? arch = selector?["kubernetes.io/arch"]?.GetValue<string>();
+        if (os is null && arch is null)
+            return _defaultPlatform;
+        return new Platform(os ?? _defaultPlatform.Os, arch ?? _defaultPlatform.Architecture, arch is null ? _defaultPlatform.Variant : null);
+    }
+
+    private async Task<DockerConfig> PullSecretsAsync(JsonObject pod, string ns, CancellationToken cancel)
+    {
+        if (pod["spec"]?["imagePullSecrets"] is not JsonArray { Count: > 0 } secrets)
+            return DockerConfig.Empty;
+        var configs = new List<DockerConfig>();
+        foreach (string name in secrets.Select(s => s?["name"]?.GetValue<string>()).OfType<string>())
+        {
+            string? json;
+            try
+            {
+                json = await kubernetes.GetPullSecretAsync(ns, name, cancel).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is HttpRequestException or InvalidOperationException or IOException)
+            {
+                throw new ImageResolutionException($"reading pull secret {ns}/{name}: {e.Message}", e);
+            }
+            // A missing pull secret does not stop the kubelet either: it tries the others, then anonymously.
+            if (json is not null)
+                configs.Add(DockerConfig.Parse(json));
+        }
+        return DockerConfig.Merge(configs);
+    }
+}
