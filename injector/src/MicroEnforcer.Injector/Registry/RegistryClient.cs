@@ -22,6 +22,7 @@ public sealed class RegistryClient : IImageConfigSource
 {
     private const int MaxDocumentBytes = 4 * 1024 * 1024;
     private const int MaxCacheEntries = 10_000;
+    private const int MaxTokenEntries = 1_000;
 
     private static readonly string[] s_manifestTypes =
     [
@@ -60,7 +61,7 @@ public sealed class RegistryClient : IImageConfigSource
         RegistryCredential? credential = credentials.Find(reference.Registry);
         // Cached answers are per credential: a pod without the pull secret must not learn a
         // private image's configuration from another namespace's lookup.
-        string who = credential is null ? "anonymous" : Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{credential.Username}:{credential.Password}")))[..16];
+        string who = Identity(credential);
         string tagKey = $"{who}|{reference.Registry}/{reference.Repository}:{reference.Tag}";
         DateTimeOffset now = _time.GetUtcNow();
 
@@ -129,6 +130,11 @@ public sealed class RegistryClient : IImageConfigSource
         return result;
     }
 
+    /// <summary>The credential's identity in cache keys: a hash of username:password, never the username alone
+    /// (every ECR pull secret's username is `AWS`).</summary>
+    private static string Identity(RegistryCredential? credential) =>
+        credential is null ? "anonymous" : Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{credential.Username}:{credential.Password}")))[..16];
+
     private static string SelectPlatform(JsonArray entries, Platform platform, ImageReference reference)
     {
         var candidates = entries.OfType<JsonObject>()
@@ -175,7 +181,9 @@ public sealed class RegistryClient : IImageConfigSource
         string scheme = _insecure.Contains(reference.Registry) ? "http" : "https";
         var uri = new Uri($"{scheme}://{reference.ApiHost}/v2/{reference.Repository}/{path}");
         string scope = $"repository:{reference.Repository}:pull";
-        string tokenKey = $"{reference.ApiHost}|{scope}|{credential?.Username}";
+        // Keyed by the whole credential: a pull secret with the right username and a wrong password
+        // must not be given the token another namespace's secret obtained.
+        string tokenKey = $"{reference.ApiHost}|{scope}|{Identity(credential)}";
 
         AuthenticationHeaderValue? authorization = null;
         if (_tokens.TryGetValue(tokenKey, out var token) && token.Expires > _time.GetUtcNow())
@@ -262,7 +270,18 @@ public sealed class RegistryClient : IImageConfigSource
             string token = (body["token"] ?? body["access_token"])?.GetValue<string>()
                 ?? throw new ImageResolutionException($"{reference}: the token response has no token");
             int seconds = body["expires_in"]?.GetValue<int>() ?? 60;
-            _tokens[tokenKey] = (token, _time.GetUtcNow() + TimeSpan.FromSeconds(Math.Max(seconds - 10, 1)));
+            DateTimeOffset now = _time.GetUtcNow();
+            if (_tokens.Count >= MaxTokenEntries)
+            {
+                foreach (var entry in _tokens)
+                {
+                    if (entry.Value.Expires <= now)
+                        _tokens.TryRemove(entry);
+                }
+                if (_tokens.Count >= MaxTokenEntries)
+                    _tokens.Clear();
+            }
+            _tokens[tokenKey] = (token, now + TimeSpan.FromSeconds(Math.Max(seconds - 10, 1)));
             return token;
         }
     }
