@@ -227,7 +227,7 @@ public sealed class RegistryClient : IImageConfigSource
                 }
                 else if (challenge.Scheme.Equals("Bearer", StringComparison.OrdinalIgnoreCase))
                 {
-                    string bearer = await FetchTokenAsync(reference, challenge.Parameter ?? "", scope, credential, tokenKey, cancel).ConfigureAwait(false);
+                    string bearer = await FetchTokenAsync(reference, uri, challenge.Parameter ?? "", scope, credential, tokenKey, cancel).ConfigureAwait(false);
                     authorization = new("Bearer", bearer);
                 }
                 else
@@ -238,11 +238,20 @@ public sealed class RegistryClient : IImageConfigSource
         }
     }
 
-    private async Task<string> FetchTokenAsync(ImageReference reference, string challenge, string scope, RegistryCredential? credential, string tokenKey, CancellationToken cancel)
+    private async Task<string> FetchTokenAsync(ImageReference reference, Uri registryUri, string challenge, string scope, RegistryCredential? credential, string tokenKey, CancellationToken cancel)
     {
         Dictionary<string, string> parameters = ParseChallenge(challenge);
         if (!parameters.TryGetValue("realm", out string? realm) || !Uri.TryCreate(realm, UriKind.Absolute, out Uri? realmUri))
             throw new ImageResolutionException($"{reference}: bearer challenge without a usable realm: {challenge}");
+        // The realm comes from the registry's answer: the pull secret's password goes there. Only
+        // https, unless the registry itself is plain http (a configured insecure registry), and
+        // then credentials only to the registry's own host.
+        bool realmIsHttps = realmUri.Scheme == Uri.UriSchemeHttps;
+        bool realmIsHttp = realmUri.Scheme == Uri.UriSchemeHttp;
+        if (!realmIsHttps && !(realmIsHttp && registryUri.Scheme == Uri.UriSchemeHttp))
+            throw new ImageResolutionException($"{reference}: refusing the bearer realm {realmUri.GetLeftPart(UriPartial.Authority)}: a token realm must be https");
+        if (realmIsHttp && credential is not null && !string.Equals(realmUri.IdnHost, registryUri.IdnHost, StringComparison.OrdinalIgnoreCase))
+            throw new ImageResolutionException($"{reference}: refusing to send credentials over plain http to the bearer realm {realmUri.GetLeftPart(UriPartial.Authority)}, another host than the registry");
         var query = new List<string>();
         if (parameters.TryGetValue("service", out string? service))
             query.Add("service=" + Uri.EscapeDataString(service));

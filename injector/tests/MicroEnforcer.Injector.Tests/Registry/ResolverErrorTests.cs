@@ -71,3 +71,36 @@ public sealed class ResolverErrorTests
     }
 }
 
+/// <summary>The bearer realm comes from the registry: credentials go only to an https realm (or, for a plain-http registry, its own host).</summary>
+public sealed class BearerRealmTests
+{
+    private sealed class ChallengeHandler(string realm) : HttpMessageHandler
+    {
+        public List<Uri> Requests { get; } = [];
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            Requests.Add(request.RequestUri!);
+            var response = new HttpResponseMessage(System.Net.HttpStatusCode.Unauthorized);
+            response.Headers.WwwAuthenticate.Add(new("Bearer", $"realm=\"{realm}\",service=\"registry\""));
+            return Task.FromResult(response);
+        }
+    }
+
+    [Theory]
+    [InlineData("registry.example", "http://registry.example/token", "must be https")]
+    [InlineData("registry.example", "ftp://registry.example/token", "must be https")]
+    [InlineData("registry.example", "file:///etc/passwd", "must be https")]
+    [InlineData("127.0.0.1:5000", "http://10.0.0.1/token", "another host")]
+    [InlineData("127.0.0.1:5000", "ftp://127.0.0.1/token", "must be https")]
+    public async Task AnUnsafeRealmGetsNoRequest(string registry, string realm, string reason)
+    {
+        var handler = new ChallengeHandler(realm);
+        using var http = new HttpClient(handler);
+        var client = new RegistryClient(http, new InjectorOptions { InsecureRegistries = ["127.0.0.1:5000"] });
+        var credentials = DockerConfig.Parse(DockerConfig.ToJson(new Dictionary<string, RegistryCredential> { [registry] = new("AWS", "secret") }));
+        var e = await Assert.ThrowsAsync<ImageResolutionException>(() => client.ResolveAsync($"{registry}/team/app:1", new Platform("linux", "amd64"), credentials, default));
+        Assert.Contains(reason, e.Message);
+        Assert.Single(handler.Requests); // the registry's 401, and nothing to the realm
+    }
+}
