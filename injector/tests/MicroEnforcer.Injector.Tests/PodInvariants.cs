@@ -43,12 +43,47 @@ internal static class PodInvariants
     /// <summary>What the container runtime runs, by Kubernetes' rules: command ignores the image's CMD; args replace it.</summary>
     public static List<string> EffectiveCommand(JsonObject container, Func<string, (List<string>? Entrypoint, List<string>? Cmd)> image)
     {
-        List<string>? command = Strings(container["command"]);
-        List<string>? args = Strings(container["args"]);
+        // The kubelet expands $(VAR) and $$ in the pod's command and args, not in the image's.
+        var env = (container["env"] as JsonArray)?.Where(e => e?["value"] is not null)
+            .ToDictionary(e => e!["name"]!.GetValue<string>(), e => e!["value"]!.GetValue<string>()) ?? [];
+        List<string>? command = Strings(container["command"])?.Select(c => KubeletExpand(c, env)).ToList();
+        List<string>? args = Strings(container["args"])?.Select(a => KubeletExpand(a, env)).ToList();
         if (command is { Count: > 0 })
             return [.. command, .. args ?? []];
         var (entrypoint, cmd) = image(container["image"]!.GetValue<string>());
         return [.. entrypoint ?? [], .. (args is { Count: > 0 } ? args : cmd) ?? []];
+    }
+
+    /// <summary>The kubelet's expansion of a command or args string (k8s third_party/forked/golang/expansion):
+    /// `$$` is `$`, `$(NAME)` is NAME's value when defined and stays as written otherwise.</summary>
+    public static string KubeletExpand(string input, IReadOnlyDictionary<string, string> env)
+    {
+        var sb = new System.Text.StringBuilder();
+        for (int i = 0; i < input.Length; i++)
+        {
+            if (input[i] != '$' || i + 1 >= input.Length)
+            {
+                sb.Append(input[i]);
+                continue;
+            }
+            char next = input[i + 1];
+            if (next == '$')
+            {
+                sb.Append('$');
+                i++;
+            }
+            else if (next == '(' && input.IndexOf(')', i + 2) is int close and >= 0)
+            {
+                string name = input[(i + 2)..close];
+                sb.Append(env.TryGetValue(name, out string? value) ? value : $"$({name})");
+                i = close;
+            }
+            else
+            {
+                sb.Append('$');
+            }
+        }
+        return sb.ToString();
     }
 
     /// <summary>The patched pod with the injection taken out again, objects and arrays the original did not have pruned.</summary>

@@ -16,8 +16,11 @@ internal static class ExecPatch
     {
         if (execOptions["command"] is not JsonArray { Count: > 0 } command)
             return null;
-        if (command[0]?.GetValue<string>() == PodPatchBuilder.Binary)
-            return null; // already wrapped (by the user, or by a reinvocation): never double-prefix
+        // Already wrapped (by the user, or by a reinvocation): never double-prefix. Only the exact
+        // prefix counts: `microenforcer run -- sh` or any other use of the binary is wrapped too.
+        List<string?> words = [.. command.Select(c => c?.GetValue<string>())]; // a non-string: InvalidOperationException, a malformed review
+        if (words.Count >= Prefix.Length && words.Take(Prefix.Length).SequenceEqual(Prefix))
+            return null;
         var wrapped = new JsonArray([.. Prefix.Select(p => (JsonNode?)JsonValue.Create(p)), .. command.Select(c => c?.DeepClone())]);
         return new JsonPatch().Replace("/command", wrapped);
     }

@@ -73,11 +73,16 @@ internal static class PodPatchBuilder
         // No command: the runtime runs the image's ENTRYPOINT, followed by `args` or else the image's CMD.
         if (image is null)
             throw new InvalidOperationException($"container {container["name"]} has no command and its image config was not resolved");
-        command.AddRange(image.Entrypoint ?? []);
+        // The kubelet expands $(VAR) and $$ in a pod's command and args, never in the image's own
+        // ENTRYPOINT and CMD: what is copied from the image is escaped so that it still means what it did.
+        command.AddRange((image.Entrypoint ?? []).Select(EscapeForKubelet));
         patch.Add($"{path}/command", ToArray(command));
         if (IsMissing(container["args"]) && image.Cmd is { Count: > 0 } cmd)
-            patch.Add($"{path}/args", ToArray(cmd));
+            patch.Add($"{path}/args", ToArray(cmd.Select(EscapeForKubelet)));
     }
+
+    /// <summary>A string the kubelet's $(VAR) expansion gives back unchanged: every `$` doubled.</summary>
+    internal static string EscapeForKubelet(string s) => s.Replace("$", "$$", StringComparison.Ordinal);
 
     private static void AddPtrace(JsonPatch patch, JsonObject container, string path)
     {

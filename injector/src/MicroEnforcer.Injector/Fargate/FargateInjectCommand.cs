@@ -68,6 +68,13 @@ internal static class FargateInjectCommand
                 await WriteAsync(output, task, cancel).ConfigureAwait(false);
                 return 0;
             }
+            foreach (JsonNode? definition in task["containerDefinitions"] as JsonArray ?? [])
+            {
+                // ECS's init (tini) becomes PID 1 and the enforcer its child: it still enforces its
+                // own process tree, but is not PID 1 (see the README's Limits).
+                if (definition?["linuxParameters"]?["initProcessEnabled"] is JsonValue init && init.TryGetValue(out bool enabled) && enabled)
+                    await stderr.WriteLineAsync($"microenforcer-injector: warning: container {definition["name"]} has linuxParameters.initProcessEnabled: true; ECS's init will be PID 1, not the enforcer (set it to false to have the enforcer at PID 1)").ConfigureAwait(false);
+            }
             Platform platform = platformText is null ? TaskDefinitionInjector.PlatformOf(task) : Platform.Parse(platformText);
             DockerConfig credentials = auth is null ? DockerConfig.Empty : DockerConfig.Parse(await File.ReadAllTextAsync(auth, cancel).ConfigureAwait(false));
             using var http = new HttpClient();

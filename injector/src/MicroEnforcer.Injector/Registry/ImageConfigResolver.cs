@@ -20,7 +20,16 @@ public sealed class ImageConfigResolver(IImageConfigSource registry, IKubernetes
         using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         budget.CancelAfter(TimeSpan.FromSeconds(options.RegistryTimeoutSeconds));
 
-        DockerConfig credentials = await PullSecretsAsync(pod, ns, budget.Token).ConfigureAwait(false);
+        DockerConfig credentials;
+        try
+        {
+            credentials = await PullSecretsAsync(pod, ns, budget.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException e) when (!cancel.IsCancellationRequested)
+        {
+            // The budget, or the API client's own timeout: a resolution failure, not the caller's abort.
+            throw new ImageResolutionException($"reading the pod's pull secrets took too long: {e.Message}", e);
+        }
         Platform platform = PlatformOf(pod);
         var containers = (JsonArray)pod["spec"]!["containers"]!;
         var tasks = containerIndexes.Select(async i =>
@@ -43,6 +52,12 @@ public sealed class ImageConfigResolver(IImageConfigSource registry, IKubernetes
             catch (ImageResolutionException e)
             {
                 throw new ImageResolutionException($"container {name}: {e.Message}", e);
+            }
+            catch (Exception e) when (IsUnexpectedData(e))
+            {
+                // A registry answer of an unexpected shape (a field of the wrong JSON type, an
+                // unparseable reference): this image cannot be resolved; the request itself is fine.
+                throw new ImageResolutionException($"container {name}: resolving {image}: {e.Message}", e);
             }
         }).ToList();
         try
@@ -67,6 +82,11 @@ public sealed class ImageConfigResolver(IImageConfigSource registry, IKubernetes
         return new Platform(os ?? _defaultPlatform.Os, arch ?? _defaultPlatform.Architecture, arch is null ? _defaultPlatform.Variant : null);
     }
 
+    /// <summary>Malformed data from outside (a secret, a registry): JSON that does not parse or has a field of
+    /// the wrong type (InvalidOperationException from System.Text.Json), bad base64, a bad reference.</summary>
+    private static bool IsUnexpectedData(Exception e) =>
+        e is System.Text.Json.JsonException or FormatException or InvalidOperationException or ArgumentException or KeyNotFoundException or OverflowException;
+
     private async Task<DockerConfig> PullSecretsAsync(JsonObject pod, string ns, CancellationToken cancel)
     {
         if (pod["spec"]?["imagePullSecrets"] is not JsonArray { Count: > 0 } secrets)
@@ -79,13 +99,21 @@ public sealed class ImageConfigResolver(IImageConfigSource registry, IKubernetes
             {
                 json = await kubernetes.GetPullSecretAsync(ns, name, cancel).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is HttpRequestException or InvalidOperationException or IOException)
+            catch (Exception e) when (e is HttpRequestException or IOException || IsUnexpectedData(e))
             {
                 throw new ImageResolutionException($"reading pull secret {ns}/{name}: {e.Message}", e);
             }
             // A missing pull secret does not stop the kubelet either: it tries the others, then anonymously.
-            if (json is not null)
+            if (json is null)
+                continue;
+            try
+            {
                 configs.Add(DockerConfig.Parse(json));
+            }
+            catch (Exception e) when (IsUnexpectedData(e))
+            {
+                throw new ImageResolutionException($"pull secret {ns}/{name} is not a valid docker config: {e.Message}", e);
+            }
         }
         return DockerConfig.Merge(configs);
     }

@@ -22,6 +22,7 @@ public sealed class RegistryClient : IImageConfigSource
 {
     private const int MaxDocumentBytes = 4 * 1024 * 1024;
     private const int MaxCacheEntries = 10_000;
+    private const int MaxTokenEntries = 1_000;
 
     private static readonly string[] s_manifestTypes =
     [
@@ -60,7 +61,7 @@ public sealed class RegistryClient : IImageConfigSource
         RegistryCredential? credential = credentials.Find(reference.Registry);
         // Cached answers are per credential: a pod without the pull secret must not learn a
         // private image's configuration from another namespace's lookup.
-        string who = credential is null ? "anonymous" : Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{credential.Username}:{credential.Password}")))[..16];
+        string who = Identity(credential);
         string tagKey = $"{who}|{reference.Registry}/{reference.Repository}:{reference.Tag}";
         DateTimeOffset now = _time.GetUtcNow();
 
@@ -129,6 +130,11 @@ public sealed class RegistryClient : IImageConfigSource
         return result;
     }
 
+    /// <summary>The credential's identity in cache keys: a hash of username:password, never the username alone
+    /// (every ECR pull secret's username is `AWS`).</summary>
+    private static string Identity(RegistryCredential? credential) =>
+        credential is null ? "anonymous" : Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{credential.Username}:{credential.Password}")))[..16];
+
     private static string SelectPlatform(JsonArray entries, Platform platform, ImageReference reference)
     {
         var candidates = entries.OfType<JsonObject>()
@@ -175,7 +181,9 @@ public sealed class RegistryClient : IImageConfigSource
         string scheme = _insecure.Contains(reference.Registry) ? "http" : "https";
         var uri = new Uri($"{scheme}://{reference.ApiHost}/v2/{reference.Repository}/{path}");
         string scope = $"repository:{reference.Repository}:pull";
-        string tokenKey = $"{reference.ApiHost}|{scope}|{credential?.Username}";
+        // Keyed by the whole credential: a pull secret with the right username and a wrong password
+        // must not be given the token another namespace's secret obtained.
+        string tokenKey = $"{reference.ApiHost}|{scope}|{Identity(credential)}";
 
         AuthenticationHeaderValue? authorization = null;
         if (_tokens.TryGetValue(tokenKey, out var token) && token.Expires > _time.GetUtcNow())
@@ -219,7 +227,7 @@ public sealed class RegistryClient : IImageConfigSource
                 }
                 else if (challenge.Scheme.Equals("Bearer", StringComparison.OrdinalIgnoreCase))
                 {
-                    string bearer = await FetchTokenAsync(reference, challenge.Parameter ?? "", scope, credential, tokenKey, cancel).ConfigureAwait(false);
+                    string bearer = await FetchTokenAsync(reference, uri, challenge.Parameter ?? "", scope, credential, tokenKey, cancel).ConfigureAwait(false);
                     authorization = new("Bearer", bearer);
                 }
                 else
@@ -230,11 +238,20 @@ public sealed class RegistryClient : IImageConfigSource
         }
     }
 
-    private async Task<string> FetchTokenAsync(ImageReference reference, string challenge, string scope, RegistryCredential? credential, string tokenKey, CancellationToken cancel)
+    private async Task<string> FetchTokenAsync(ImageReference reference, Uri registryUri, string challenge, string scope, RegistryCredential? credential, string tokenKey, CancellationToken cancel)
     {
         Dictionary<string, string> parameters = ParseChallenge(challenge);
         if (!parameters.TryGetValue("realm", out string? realm) || !Uri.TryCreate(realm, UriKind.Absolute, out Uri? realmUri))
             throw new ImageResolutionException($"{reference}: bearer challenge without a usable realm: {challenge}");
+        // The realm comes from the registry's answer: the pull secret's password goes there. Only
+        // https, unless the registry itself is plain http (a configured insecure registry), and
+        // then credentials only to the registry's own host.
+        bool realmIsHttps = realmUri.Scheme == Uri.UriSchemeHttps;
+        bool realmIsHttp = realmUri.Scheme == Uri.UriSchemeHttp;
+        if (!realmIsHttps && !(realmIsHttp && registryUri.Scheme == Uri.UriSchemeHttp))
+            throw new ImageResolutionException($"{reference}: refusing the bearer realm {realmUri.GetLeftPart(UriPartial.Authority)}: a token realm must be https");
+        if (realmIsHttp && credential is not null && !string.Equals(realmUri.IdnHost, registryUri.IdnHost, StringComparison.OrdinalIgnoreCase))
+            throw new ImageResolutionException($"{reference}: refusing to send credentials over plain http to the bearer realm {realmUri.GetLeftPart(UriPartial.Authority)}, another host than the registry");
         var query = new List<string>();
         if (parameters.TryGetValue("service", out string? service))
             query.Add("service=" + Uri.EscapeDataString(service));
@@ -262,7 +279,18 @@ public sealed class RegistryClient : IImageConfigSource
             string token = (body["token"] ?? body["access_token"])?.GetValue<string>()
                 ?? throw new ImageResolutionException($"{reference}: the token response has no token");
             int seconds = body["expires_in"]?.GetValue<int>() ?? 60;
-            _tokens[tokenKey] = (token, _time.GetUtcNow() + TimeSpan.FromSeconds(Math.Max(seconds - 10, 1)));
+            DateTimeOffset now = _time.GetUtcNow();
+            if (_tokens.Count >= MaxTokenEntries)
+            {
+                foreach (var entry in _tokens)
+                {
+                    if (entry.Value.Expires <= now)
+                        _tokens.TryRemove(entry);
+                }
+                if (_tokens.Count >= MaxTokenEntries)
+                    _tokens.Clear();
+            }
+            _tokens[tokenKey] = (token, now + TimeSpan.FromSeconds(Math.Max(seconds - 10, 1)));
             return token;
         }
     }

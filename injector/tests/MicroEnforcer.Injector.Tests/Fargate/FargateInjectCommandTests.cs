@@ -52,6 +52,22 @@ public sealed class FargateInjectCommandTests(RegistryFixture registries) : IDis
     }
 
     [Fact]
+    public async Task InitProcessEnabledIsWarnedAbout()
+    {
+        string input = Path.Combine(_dir, "init.json"), output = Path.Combine(_dir, "init-out.json");
+        await File.WriteAllTextAsync(input, """
+            {"family": "t", "containerDefinitions": [
+               {"name": "app", "image": "registry.example/app:1", "entryPoint": ["/app"], "linuxParameters": {"initProcessEnabled": true}},
+               {"name": "other", "image": "registry.example/other:1", "entryPoint": ["/other"], "linuxParameters": {"initProcessEnabled": false}}]}
+            """);
+        var stderr = new StringWriter();
+        int status = await FargateInjectCommand.RunAsync(["--in", input, "--out", output, "--image", "localhost/microenforcer:latest"], TextWriter.Null, stderr, default);
+        Assert.True(status == 0, stderr.ToString());
+        Assert.Contains("container app has linuxParameters.initProcessEnabled: true", stderr.ToString());
+        Assert.DoesNotContain("container other", stderr.ToString());
+    }
+
+    [Fact]
     public async Task BadCommandLinesAreUsageErrors()
     {
         var stderr = new StringWriter();

@@ -148,6 +148,19 @@ public sealed class RegistryClientTests(RegistryFixture registries)
     }
 
     [Fact]
+    public async Task BearerTokenIsNotSharedWithAPullSecretOfTheSameUserAndAnotherPassword()
+    {
+        // Namespace A's secret obtains a token; namespace B's secret has the same username (ECR's
+        // is always AWS) and a wrong password: it must not be given A's token.
+        var (client, http) = Client();
+        using var _ = http;
+        string image = $"{registries.Bearer.Host}/private/multi:multi";
+        Assert.Equal(["built-for-amd64"], (await client.ResolveAsync(image, s_amd64, Credentials(registries.Bearer.Host), default)).Cmd);
+        var e = await Assert.ThrowsAsync<ImageResolutionException>(() => client.ResolveAsync(image, s_amd64, Credentials(registries.Bearer.Host, password: "wrong"), default));
+        Assert.Contains("token server refused (401)", e.Message);
+    }
+
+    [Fact]
     public async Task UnreachableRegistryAndMissingRepositoryAreReportedWithTheirReason()
     {
         var (client, http) = Client();
