@@ -6,7 +6,7 @@ internal static class ProcComm
     public static string? Read(int pid)
     {
         Span<byte> comm = stackalloc byte[32];   // TASK_COMM_LEN is 16
-        int n = ProcFile.Read($"/proc/{pid}/comm", comm);
-        return n <= 0 ? null : Baseline.PathText.Decode(comm[..n].TrimEnd((byte)'\n'));
+        int n = ProcFile.ReadOnce($"/proc/{pid}/comm", comm);
+        return n <= 0 || n == comm.Length ? null : Baseline.PathText.Decode(comm[..n].TrimEnd((byte)'\n'));
     }
 }

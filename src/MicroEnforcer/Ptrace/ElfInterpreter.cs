@@ -13,6 +13,7 @@ namespace MicroEnforcer.Ptrace;
 /// </summary>
 internal static class ElfInterpreter
 {
+    private const ulong AT_PAGESZ = 6;
     private const ulong AT_BASE = 7;
 
     /// <summary>Target: the interpreter to decide (null for a static binary); or why it could not be found.</summary>
@@ -20,14 +21,12 @@ internal static class ElfInterpreter
 
     public static Lookup Find(int pid)
     {
-        // The auxiliary vector's word size is the new image's ELF class (EI_CLASS, byte 4).
-        Span<byte> header = stackalloc byte[5];
-        Span<byte> auxv = stackalloc byte[1024];
-        int headerLength = Procfs.ProcFile.Read($"/proc/{pid}/exe", header);
-        int auxvLength = Procfs.ProcFile.Read($"/proc/{pid}/auxv", auxv);
-        if (headerLength < 5 || auxvLength < 0)
+        Span<byte> auxv = stackalloc byte[4096];
+        int auxvLength = Procfs.ProcFile.ReadOnce($"/proc/{pid}/auxv", auxv);
+        if (auxvLength <= 0 || auxvLength == auxv.Length)
             return new Lookup(null, "cannot read the process's auxiliary vector");
-        bool is32 = header[4] == 1;
+        if (IsCompat(auxv[..auxvLength]) is not bool is32)
+            return new Lookup(null, "cannot tell the auxiliary vector's word size");
         ulong? baseAddress = ParseAtBase(auxv[..auxvLength], is32);
         if (baseAddress is null)
             return new Lookup(null, "no AT_BASE in the auxiliary vector");
@@ -42,14 +41,34 @@ internal static class ElfInterpreter
         return new Lookup(Describe(pid, mapping), null);
     }
 
-    internal static ulong? ParseAtBase(ReadOnlySpan<byte> auxv, bool is32)
+    /// <summary>
+    /// The auxiliary vector's word size, from the vector itself (reading the image's ELF class
+    /// from /proc/PID/exe cost an open, a read and a close on every exec). AT_PAGESZ is in every
+    /// vector the kernel writes, with the page size as its value. Read as 64-bit words, a 32-bit
+    /// vector (i386, or x32, whose words are 32-bit under the 64-bit code segment) never shows
+    /// it: each 64-bit type word would hold a 32-bit type in its low half and that type's value
+    /// in its high half, and a page size is never 0. Null: neither reading finds it.
+    /// </summary>
+    internal static bool? IsCompat(ReadOnlySpan<byte> auxv)
+    {
+        ulong pageSize = (ulong)Environment.SystemPageSize;
+        if (FindEntry(auxv, is32: false, AT_PAGESZ) == pageSize)
+            return false;
+        if (FindEntry(auxv, is32: true, AT_PAGESZ) == pageSize)
+            return true;
+        return null;
+    }
+
+    internal static ulong? ParseAtBase(ReadOnlySpan<byte> auxv, bool is32) => FindEntry(auxv, is32, AT_BASE);
+
+    private static ulong? FindEntry(ReadOnlySpan<byte> auxv, bool is32, ulong wanted)
     {
         int word = is32 ? 4 : 8;
         for (int i = 0; i + 2 * word <= auxv.Length; i += 2 * word)
         {
             ulong type = is32 ? BinaryPrimitives.ReadUInt32LittleEndian(auxv[i..]) : BinaryPrimitives.ReadUInt64LittleEndian(auxv[i..]);
             ulong value = is32 ? BinaryPrimitives.ReadUInt32LittleEndian(auxv[(i + word)..]) : BinaryPrimitives.ReadUInt64LittleEndian(auxv[(i + word)..]);
-            if (type == AT_BASE)
+            if (type == wanted)
                 return value;
             if (type == 0)
                 break;   // AT_NULL

@@ -39,4 +39,18 @@ public sealed class CompatSyscallTests
         Assert.DoesNotContain("PAYLOAD-RAN", r.Stdout);
         Assert.True(r.Stdout.Contains("errno 38", StringComparison.Ordinal) || r.Stdout.Contains("errno 13", StringComparison.Ordinal), r.ToString());
     }
+
+    [Fact]
+    public void I386ImageBinaryRunsAndItsDriftedCopyDoesNot()
+    {
+        // The exec stop finds the ELF interpreter through the auxiliary vector, whose word size
+        // it reads from the vector itself: a 32-bit one must be read as such, or the image's own
+        // i386 binary would be killed as unreadable.
+        var r = Container.Run(["/bin/sh", "-c", "/opt/tests/exit32; echo \"image rc=$?\"; cp /opt/tests/exit32 /tmp/e32; /tmp/e32; echo \"copy rc=$?\""]);
+
+        Assert.Contains("image rc=7", r.Stdout);
+        Assert.Contains("copy rc=126", r.Stdout);
+        var e = Assert.Single(r.Events("drift", "blocked"));
+        Assert.Equal("/tmp/e32", e.GetProperty("path").GetString());
+    }
 }

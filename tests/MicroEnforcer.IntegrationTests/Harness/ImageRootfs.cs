@@ -63,6 +63,11 @@ internal sealed class ImageRootfs
         // A stand-in ELF interpreter: no libc, it writes the marker itself and exits 42.
         ProcessRunner.Check("gcc", "-nostdlib", "-static-pie", "-fPIE", "-O2", "-o", System.IO.Path.Combine(Path, "opt/tests/fakeld"),
             System.IO.Path.Combine(sources, "fakeld.c"));
+        // An i386 program (no 32-bit libc here: assembled and linked directly).
+        string exit32 = System.IO.Path.Combine(Path, "opt/tests/exit32");
+        ProcessRunner.Check("as", "--32", "-o", exit32 + ".o", System.IO.Path.Combine(sources, "exit32.s"));
+        ProcessRunner.Check("ld", "-m", "elf_i386", "-o", exit32, exit32 + ".o");
+        File.Delete(exit32 + ".o");
         // An interpreter's name for a plain program: the reverse-shell control judges by name.
         File.Copy(System.IO.Path.Combine(Path, "opt/tests/stdio_socket"), System.IO.Path.Combine(Path, "opt/tests/python-sim"));
         // A copy of a test program that is not executable: the image has it, but only as data.

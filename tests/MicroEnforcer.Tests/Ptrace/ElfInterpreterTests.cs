@@ -69,4 +69,30 @@ public sealed class ElfInterpreterTests
     [Fact]
     public void NoMappingAtAnAddressInsideOne() =>
         Assert.Null(ElfInterpreter.FindMapping(Encoding.ASCII.GetBytes(Maps), 0x7f1c2a3b4800));
+
+    public static TheoryData<bool, ulong[]> Vectors => new()
+    {
+        // Shapes of real vectors: AT_SYSINFO_EHDR first on x86-64, AT_SYSINFO on i386, none without a vDSO.
+        { false, [33, 0x7ffd_1234_5000, 16, 0x178bfbff, 6, 4096, 17, 100, 3, 0x400040, 7, 0x7f00_0000_0000, 9, 0x401000] },
+        { true, [32, 0xf7f0_1550, 33, 0xf7f0_1000, 16, 0x178bfbff, 6, 4096, 7, 0xf7f0_3000] },
+        { true, [16, 0x178bfbff, 6, 4096, 7, 0] },   // x32 or i386 without a vDSO
+        { false, [6, 4096, 7, 0] },
+    };
+
+    [Theory]
+    [MemberData(nameof(Vectors))]
+    public void TheWordSizeComesFromThePageSizeEntry(bool is32, ulong[] pairs)
+    {
+        var entries = Enumerable.Range(0, pairs.Length / 2).Select(i => (pairs[2 * i], pairs[2 * i + 1])).ToArray();
+
+        Assert.Equal(is32, ElfInterpreter.IsCompat(Auxv(is32, entries)));
+    }
+
+    [Fact]
+    public void AVectorWithoutAPageSizeIsNotGuessed()
+    {
+        Assert.Null(ElfInterpreter.IsCompat(Auxv(false, (33, 1), (7, 0))));
+        Assert.Null(ElfInterpreter.IsCompat(Auxv(false, (6, 0))));   // a page size is never 0
+        Assert.Null(ElfInterpreter.IsCompat([]));
+    }
 }
