@@ -82,7 +82,7 @@ internal static class BaselineCapture
             {
                 if (_directories.TryPop(out string? relative))
                 {
-                    List(relative, buffer, entries, ref scanned);
+                    ListDirectory(relative, buffer, entries, ref scanned);
                     Interlocked.Decrement(ref _outstanding);
                     idle.Reset();
                 }
@@ -98,10 +98,10 @@ internal static class BaselineCapture
             Interlocked.Add(ref _filesScanned, scanned);
         }
 
-        private unsafe void List(string relative, byte[] buffer, ImageBaseline.Builder entries, ref int scanned)
+        private unsafe void ListDirectory(string relative, byte[] buffer, ImageBaseline.Builder entries, ref int scanned)
         {
             string dirPath = relative.Length == 0 ? prefix : prefix + "/" + relative;
-            int dirFd = relative.Length == 0 ? rootFd : OpenBeneathRoot(relative);
+            int dirFd = relative.Length == 0 ? rootFd : NativePath.OpenDirectoryBeneath(rootFd, PathText.Encode(relative));
             if (dirFd < 0)
             {
                 onWarning?.Invoke($"baseline: cannot open {dirPath}: {Libc.DescribeErrno(-dirFd)}");
@@ -167,12 +167,6 @@ internal static class BaselineCapture
                     Libc.Close(dirFd);
             }
         }
-
-        // Returns the fd or a negative errno. Kernels before 5.6 have no openat2: there, openat
-        // with O_NOFOLLOW (which guards the last component only; every earlier one was found
-        // as a directory by this walk, and nothing in the container runs yet to swap it).
-        private int OpenBeneathRoot(string relative) =>
-            NativePath.OpenDirectoryBeneath(rootFd, PathText.Encode(relative));
     }
 
     private static string PathOrRoot(string path) => path.Length == 0 ? "/" : path;

@@ -38,13 +38,16 @@ internal static class RunCommand
         ImageBaseline baseline = BaselineCapture.Capture("/", MountTable.ReadMountPoints(), warning => Log.BaselineWarning(log, warning));
         Log.BaselineCaptured(log, baseline.ExecutableCount, baseline.FilesScanned, baseline.CaptureTime.TotalMilliseconds);
 
+        // The launcher's own binary, wherever it lives (a volume in Kubernetes and on Fargate):
+        // not drift, and the one program an exec session may exec to join by itself.
+        FileSignature? launcher = FileSignature.TryRead("/proc/self/exe", out FileSignature self) == 0 ? self : null;
         var audit = new AuditLog();
         var reverseShell = new ReverseShellDetector(policy.ReverseShell);
         // Every exec is decided here, at entry and once loaded. The most specific finding first.
         var decider = new ExecDecider([
             new FilelessExec(policy.BlockFilelessExec),
             reverseShell,
-            new DriftPrevention(policy.DriftPrevention, baseline, FileSignature.TryRead("/proc/self/exe", out FileSignature self) == 0 ? self : null),
+            new DriftPrevention(policy.DriftPrevention, baseline, launcher),
         ]);
         var filter = SeccompFilter.Build(SeccompFilter.ForPolicy(policy));
 
@@ -52,7 +55,7 @@ internal static class RunCommand
         var listeners = new NotificationListeners(inbox, log);
         // An exec nobody can judge is refused when any exec control enforces, else reported.
         EnforcementMode failureMode = ExecControlsEnforce(policy) ? EnforcementMode.Enforce : EnforcementMode.Audit;
-        var tracer = new Tracer(decider, audit, new SessionEnforcement(filter, listeners, audit, failureMode, log));
+        var tracer = new Tracer(decider, audit, new SessionEnforcement(filter, listeners, audit, failureMode, launcher, log));
         using var reaper = new Reaper(inbox, log, options.SignalProcessGroup);
         using var forkGuard = new ForkGuard(policy.ForkGuard, audit, new ProcessCounter(), reaper.ReapNow);
         var (started, failure, childPid) = WorkloadLauncher.Spawn(RawCommandLine.Tail(options.Command.Count), filter.AsSpan(), newProcessGroup: true);

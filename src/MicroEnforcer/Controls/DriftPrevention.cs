@@ -60,13 +60,13 @@ internal sealed class DriftPrevention(DriftPreventionPolicy policy, ImageBaselin
                 : "changed since the image baseline before its image content was hashed");
         }
 
-        if (_contentMatches.TryGetValue((entry.Path, current), out bool matches))
+        if (_contentMatches.TryGetValue((target.CanonicalPath, current), out bool matches))
             return matches ? null : Drift("content differs from the image baseline");
         int errno = ContentHash.TryCompute(target.ContentPath, out ContentHash now);
         if (errno != 0)
             return Drift($"changed since the image baseline and cannot be read to compare: {Libc.DescribeErrno(errno)}");
         matches = now.Equals(original);
-        _contentMatches[(entry.Path, current)] = matches;
+        _contentMatches[(target.CanonicalPath, current)] = matches;
         return matches ? null : Drift("content differs from the image baseline");
     }
 

@@ -43,43 +43,25 @@ internal static class NativePath
     /// openat2(dirFd, path, O_PATH, RESOLVE_NO_MAGICLINKS [| RESOLVE_IN_ROOT]). Returns the fd or
     /// -errno. On kernels before 5.6 (no openat2) falls back to openat, magic links and all.
     /// </summary>
-    public static unsafe int OpenBeneath(int dirFd, ReadOnlySpan<byte> path, bool inRoot, bool noFollow)
-    {
-        byte[] terminated = new byte[path.Length + 1];
-        path.CopyTo(terminated);
-        int flags = Libc.O_PATH | Libc.O_CLOEXEC | (noFollow ? Libc.O_NOFOLLOW : 0);
-        var how = new Libc.open_how
-        {
-            flags = (ulong)flags,
-            resolve = Libc.RESOLVE_NO_MAGICLINKS | (inRoot ? Libc.RESOLVE_IN_ROOT : 0),
-        };
-        fixed (byte* p = terminated)
-        {
-            long fd = Libc.Syscall4(Libc.SYS_openat2, dirFd, p, &how, sizeof(Libc.open_how));
-            if (fd >= 0)
-                return (int)fd;
-            int errno = Libc.LastErrno;
-            if (errno != Libc.ENOSYS)
-                return -errno;
-            int fallback = Libc.OpenAt(dirFd, p, flags, 0);
-            return fallback >= 0 ? fallback : -Libc.LastErrno;
-        }
-    }
+    public static int OpenBeneath(int dirFd, ReadOnlySpan<byte> path, bool inRoot, bool noFollow) =>
+        OpenAt2(dirFd, path, Libc.O_PATH | Libc.O_CLOEXEC | (noFollow ? Libc.O_NOFOLLOW : 0),
+            Libc.RESOLVE_NO_MAGICLINKS | (inRoot ? Libc.RESOLVE_IN_ROOT : 0));
 
     /// <summary>
     /// Opens a directory at <paramref name="path"/> beneath <paramref name="dirFd"/> for listing,
-    /// following no symlink and leaving no mount. Returns the fd or a negative errno.
+    /// following no symlink and leaving no mount. Returns the fd or a negative errno. Before
+    /// Linux 5.6, openat with O_NOFOLLOW, which guards the last component only.
     /// </summary>
-    public static unsafe int OpenDirectoryBeneath(int dirFd, ReadOnlySpan<byte> path)
+    public static int OpenDirectoryBeneath(int dirFd, ReadOnlySpan<byte> path) =>
+        OpenAt2(dirFd, path, Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_NOFOLLOW | Libc.O_CLOEXEC,
+            Libc.RESOLVE_NO_XDEV | Libc.RESOLVE_NO_SYMLINKS | Libc.RESOLVE_BENEATH);
+
+    // openat2 with the given resolve flags; where the kernel has no openat2 (ENOSYS), openat.
+    private static unsafe int OpenAt2(int dirFd, ReadOnlySpan<byte> path, int flags, ulong resolve)
     {
         byte[] terminated = new byte[path.Length + 1];
         path.CopyTo(terminated);
-        int flags = Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_NOFOLLOW | Libc.O_CLOEXEC;
-        var how = new Libc.open_how
-        {
-            flags = (ulong)flags,
-            resolve = Libc.RESOLVE_NO_XDEV | Libc.RESOLVE_NO_SYMLINKS | Libc.RESOLVE_BENEATH,
-        };
+        var how = new Libc.open_how { flags = (ulong)flags, resolve = resolve };
         fixed (byte* p = terminated)
         {
             long fd = Libc.Syscall4(Libc.SYS_openat2, dirFd, p, &how, sizeof(Libc.open_how));

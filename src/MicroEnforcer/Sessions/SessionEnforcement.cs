@@ -16,8 +16,9 @@ namespace MicroEnforcer.Sessions;
 /// "execSessions": a process that cannot be brought under enforcement is killed when the exec
 /// controls enforce (fail closed), and reported otherwise.
 /// </summary>
+/// <param name="ownBinary">The launcher's own binary as it was at start (null if unreadable).</param>
 internal sealed class SessionEnforcement(ImmutableArray<BpfInstruction> filter, NotificationListeners listeners, AuditLog audit,
-    EnforcementMode failureMode, ILogger log)
+    EnforcementMode failureMode, FileSignature? ownBinary, ILogger log)
 {
     public const string ControlName = "execSessions";
 
@@ -27,15 +28,13 @@ internal sealed class SessionEnforcement(ImmutableArray<BpfInstruction> filter, 
     /// <summary>The workload's filter, injected unchanged into every session.</summary>
     public ImmutableArray<BpfInstruction> Filter { get; } = filter;
 
-    private readonly FileSignature? _ownBinary = FileSignature.TryRead("/proc/self/exe", out FileSignature own) == 0 ? own : null;
-
     /// <summary>
     /// The session exec'd this launcher's own binary: `microenforcer exec` installs the filter by
     /// itself (a second listener filter would make its own attempt fail with EBUSY), so it is not
     /// injected but stays traced: until it joins, whatever it execs is decided at the exec event.
     /// </summary>
     public bool IsEnforcerBinary(int pid) =>
-        _ownBinary is { } own && FileSignature.TryRead($"/proc/{pid}/exe", out FileSignature loaded) == 0 &&
+        ownBinary is { } own && FileSignature.TryRead($"/proc/{pid}/exe", out FileSignature loaded) == 0 &&
         loaded.DevMajor == own.DevMajor && loaded.DevMinor == own.DevMinor && loaded.Inode == own.Inode;
 
     public void Captured(int pid, string reason) =>
