@@ -1,7 +1,7 @@
 // Waiting for the enforcer's background hashing to end, for the benchmark programs.
 //
 // `microenforcer run` hashes the image's executables after the workload starts, in a thread of
-// PID 1 named baseline-hasher (at SCHED_IDLE). The throughput workloads measure the steady
+// PID 1 named baseline-hasher. The throughput workloads measure the steady
 // state, so they wait for it to end first; the start-up probe reports how long it took.
 #pragma once
 #define _GNU_SOURCE

@@ -18,28 +18,19 @@ internal sealed class BaselineHasher(ImageBaseline baseline)
 
     public void Start(Action<BaselineHasher> onFinished)
     {
-        // Named: the start-up benchmark waits until no thread of PID 1 is called this.
+        // Named: the start-up benchmark waits until no thread of PID 1 is called this. Normal
+        // priority on purpose: a garbage collection runs on the thread whose allocation triggers
+        // it, with every other thread of PID 1 stopped, so a low-priority hasher (SCHED_IDLE was
+        // tried) could hold the notify loop, and with it the workload's forks and execs, for as
+        // long as the CPU stays busy.
         NamedThread.Start("baseline-hasher", () =>
         {
-            RunOnlyWhenIdle();
             var stopwatch = System.Diagnostics.Stopwatch.StartNew();
             foreach (BaselineEntry entry in baseline.Entries)
                 HashOne(entry);
             Elapsed = stopwatch.Elapsed;
             onFinished(this);
         });
-    }
-
-    /// <summary>
-    /// Hashing starts as the workload does and must not slow it down: SCHED_IDLE gives the thread
-    /// only CPU time nobody else wants (ThreadPriority is ignored on Linux). Under constant load
-    /// the hashes come late; until a file is hashed, any change to it counts as drift, so late
-    /// is conservative, never permissive.
-    /// </summary>
-    private static unsafe void RunOnlyWhenIdle()
-    {
-        int priority = 0;
-        Libc.SchedSetScheduler(0, Libc.SCHED_IDLE, &priority);   // best effort: only the speed depends on it
     }
 
     private void HashOne(BaselineEntry entry)

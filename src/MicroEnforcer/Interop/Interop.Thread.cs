@@ -6,12 +6,6 @@ internal static partial class Libc
 {
     internal const int PR_SET_DUMPABLE = 4;
 
-    internal const int SCHED_IDLE = 5;
-
-    // pid 0: the calling thread only (Linux schedules threads, not processes).
-    [LibraryImport(Library, EntryPoint = "sched_setscheduler", SetLastError = true)]
-    internal static unsafe partial int SchedSetScheduler(int pid, int policy, int* priority);
-
     [LibraryImport(Library, EntryPoint = "gettid")]
     internal static partial int GetTid();
 
