@@ -72,21 +72,8 @@ internal sealed class Sandbox(string workRoot)
 
     /// <summary>Runs to completion; throws with PID 1's output when it fails.</summary>
     public string Run(RunMode mode, IReadOnlyList<string> lowerLayers, IReadOnlyList<string> command, TimeSpan timeout,
-        IReadOnlyList<string>? probe = null)
-    {
-        using Process process = Start(mode, lowerLayers, command, probe);
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(timeout))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new BenchmarkException($"{mode.Title()}: {string.Join(' ', command)} did not finish in {timeout.TotalSeconds:0} s");
-        }
-        process.WaitForExit();
-        if (process.ExitCode != 0)
-            throw new BenchmarkException($"{mode.Title()}: {string.Join(' ', command)} exited {process.ExitCode}: {stderr.Result.Trim()} {stdout.Result.Trim()}");
-        return stdout.Result;
-    }
+        IReadOnlyList<string>? probe = null) =>
+        Tools.Finish(Start(mode, lowerLayers, command, probe), timeout, $"{mode.Title()}: {string.Join(' ', command)}");
 
     /// <summary>PID 1 of the sandbox that <paramref name="unshare"/> started, once it exists.</summary>
     public static int FindPid1(Process unshare, TimeSpan timeout)

@@ -19,18 +19,27 @@ internal static class Tools
         {
             throw new BenchmarkException($"cannot run {file}: {e.Message} (make deps installs what the benchmarks need)");
         }
+        return Finish(process, timeout ?? TimeSpan.FromMinutes(2), $"{file} {string.Join(' ', args)}");
+    }
+
+    /// <summary>
+    /// Waits for a started process (its output redirected) and returns its stdout; kills it past
+    /// <paramref name="timeout"/>, and throws with its output when it does not exit 0.
+    /// </summary>
+    public static string Finish(Process process, TimeSpan timeout, string what)
+    {
         using (process)
         {
             Task<string> stdout = process.StandardOutput.ReadToEndAsync();
             Task<string> stderr = process.StandardError.ReadToEndAsync();
-            if (!process.WaitForExit(timeout ?? TimeSpan.FromMinutes(2)))
+            if (!process.WaitForExit(timeout))
             {
                 process.Kill(entireProcessTree: true);
-                throw new BenchmarkException($"{file} did not finish");
+                throw new BenchmarkException($"{what} did not finish in {timeout.TotalSeconds:0} s");
             }
             process.WaitForExit();
             if (process.ExitCode != 0)
-                throw new BenchmarkException($"{file} {string.Join(' ', args)} exited {process.ExitCode}: {stderr.Result.Trim()}");
+                throw new BenchmarkException($"{what} exited {process.ExitCode}: {stderr.Result.Trim()} {stdout.Result.Trim()}");
             return stdout.Result;
         }
     }
