@@ -1,8 +1,9 @@
 // Waiting for the enforcer's background hashing to end, for the benchmark programs.
 //
-// `microenforcer run` hashes the image's executables after the workload starts, in a thread of
-// PID 1 named baseline-hasher. The throughput workloads measure the steady
-// state, so they wait for it to end first; the start-up probe reports how long it took.
+// `microenforcer run` records the image baseline (walks the root filesystem, then hashes its
+// executables) after the workload starts, in a thread of PID 1 named baseline. The throughput
+// workloads measure the steady state, so they wait for it to end first; the start-up probe
+// reports how long it took.
 #pragma once
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -47,8 +48,8 @@ static void pid1_wait_for_hashing(void)
     if (!pid1_has_thread("microenforcer"))
         return;
     long long start = pid1_now_ns();
-    while (!pid1_has_thread("baseline-hasher") && pid1_now_ns() < start + 2000000000LL)
+    while (!pid1_has_thread("baseline") && pid1_now_ns() < start + 2000000000LL)
         usleep(500);
-    while (pid1_has_thread("baseline-hasher") && pid1_now_ns() < start + 120000000000LL)
+    while (pid1_has_thread("baseline") && pid1_now_ns() < start + 120000000000LL)
         usleep(20000);
 }

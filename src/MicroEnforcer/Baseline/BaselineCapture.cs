@@ -6,21 +6,26 @@ using MicroEnforcer.Interop;
 namespace MicroEnforcer.Baseline;
 
 /// <summary>
-/// Walks the root filesystem at start and records every regular file with an execute bit, on
-/// up to four threads (the walk is the start-up's largest cost: about 10 µs a file on a freshly
-/// mounted overlay here, nearly all of it in the kernel's lookups, which run in parallel).
+/// Walks the root filesystem and records every regular file with an execute bit, on up to four
+/// threads (about 10 µs a file on a freshly mounted overlay here, nearly all of it in the kernel's
+/// lookups, which run in parallel).
 /// Directories are listed with getdents64 and their entries statx'ed relative to the directory
 /// fd; each directory is opened by its path beneath the root with openat2 RESOLVE_NO_SYMLINKS |
 /// RESOLVE_NO_XDEV, so no symlink is followed and no other mount is entered (mount points are
-/// also skipped by name, see <see cref="MountTable"/>). Nothing else runs in the container yet,
-/// so the tree holds still while it is walked.
+/// also skipped by name, see <see cref="MountTable"/>).
+///
+/// With a <see cref="StartMark"/>, the workload runs while the tree is walked: an executable is
+/// recorded as the image's only if its ctime proves it unchanged since the mark, and as changed
+/// otherwise. Directories may vanish or move meanwhile; a file the walk misses that way is not in
+/// the baseline (drift, the safe side). If the clock is set during the walk, ctimes prove nothing
+/// from then on: the directory being listed is forgotten and the walk stops there.
 /// </summary>
 internal static class BaselineCapture
 {
     private const int DirentBufferSize = 64 * 1024;
     private const int MaxWorkers = 4;
 
-    public static ImageBaseline Capture(string root, IReadOnlySet<string> mountPoints, Action<string>? onWarning = null)
+    public static ImageBaseline Capture(string root, IReadOnlySet<string> mountPoints, StartMark? mark = null, Action<string>? onWarning = null)
     {
         var stopwatch = Stopwatch.StartNew();
         int rootFd = NativePath.Open(root, Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_CLOEXEC);
@@ -28,10 +33,11 @@ internal static class BaselineCapture
             throw new SystemCallException($"open {root}", Libc.LastErrno);
         try
         {
-            var walk = new Walk(rootFd, root == "/" ? "" : root.TrimEnd('/'), mountPoints, onWarning);
+            var walk = new Walk(rootFd, root == "/" ? "" : root.TrimEnd('/'), mountPoints, mark, onWarning);
             walk.Run(Math.Clamp(Environment.ProcessorCount, 1, MaxWorkers));
             ImageBaseline baseline = ImageBaseline.Builder.Build(walk.Parts, walk.FilesScanned);
             baseline.CaptureTime = stopwatch.Elapsed;
+            baseline.ClockSetDuringCapture = walk.ClockWasSet;
             return baseline;
         }
         finally
@@ -44,12 +50,15 @@ internal static class BaselineCapture
     /// One capture: a stack of directories still to list (paths relative to the root, "" for the
     /// root itself), shared by the workers, each of which records into a builder of its own.
     /// </summary>
-    private sealed class Walk(int rootFd, string prefix, IReadOnlySet<string> mountPoints, Action<string>? onWarning)
+    private sealed class Walk(int rootFd, string prefix, IReadOnlySet<string> mountPoints, StartMark? mark, Action<string>? onWarning)
     {
         private readonly ConcurrentStack<string> _directories = new();
         private readonly ConcurrentBag<ImageBaseline.Builder> _parts = [];
         private int _outstanding;   // directories pushed and not yet listed to the end
         private int _filesScanned;
+        private volatile bool _clockWasSet;
+
+        public bool ClockWasSet => _clockWasSet;
 
         public IReadOnlyList<ImageBaseline.Builder> Parts => [.. _parts];
 
@@ -78,7 +87,7 @@ internal static class BaselineCapture
             byte[] buffer = new byte[DirentBufferSize];
             int scanned = 0;
             var idle = new SpinWait();
-            while (true)
+            while (!_clockWasSet)
             {
                 if (_directories.TryPop(out string? relative))
                 {
@@ -104,9 +113,12 @@ internal static class BaselineCapture
             int dirFd = relative.Length == 0 ? rootFd : NativePath.OpenDirectoryBeneath(rootFd, PathText.Encode(relative));
             if (dirFd < 0)
             {
-                onWarning?.Invoke($"baseline: cannot open {dirPath}: {Libc.DescribeErrno(-dirFd)}");
+                // Behind a running workload a directory may vanish or be replaced: not worth a warning.
+                if (mark is null || -dirFd is not (Libc.ENOENT or Libc.ENOTDIR))
+                    onWarning?.Invoke($"baseline: cannot open {dirPath}: {Libc.DescribeErrno(-dirFd)}");
                 return;
             }
+            int recordedBefore = entries.Count;
             try
             {
                 while (true)
@@ -117,10 +129,10 @@ internal static class BaselineCapture
                     if (read < 0)
                     {
                         onWarning?.Invoke($"baseline: cannot list {PathOrRoot(dirPath)}: {Libc.DescribeErrno(Libc.LastErrno)}");
-                        return;
+                        break;
                     }
                     if (read == 0)
-                        return;
+                        break;
                     for (int offset = 0; offset < read;)
                     {
                         // struct linux_dirent64 { u64 ino; s64 off; u16 reclen; u8 type; char name[]; }
@@ -155,10 +167,21 @@ internal static class BaselineCapture
                         else if (signature.IsRegularFile)
                         {
                             scanned++;
-                            if (signature.IsExecutable)
+                            if (!signature.IsExecutable)
+                                continue;
+                            if (mark is null || mark.IsBefore(signature.CtimeSec, signature.CtimeNsec))
                                 entries.Add(path, signature);
+                            else
+                                entries.AddChanged(path);
                         }
                     }
+                }
+                // Asked after this directory's statx calls: if the clock was set before any of
+                // them, the ctimes they read prove nothing, and this directory is forgotten.
+                if (mark is not null && mark.ClockWasSet())
+                {
+                    entries.Truncate(recordedBefore);
+                    _clockWasSet = true;
                 }
             }
             finally

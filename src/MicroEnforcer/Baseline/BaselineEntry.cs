@@ -8,6 +8,12 @@ internal readonly struct BaselineEntry(ImageBaseline baseline, int index)
     public FileSignature Signature => baseline.SignatureOf(index);
 
     /// <summary>
+    /// The walk found this executable already changed since the start (its ctime is later than the
+    /// <see cref="StartMark"/>): whatever is at this path now, the image's content is unknown.
+    /// </summary>
+    public bool ChangedBeforeRecorded => baseline.ChangedBeforeRecordedAt(index);
+
+    /// <summary>
     /// The content hash, taken by <see cref="BaselineHasher"/> only while the file still had its
     /// baseline signature (so it is the image's content); null until then.
     /// </summary>

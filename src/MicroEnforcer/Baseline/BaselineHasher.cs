@@ -3,7 +3,7 @@ using MicroEnforcer.Interop;
 namespace MicroEnforcer.Baseline;
 
 /// <summary>
-/// Hashes the baseline's executables in the background after start. A hash only counts if the
+/// Hashes the baseline's executables once it is recorded, behind the workload. A hash only counts if the
 /// file still has its baseline signature before and after it is read: then the bytes hashed are
 /// the image's. A file that changed first gets no hash, and drift prevention treats any later
 /// change to it as drift (its original content is unknowable).
@@ -16,21 +16,16 @@ internal sealed class BaselineHasher(ImageBaseline baseline)
 
     public TimeSpan Elapsed { get; private set; }
 
-    public void Start(Action<BaselineHasher> onFinished)
+    /// <summary>Hashes every executable recorded as the image's, on the calling thread.</summary>
+    public void Run()
     {
-        // Named: the start-up benchmark waits until no thread of PID 1 is called this. Normal
-        // priority on purpose: a garbage collection runs on the thread whose allocation triggers
-        // it, with every other thread of PID 1 stopped, so a low-priority hasher (SCHED_IDLE was
-        // tried) could hold the notify loop, and with it the workload's forks and execs, for as
-        // long as the CPU stays busy.
-        NamedThread.Start("baseline-hasher", () =>
+        var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+        foreach (BaselineEntry entry in baseline.Entries)
         {
-            var stopwatch = System.Diagnostics.Stopwatch.StartNew();
-            foreach (BaselineEntry entry in baseline.Entries)
+            if (!entry.ChangedBeforeRecorded)
                 HashOne(entry);
-            Elapsed = stopwatch.Elapsed;
-            onFinished(this);
-        });
+        }
+        Elapsed = stopwatch.Elapsed;
     }
 
     private void HashOne(BaselineEntry entry)

@@ -7,13 +7,18 @@ namespace MicroEnforcer.Baseline;
 /// The fast identity of a file. On overlayfs st_ino survives copy-up and mtime is preserved,
 /// but ctime is not, and userspace cannot set ctime: when all of (dev, ino, size, mtime, ctime)
 /// match, the file has not been touched since the baseline. Anything else needs a content hash.
+/// The mount it was found on is not part of that identity; it tells an image file (the root
+/// mount) from a volume's (see <see cref="StartMark"/>).
 /// </summary>
-[StructLayout(LayoutKind.Auto)]   // 56 bytes instead of 64: the baseline holds one per executable
+[StructLayout(LayoutKind.Auto)]   // 64 bytes, not 72: the baseline holds one per executable
 internal readonly record struct FileSignature(
     uint DevMajor, uint DevMinor, ulong Inode, ulong Size,
     long MtimeSec, uint MtimeNsec, long CtimeSec, uint CtimeNsec,
-    ushort Mode, uint LinkCount)
+    ushort Mode, uint LinkCount, ulong MountId = 0)
 {
+    /// <summary>What statx is asked for: the basic stats, and the mount (0 where not asked, as in the baseline's own walk).</summary>
+    internal const uint StatxMask = Libc.STATX_BASIC_STATS | Libc.STATX_MNT_ID;
+
     public bool IsRegularFile => (Mode & Libc.S_IFMT) == Libc.S_IFREG;
 
     public bool IsExecutable => (Mode & Libc.S_IXUGO) != 0;
@@ -27,7 +32,7 @@ internal readonly record struct FileSignature(
     public static FileSignature From(in Libc.statx st) => new(
         st.stx_dev_major, st.stx_dev_minor, st.stx_ino, st.stx_size,
         st.stx_mtime.tv_sec, st.stx_mtime.tv_nsec, st.stx_ctime.tv_sec, st.stx_ctime.tv_nsec,
-        st.stx_mode, st.stx_nlink);
+        st.stx_mode, st.stx_nlink, (st.stx_mask & Libc.STATX_MNT_ID) != 0 ? st.stx_mnt_id : 0);
 
     /// <summary>statx of a path (following a final symlink, like execve). Returns an errno or 0.</summary>
     public static int TryRead(string path, out FileSignature signature)
@@ -46,7 +51,7 @@ internal readonly record struct FileSignature(
     {
         Libc.statx st;
         byte empty = 0;
-        if (Libc.Statx(fd, &empty, Libc.AT_EMPTY_PATH, Libc.STATX_BASIC_STATS, &st) != 0)
+        if (Libc.Statx(fd, &empty, Libc.AT_EMPTY_PATH, StatxMask, &st) != 0)
         {
             signature = default;
             return Libc.LastErrno;

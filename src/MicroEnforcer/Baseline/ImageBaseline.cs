@@ -10,10 +10,14 @@ namespace MicroEnforcer.Baseline;
 /// indexes. About 120 bytes per executable plus its path, against about 230 for an object per
 /// entry in a Dictionary (100,000 executables: see BENCHMARKS.md). Immutable after capture but
 /// for the hashes, which the hasher publishes one entry at a time; lookups need no lock.
+///
+/// The walk that fills it runs behind the workload (see <see cref="StartMark"/>), so it also
+/// records the executables it found already changed since the start, as such: their image
+/// content, if they had any, is unknowable.
 /// </summary>
 internal sealed class ImageBaseline
 {
-    private const int Pending = 0, Hashed = 1, Unavailable = 2;
+    private const int Pending = 0, Hashed = 1, Unavailable = 2, ChangedBeforeRecorded = 3;
 
     private readonly byte[] _pathBytes;
     private readonly int[] _pathStarts;          // entry i's path is _pathBytes[_pathStarts[i].._pathStarts[i + 1]]
@@ -23,14 +27,15 @@ internal sealed class ImageBaseline
     private readonly ConcurrentDictionary<int, string> _unavailableReasons = new();
     private readonly int[] _table;               // entry index + 1 at its hash's slot or the next free one; 0: free
 
-    private ImageBaseline(byte[] pathBytes, int[] pathStarts, FileSignature[] signatures, int filesScanned)
+    private ImageBaseline(byte[] pathBytes, int[] pathStarts, FileSignature[] signatures, int[] hashStates, int filesScanned)
     {
         _pathBytes = pathBytes;
         _pathStarts = pathStarts;
         _signatures = signatures;
         _hashes = new ContentHash[signatures.Length];
-        _hashStates = new int[signatures.Length];
+        _hashStates = hashStates;
         FilesScanned = filesScanned;
+        ChangedCount = hashStates.Count(state => state == ChangedBeforeRecorded);
         _table = new int[Math.Max(16, (int)BitOperations.RoundUpToPowerOf2((uint)signatures.Length * 2))];
         for (int i = 0; i < signatures.Length; i++)
         {
@@ -43,10 +48,17 @@ internal sealed class ImageBaseline
 
     public int FilesScanned { get; }
 
+    /// <summary>Executables recorded, those found changed since the start included.</summary>
     public int ExecutableCount => _signatures.Length;
+
+    /// <summary>Executables the walk found already changed since the start.</summary>
+    public int ChangedCount { get; }
 
     /// <summary>The walk and building the lookup, for the start-up log.</summary>
     public TimeSpan CaptureTime { get; internal set; }
+
+    /// <summary>The walk stopped early because the system clock was set (see <see cref="StartMark"/>).</summary>
+    public bool ClockSetDuringCapture { get; internal set; }
 
     public IEnumerable<BaselineEntry> Entries
     {
@@ -82,6 +94,8 @@ internal sealed class ImageBaseline
 
     internal FileSignature SignatureOf(int index) => _signatures[index];
 
+    internal bool ChangedBeforeRecordedAt(int index) => _hashStates[index] == ChangedBeforeRecorded;
+
     internal ContentHash? HashOf(int index) => Volatile.Read(ref _hashStates[index]) == Hashed ? _hashes[index] : null;
 
     internal string? HashUnavailableReasonOf(int index) =>
@@ -106,8 +120,32 @@ internal sealed class ImageBaseline
         private int _pathLength;
         private readonly List<int> _pathStarts = [0];
         private readonly List<FileSignature> _signatures = [];
+        private readonly List<int> _changed = [];   // indexes of entries found changed since the start, ascending
 
-        public void Add(string path, in FileSignature signature)
+        public int Count => _signatures.Count;
+
+        /// <summary>An executable as the image has it.</summary>
+        public void Add(string path, in FileSignature signature) => Append(path, signature);
+
+        /// <summary>An executable found changed since the start: its image content, if any, is unknown.</summary>
+        public void AddChanged(string path)
+        {
+            _changed.Add(_signatures.Count);
+            Append(path, default);
+        }
+
+        /// <summary>Forgets the entries added after the first <paramref name="count"/>.</summary>
+        public void Truncate(int count)
+        {
+            if (count >= _signatures.Count)
+                return;
+            _pathLength = _pathStarts[count];
+            _pathStarts.RemoveRange(count + 1, _pathStarts.Count - count - 1);
+            _signatures.RemoveRange(count, _signatures.Count - count);
+            _changed.RemoveAll(index => index >= count);
+        }
+
+        private void Append(string path, in FileSignature signature)
         {
             byte[] bytes = PathText.Encode(path);
             if (_pathLength + bytes.Length > _pathBytes.Length)
@@ -126,9 +164,12 @@ internal sealed class ImageBaseline
             byte[] pathBytes = new byte[parts.Sum(p => p._pathLength)];
             var pathStarts = new int[parts.Sum(p => p._signatures.Count) + 1];
             var signatures = new FileSignature[pathStarts.Length - 1];
+            var hashStates = new int[signatures.Length];
             int bytes = 0, count = 0;
             foreach (Builder part in parts)
             {
+                foreach (int changed in part._changed)
+                    hashStates[count + changed] = ChangedBeforeRecorded;
                 part._pathBytes.AsSpan(0, part._pathLength).CopyTo(pathBytes.AsSpan(bytes));
                 for (int i = 0; i < part._signatures.Count; i++)
                 {
@@ -137,7 +178,7 @@ internal sealed class ImageBaseline
                 }
                 bytes += part._pathLength;
             }
-            return new ImageBaseline(pathBytes, pathStarts, signatures, filesScanned);
+            return new ImageBaseline(pathBytes, pathStarts, signatures, hashStates, filesScanned);
         }
     }
 }

@@ -35,15 +35,15 @@ internal static class RunCommand
         BecomeSubreaperUnlessPid1(log);
         ReportCapabilities(log);
 
-        ImageBaseline baseline = BaselineCapture.Capture("/", MountTable.ReadMountPoints(), warning => Log.BaselineWarning(log, warning));
-        Log.BaselineCaptured(log, baseline.ExecutableCount, baseline.FilesScanned, baseline.CaptureTime.TotalMilliseconds);
-
         // The launcher's own binary, wherever it lives (a volume in Kubernetes and on Fargate):
         // not drift, and the one program an exec session may exec to join by itself.
         FileSignature? launcher = FileSignature.TryRead("/proc/self/exe", out FileSignature self) == 0 ? self : null;
         var audit = new AuditLog();
         var reverseShell = new ReverseShellDetector(policy.ReverseShell);
         // Every exec is decided here, at entry and once loaded. The most specific finding first.
+        // The baseline is recorded behind the workload; its start mark is taken now, before the
+        // workload exists, so nothing of the container has run yet.
+        using BaselineRecording baseline = BaselineRecording.Begin("/");
         var decider = new ExecDecider([
             new FilelessExec(policy.BlockFilelessExec),
             reverseShell,
@@ -72,6 +72,8 @@ internal static class RunCommand
         new NotifyLoop(workload, execCheck, tracer, inbox, forkGuard, reverseShell, audit, failureMode, log).Start();
         if (options.ExecSessions)
             new SessionServer(filter, listeners, log).Start();
+        // Before the exec result is awaited: the entrypoint's own exec may wait for it.
+        RecordBaseline(baseline, inbox, log);
         string commandLine = Logging.CommandText.Format(options.Command);
         WorkloadLauncher.Failure? execFailure = WorkloadLauncher.WaitForExec(started);
         if (execFailure is not null)
@@ -84,14 +86,6 @@ internal static class RunCommand
         else
         {
             Log.WorkloadStarted(log, started.Pid, commandLine);
-            // Hashing starts once the workload runs: before, it competed with the start-up for
-            // the CPU. A file changed meanwhile fails its before-and-after signature check.
-            new BaselineHasher(baseline).Start(h =>
-            {
-                Log.BaselineHashed(log, h.Hashed, h.Elapsed.TotalMilliseconds, h.Unavailable);
-                ReturnStartupMemory();
-            });
-            ReturnStartupMemory();
             // Started once the workload carries its filter: until its execve, the launch shim's
             // child has no more filters than PID 1 and would look like a newcomer.
             if (options.ExecSessions)
@@ -102,6 +96,30 @@ internal static class RunCommand
         forkGuard.Flush();
         Log.WorkloadExited(log, exit.ExitCode);
         return exit.ExitCode;
+    }
+
+    /// <summary>
+    /// Walks the image behind the workload, then hashes it (see <see cref="BaselineRecording"/>).
+    /// Once the baseline is published, the notify loop decides the execs it held for it.
+    /// </summary>
+    private static void RecordBaseline(BaselineRecording baseline, NotifyInbox inbox, ILogger log)
+    {
+        baseline.Start(MountTable.ReadMountPoints(),
+            warning => Log.BaselineWarning(log, warning),
+            failure => Log.BaselineFailed(log, failure),
+            recorded =>
+            {
+                inbox.Post(new NotifyWork.BaselineRecorded());
+                if (recorded.ClockSetDuringCapture)
+                    Log.BaselineClockSet(log);
+                Log.BaselineCaptured(log, recorded.ExecutableCount, recorded.FilesScanned, recorded.CaptureTime.TotalMilliseconds, recorded.ChangedCount);
+                ReturnStartupMemory();
+            },
+            hasher =>
+            {
+                Log.BaselineHashed(log, hasher.Hashed, hasher.Elapsed.TotalMilliseconds, hasher.Unavailable);
+                ReturnStartupMemory();
+            });
     }
 
     /// <summary>

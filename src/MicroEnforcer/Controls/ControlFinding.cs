@@ -5,4 +5,12 @@ internal sealed record ControlFinding(string Control, string Reason)
 {
     /// <summary>For network findings: the remote end, "address:port".</summary>
     public string? Remote { get; init; }
+
+    /// <summary>
+    /// The objection stands only until the image baseline is recorded: the file is not provably
+    /// the image's yet, and the recorded baseline may still vouch for it (or say why not). The
+    /// entry check holds such an exec until then; the exec-event check, which cannot wait, takes
+    /// it as it is.
+    /// </summary>
+    public bool AwaitsBaseline { get; init; }
 }

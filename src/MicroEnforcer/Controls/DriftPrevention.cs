@@ -15,8 +15,13 @@ namespace MicroEnforcer.Controls;
 /// The Kubernetes injector's init container and the Fargate sidecar mount it from a volume, not
 /// the image, and `kubectl exec` sessions the webhook wraps exec it. Only the very file PID 1 runs
 /// from, untouched since, is allowed: a copy or a modified file has another signature.
+///
+/// The baseline is recorded behind the workload (<see cref="BaselineRecording"/>). Until it is, a
+/// file the <see cref="StartMark"/> proves untouched since the start is the image's; any other
+/// objection awaits the baseline (the entry check holds the exec until it is recorded, then
+/// asks again), so the verdicts and reasons are those of the recorded baseline.
 /// </summary>
-internal sealed class DriftPrevention(DriftPreventionPolicy policy, ImageBaseline baseline, FileSignature? launcher = null) : IExecControl
+internal sealed class DriftPrevention(DriftPreventionPolicy policy, BaselineRecording recording, FileSignature? launcher = null) : IExecControl
 {
     public const string ControlName = "drift";
 
@@ -46,8 +51,16 @@ internal sealed class DriftPrevention(DriftPreventionPolicy policy, ImageBaselin
         if (launcher is { } self && current.IsUntouchedSince(self))
             return null;
 
+        if (recording.Recorded is not { } baseline)
+        {
+            return recording.Mark.ProvesUntouched(current)
+                ? null
+                : Drift("not provably an image file before the image baseline is recorded") with { AwaitsBaseline = true };
+        }
         if (baseline.Find(target.CanonicalPath) is not { } entry)
             return Drift("not in the image baseline");
+        if (entry.ChangedBeforeRecorded)
+            return Drift("created or changed after the workload started, before the image baseline recorded it");
         if (current.IsUntouchedSince(entry.Signature))
             return null;
         if (current.Size != entry.Signature.Size)

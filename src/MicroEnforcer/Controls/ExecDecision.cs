@@ -12,4 +12,7 @@ internal sealed record ExecDecision(ControlFinding? Finding, EnforcementMode Mod
 
     /// <summary>A control objected, in audit mode: the exec goes on and is reported.</summary>
     public bool Detected => Finding is not null && Mode == EnforcementMode.Audit;
+
+    /// <summary>Decidable only once the image baseline is recorded (see <see cref="ControlFinding.AwaitsBaseline"/>).</summary>
+    public bool AwaitsBaseline => Finding?.AwaitsBaseline == true;
 }

@@ -19,6 +19,7 @@ internal static partial class Libc
     internal const int ENAMETOOLONG = 36;
     internal const int ENOSYS = 38;
     internal const int ELOOP = 40;
+    internal const int ECANCELED = 125;
     internal const int ECHILD = 10;
 
     internal static int LastErrno => Marshal.GetLastPInvokeError();

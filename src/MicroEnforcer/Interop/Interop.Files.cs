@@ -27,6 +27,13 @@ internal static partial class Libc
     internal const byte DT_REG = 8;
 
     internal const uint STATX_BASIC_STATS = 0x7ff;
+    internal const uint STATX_MNT_ID = 0x1000;
+
+    internal const long OVERLAYFS_SUPER_MAGIC = 0x794c7630;
+    internal const long TMPFS_MAGIC = 0x01021994;
+    internal const long EXT4_SUPER_MAGIC = 0xef53;
+    internal const long XFS_SUPER_MAGIC = 0x58465342;
+    internal const long BTRFS_SUPER_MAGIC = 0x9123683e;
 
     [StructLayout(LayoutKind.Sequential)]
     internal struct statx_timestamp
@@ -59,6 +66,14 @@ internal static partial class Libc
         public uint stx_rdev_minor;
         public uint stx_dev_major;
         public uint stx_dev_minor;
+        public ulong stx_mnt_id;
+    }
+
+    /// <summary>struct statfs on 64-bit Linux; only the filesystem type is read.</summary>
+    [StructLayout(LayoutKind.Sequential, Size = 120)]
+    internal struct statfs
+    {
+        public long f_type;
     }
 
     [LibraryImport(Library, EntryPoint = "openat", SetLastError = true)]
@@ -85,6 +100,9 @@ internal static partial class Libc
 
     [LibraryImport(Library, EntryPoint = "readlink", SetLastError = true)]
     internal static unsafe partial nint ReadLink(byte* path, byte* buffer, nuint size);
+
+    [LibraryImport(Library, EntryPoint = "fstatfs", SetLastError = true)]
+    internal static unsafe partial int FStatFs(int fd, statfs* buffer);
 
     [LibraryImport(Library, EntryPoint = "getdents64", SetLastError = true)]
     internal static unsafe partial nint GetDents64(int fd, byte* buffer, nuint count);

@@ -24,7 +24,7 @@ internal static class NativePath
     {
         fixed (byte* p = Terminated(path))
         fixed (Libc.statx* s = &st)
-            return Libc.Statx(Libc.AT_FDCWD, p, flags, Libc.STATX_BASIC_STATS, s);
+            return Libc.Statx(Libc.AT_FDCWD, p, flags, Baseline.FileSignature.StatxMask, s);
     }
 
     /// <summary>readlink(2), decoded losslessly; null on error.</summary>

@@ -15,7 +15,14 @@ namespace MicroEnforcer.Seccomp;
 /// </summary>
 internal sealed class ExecEntryCheck(ExecDecider decider, Tracer tracer, AuditLog audit, EnforcementMode failureMode)
 {
-    /// <summary>Returns the answer: 0 (CONTINUE), a negative errno, or null when nobody waits any more.</summary>
+    /// <summary>
+    /// The answer that is no answer yet: the file is not provably the image's and the baseline
+    /// is still being recorded. The caller stays parked in its notification (killably, so no
+    /// signal sees it) until <see cref="NotifyLoop"/> asks again, once the baseline is recorded.
+    /// </summary>
+    public const int AwaitBaseline = int.MinValue;
+
+    /// <summary>Returns the answer: 0 (CONTINUE), a negative errno, <see cref="AwaitBaseline"/>, or null when nobody waits any more.</summary>
     public int? Decide(ulong id, int tid, ExecRequest request, NotificationListener listener)
     {
         int errno = ProcessMemory.TryReadCBytes(tid, request.PathAddress, ProcessMemory.PathMax, out byte[]? pathBytes);
@@ -47,6 +54,8 @@ internal sealed class ExecEntryCheck(ExecDecider decider, Tracer tracer, AuditLo
             Libc.Close(fd);
         }
 
+        if (decision.AwaitsBaseline)
+            return AwaitBaseline;   // nothing seized, nothing reported: all of it happens when asked again
         if (decision.Deny)
         {
             Report(tid, target.CanonicalPath, path, request, decision, AuditAction.Blocked);

@@ -26,6 +26,10 @@ namespace MicroEnforcer.Seccomp;
 internal sealed class NotifyLoop(NotificationListener workload, ExecEntryCheck exec, Tracer tracer, NotifyInbox inbox, ForkGuard forkGuard,
     ReverseShellDetector reverseShell, AuditLog audit, EnforcementMode failureMode, ILogger log)
 {
+    // Exec notifications received before the baseline was recorded, whose file it must judge:
+    // answered when the baseline is (NotifyWork.BaselineRecorded), in arrival order.
+    private readonly List<(NotificationListener Listener, Libc.seccomp_notif Notification)> _awaitingBaseline = [];
+
     public void Start()
     {
         NamedThread.Start("seccomp-notify", Run);
@@ -75,11 +79,16 @@ internal sealed class NotifyLoop(NotificationListener workload, ExecEntryCheck e
                     Answer(notification.Listener, notification.Value);
                     break;
                 case NotifyWork.ListenerClosed closed:
+                    // Its callers are all gone; its fd number must not be answered after the close.
+                    _awaitingBaseline.RemoveAll(held => held.Listener == closed.Listener);
                     Libc.Close(closed.Listener.Fd);
                     Log.SessionEnded(log, closed.Listener.Origin);
                     break;
                 case NotifyWork.ForwardSignal forward:
                     Forward(forward.Signal, forward.Target);
+                    break;
+                case NotifyWork.BaselineRecorded:
+                    AnswerAwaitingBaseline();
                     break;
                 default:
                     tracer.Handle(work);
@@ -105,8 +114,23 @@ internal sealed class NotifyLoop(NotificationListener workload, ExecEntryCheck e
             Log.NotifyHandlerFailed(log, (int)notification.pid, e);
             answer = failureMode == EnforcementMode.Enforce ? -Libc.EACCES : 0;
         }
-        if (answer is int value)
+        if (answer == ExecEntryCheck.AwaitBaseline)
+            _awaitingBaseline.Add((listener, notification));
+        else if (answer is int value)
             listener.Respond(notification.id, value);
+    }
+
+    /// <summary>
+    /// Decides the held execs from the start, as if they had just arrived: their callers are
+    /// still parked in the same call (or gone, which the validity checks find), and the file may
+    /// have changed meanwhile. The baseline is recorded now, so none is held again.
+    /// </summary>
+    private void AnswerAwaitingBaseline()
+    {
+        var held = _awaitingBaseline.ToArray();
+        _awaitingBaseline.Clear();
+        foreach (var (listener, notification) in held)
+            Answer(listener, notification);
     }
 
     /// <summary>

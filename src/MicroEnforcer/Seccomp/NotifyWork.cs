@@ -24,4 +24,7 @@ internal abstract record NotifyWork
     /// <summary>A process that entered the container from outside (an exec session) and is not
     /// under enforcement; reported again at every scan until it is (FirstSeen: when it was first).</summary>
     public sealed record Newcomer(int Pid, string Reason, long FirstSeen) : NotifyWork;
+
+    /// <summary>The image baseline is recorded: the execs held for it can be decided now.</summary>
+    public sealed record BaselineRecorded : NotifyWork;
 }

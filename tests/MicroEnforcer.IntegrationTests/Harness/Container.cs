@@ -30,8 +30,9 @@ internal static class Container
     public const string PolicyPathInContainer = "/etc/microenforcer/policy.yaml";
 
     /// <summary>Runs `microenforcer run [--policy] -- command` as PID 1.</summary>
+    /// <param name="prepareLayer">Fills the container's own layer (its upper directory) before PID 1 starts, as a runtime does.</param>
     public static RunResult Run(string[] command, string? policy = null, string[]? extraRunOptions = null, TimeSpan? timeout = null,
-        ImageRootfs? image = null)
+        ImageRootfs? image = null, Action<string>? prepareLayer = null)
     {
         var launcher = new List<string> { "/.microenforcer/microenforcer", "run" };
         if (policy is not null)
@@ -39,13 +40,13 @@ internal static class Container
         launcher.AddRange(extraRunOptions ?? []);
         launcher.Add("--");
         launcher.AddRange(command);
-        return RunRaw([.. launcher], policy, timeout, image);
+        return RunRaw([.. launcher], policy, timeout, image, prepareLayer: prepareLayer);
     }
 
     /// <summary>Runs any command as PID 1 of the container (the enforcer, or a baseline without it).</summary>
     /// <param name="pid1Wrapper">A command PID 1 is exec'd through, e.g. setpriv to take capabilities away.</param>
     public static RunResult RunRaw(string[] pid1Command, string? policy = null, TimeSpan? timeout = null, ImageRootfs? image = null,
-        string pid1Wrapper = "")
+        string pid1Wrapper = "", Action<string>? prepareLayer = null)
     {
         image ??= ImageRootfs.Shared;
         string dir = Directory.CreateTempSubdirectory("microenforcer-ct-").FullName;
@@ -60,6 +61,7 @@ internal static class Container
                 Directory.CreateDirectory(Path.Combine(upper, "etc/microenforcer"));
                 File.WriteAllText(Path.Combine(upper, PolicyPathInContainer.TrimStart('/')), policy);
             }
+            prepareLayer?.Invoke(upper);
             // Own network namespace too: only a loopback, so listeners of parallel tests cannot meet.
             var args = new List<string> { "--pid", "--fork", "--mount", "--net", "--propagation", "private", "--", "/bin/sh", "-c", SetupScript, "sh" };
             args.AddRange(pid1Command);

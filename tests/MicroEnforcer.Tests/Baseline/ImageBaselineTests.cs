@@ -85,4 +85,48 @@ public sealed class ImageBaselineTests
     {
         Assert.Null(Build().Find("/bin/sh"));
     }
+
+    [Fact]
+    public void ExecutablesFoundChangedAreRecordedAsSuchAndSurviveTheMerge()
+    {
+        var first = new ImageBaseline.Builder();
+        var second = new ImageBaseline.Builder();
+        first.Add("/bin/a", Signature(1));
+        first.AddChanged("/bin/b");
+        second.AddChanged("/usr/bin/c");
+        second.Add("/usr/bin/d", Signature(4));
+
+        ImageBaseline baseline = ImageBaseline.Builder.Build([first, second], filesScanned: 4);
+
+        Assert.Equal(4, baseline.ExecutableCount);
+        Assert.Equal(2, baseline.ChangedCount);
+        Assert.False(baseline.Find("/bin/a")!.Value.ChangedBeforeRecorded);
+        Assert.True(baseline.Find("/bin/b")!.Value.ChangedBeforeRecorded);
+        Assert.True(baseline.Find("/usr/bin/c")!.Value.ChangedBeforeRecorded);
+        Assert.False(baseline.Find("/usr/bin/d")!.Value.ChangedBeforeRecorded);
+        Assert.Null(baseline.Find("/bin/b")!.Value.Hash);
+    }
+
+    [Fact]
+    public void TruncateForgetsTheLaterEntriesAndTheirChangedMarks()
+    {
+        var builder = new ImageBaseline.Builder();
+        builder.Add("/bin/a", Signature(1));
+        builder.AddChanged("/bin/b");
+        int kept = builder.Count;
+        builder.Add("/bin/c", Signature(3));
+        builder.AddChanged("/bin/d");
+
+        builder.Truncate(kept);
+        builder.Add("/bin/e", Signature(5));
+        ImageBaseline baseline = builder.Build(filesScanned: 5);
+
+        Assert.Equal(3, baseline.ExecutableCount);
+        Assert.Equal(1, baseline.ChangedCount);
+        Assert.Null(baseline.Find("/bin/c"));
+        Assert.Null(baseline.Find("/bin/d"));
+        Assert.Equal("/bin/e", baseline.Find("/bin/e")!.Value.Path);
+        Assert.False(baseline.Find("/bin/e")!.Value.ChangedBeforeRecorded);
+        Assert.True(baseline.Find("/bin/b")!.Value.ChangedBeforeRecorded);
+    }
 }

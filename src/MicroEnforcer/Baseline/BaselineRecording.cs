@@ -1,0 +1,84 @@
+using MicroEnforcer.Interop;
+
+namespace MicroEnforcer.Baseline;
+
+/// <summary>
+/// The image baseline, recorded behind the workload instead of before it: a walk of 100,000
+/// files takes most of a second, and the workload's first instruction no longer waits for it.
+/// The <see cref="StartMark"/> is taken just before the workload starts; then one thread of PID 1,
+/// "baseline", walks the root filesystem (with helpers), publishes the baseline, and hashes it.
+/// Until it is published, <see cref="Recorded"/> is null and exec decisions rest on the mark
+/// (see <see cref="Controls.DriftPrevention"/>); anything the mark cannot vouch for waits.
+/// </summary>
+internal sealed class BaselineRecording : IDisposable
+{
+    private readonly string _root;
+    private ImageBaseline? _recorded;
+
+    private BaselineRecording(string root, StartMark mark)
+    {
+        _root = root;
+        Mark = mark;
+    }
+
+    public StartMark Mark { get; }
+
+    /// <summary>The baseline once the walk has ended; null before.</summary>
+    public ImageBaseline? Recorded => Volatile.Read(ref _recorded);
+
+    /// <summary>Takes the start mark of the filesystem at <paramref name="root"/>: call it just before the workload starts.</summary>
+    public static BaselineRecording Begin(string root)
+    {
+        int rootFd = NativePath.Open(root, Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_CLOEXEC);
+        if (rootFd < 0)
+            throw new SystemCallException($"open {root}", Libc.LastErrno);
+        try
+        {
+            return new BaselineRecording(root, StartMark.Take(rootFd));
+        }
+        finally
+        {
+            Libc.Close(rootFd);
+        }
+    }
+
+    /// <summary>
+    /// Walks and hashes on the "baseline" thread. <paramref name="recorded"/> runs once the
+    /// baseline is published (also when the walk failed: then it is empty, and everything the
+    /// mark does not vouch for is drift; <paramref name="failed"/> says why first).
+    /// </summary>
+    public void Start(IReadOnlySet<string> mountPoints, Action<string> warning, Action<Exception> failed,
+        Action<ImageBaseline> recorded, Action<BaselineHasher> hashed)
+    {
+        NamedThread.Start("baseline", () =>
+        {
+            ImageBaseline baseline;
+            try
+            {
+                baseline = BaselineCapture.Capture(_root, mountPoints, Mark, warning);
+            }
+            catch (Exception e)
+            {
+                failed(e);
+                baseline = new ImageBaseline.Builder().Build(filesScanned: 0);
+            }
+            // The mark stays open: a decision that read Recorded as null just before may still ask it.
+            Volatile.Write(ref _recorded, baseline);
+            recorded(baseline);
+
+            var hasher = new BaselineHasher(baseline);
+            hasher.Run();
+            hashed(hasher);
+        });
+    }
+
+    /// <summary>Records on the calling thread, for callers with nothing running yet (tests).</summary>
+    internal ImageBaseline RecordNow(IReadOnlySet<string> mountPoints)
+    {
+        ImageBaseline baseline = BaselineCapture.Capture(_root, mountPoints, Mark);
+        Volatile.Write(ref _recorded, baseline);
+        return baseline;
+    }
+
+    public void Dispose() => Mark.Dispose();
+}

@@ -1,0 +1,135 @@
+using MicroEnforcer.Interop;
+
+namespace MicroEnforcer.Baseline;
+
+/// <summary>
+/// The moment the workload started, as the root filesystem's change times see it. The baseline is
+/// recorded behind the workload, not before it (a walk of 100,000 files takes most of a second),
+/// so what proves that a file the walk finds is the image's is its ctime: the kernel sets it to
+/// the current time on every change to the inode (write, truncate, chmod, chown, link, rename,
+/// an overlay copy-up makes a new inode), and userspace cannot set it. A file on the root mount
+/// whose ctime is earlier than the mark has not changed since the workload started.
+///
+/// Three things would break that, and each is handled:
+/// <list type="bullet">
+/// <item>The clock read is the one the kernel stamps with: CLOCK_REALTIME_COARSE (a change in the
+/// same tick as the mark gets the mark's own time, which is not earlier). Fine-grained stamps
+/// (multigrain timestamps) are never earlier than the coarse clock.</item>
+/// <item>A filesystem coarser than a nanosecond truncates stamps: a change just after the mark
+/// could be stamped in the same second, before it. The mark is exact on the filesystems whose
+/// granularity is a nanosecond (overlayfs over them, tmpfs, ext4 with 256-byte inodes, xfs,
+/// btrfs) and is moved back to its whole second on any other.</item>
+/// <item>The clock may be set after the mark (an NTP step backwards would stamp later changes
+/// earlier). A timerfd armed with TFD_TIMER_CANCEL_ON_SET reports any set; from then on
+/// nothing is proven by a ctime (<see cref="ClockWasSet"/>).</item>
+/// </list>
+/// </summary>
+internal sealed class StartMark : IDisposable
+{
+    private readonly Lock _clockLock = new();
+    private int _clockWatchFd;
+    private bool _clockSet;
+
+    private StartMark(ulong rootMountId, long seconds, long nanoseconds, int clockWatchFd, bool exact)
+    {
+        RootMountId = rootMountId;
+        Seconds = seconds;
+        Nanoseconds = nanoseconds;
+        _clockWatchFd = clockWatchFd;
+        _clockSet = clockWatchFd < 0;
+        IsExact = exact;
+    }
+
+    /// <summary>The mount the image is: files on any other (volumes, tmpfs) are never image files.</summary>
+    public ulong RootMountId { get; }
+
+    public long Seconds { get; }
+
+    public long Nanoseconds { get; }
+
+    /// <summary>False when the root filesystem's stamps may be coarser than a nanosecond (the mark is then its whole second).</summary>
+    public bool IsExact { get; }
+
+    /// <summary>
+    /// Takes the mark for the filesystem <paramref name="rootFd"/> is on. Called just before the
+    /// workload is started: nothing of the container has run yet.
+    /// </summary>
+    public static unsafe StartMark Take(int rootFd)
+    {
+        Libc.statx root;
+        byte empty = 0;
+        if (Libc.Statx(rootFd, &empty, Libc.AT_EMPTY_PATH, Libc.STATX_BASIC_STATS | Libc.STATX_MNT_ID, &root) != 0)
+            throw new SystemCallException("statx of the root", Libc.LastErrno);
+        if ((root.stx_mask & Libc.STATX_MNT_ID) == 0)
+            throw new SystemCallException("statx of the root (no mount id)", Libc.ENOSYS);
+        Libc.statfs fs;
+        bool exact = Libc.FStatFs(rootFd, &fs) == 0 && fs.f_type is Libc.OVERLAYFS_SUPER_MAGIC or Libc.TMPFS_MAGIC
+            or Libc.EXT4_SUPER_MAGIC or Libc.XFS_SUPER_MAGIC or Libc.BTRFS_SUPER_MAGIC;
+
+        // Armed before the clock is read: a set in between counts as a set after the mark.
+        int watch = WatchForClockSets();
+        Libc.timespec now;
+        if (Libc.ClockGetTime(Libc.CLOCK_REALTIME_COARSE, &now) != 0)
+            throw new SystemCallException("clock_gettime(CLOCK_REALTIME_COARSE)", Libc.LastErrno);
+        return new StartMark(root.stx_mnt_id, now.tv_sec, exact ? now.tv_nsec : 0, watch, exact);
+    }
+
+    /// <summary>A timerfd that reads ECANCELED once CLOCK_REALTIME has been set; -1 if the kernel refuses one.</summary>
+    private static unsafe int WatchForClockSets()
+    {
+        int fd = Libc.TimerFdCreate(Libc.CLOCK_REALTIME, Libc.TFD_CLOEXEC | Libc.TFD_NONBLOCK);
+        if (fd < 0)
+            return -1;
+        Libc.timespec now;
+        Libc.ClockGetTime(Libc.CLOCK_REALTIME, &now);
+        // Expires in a century: it exists only to be cancelled by a clock set.
+        var never = new Libc.itimerspec { it_value = new Libc.timespec { tv_sec = now.tv_sec + 100L * 365 * 24 * 3600 } };
+        if (Libc.TimerFdSetTime(fd, Libc.TFD_TIMER_ABSTIME | Libc.TFD_TIMER_CANCEL_ON_SET, &never, null) != 0)
+        {
+            Libc.Close(fd);
+            return -1;
+        }
+        return fd;
+    }
+
+    /// <summary>
+    /// Whether the system clock has been set since the mark (or could not be watched): then no
+    /// ctime proves anything any more. Sticky: a read of the timerfd reports a set only once.
+    /// Ask it after reading the ctimes it is to vouch for.
+    /// </summary>
+    public unsafe bool ClockWasSet()
+    {
+        lock (_clockLock)
+        {
+            if (_clockSet)
+                return true;
+            ulong expirations;
+            if (Libc.Read(_clockWatchFd, (byte*)&expirations, sizeof(ulong)) < 0 && Libc.LastErrno == Libc.ECANCELED)
+                _clockSet = true;
+            return _clockSet;
+        }
+    }
+
+    /// <summary>Whether a ctime is earlier than the mark (so the inode has not changed since).</summary>
+    public bool IsBefore(long ctimeSeconds, uint ctimeNanoseconds) =>
+        ctimeSeconds < Seconds || (ctimeSeconds == Seconds && ctimeNanoseconds < Nanoseconds);
+
+    /// <summary>
+    /// The file is on the root mount and has not changed since the mark: it is exactly as the
+    /// image had it when the workload started (under some name: a directory renamed since keeps
+    /// its files' ctimes).
+    /// </summary>
+    public bool ProvesUntouched(in FileSignature file) =>
+        file.MountId == RootMountId && IsBefore(file.CtimeSec, file.CtimeNsec) && !ClockWasSet();
+
+    public void Dispose()
+    {
+        lock (_clockLock)
+        {
+            if (_clockWatchFd >= 0)
+                Libc.Close(_clockWatchFd);
+            _clockWatchFd = -1;
+            _clockSet = true;
+        }
+    }
+}
