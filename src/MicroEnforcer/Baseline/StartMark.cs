@@ -17,8 +17,10 @@ namespace MicroEnforcer.Baseline;
 /// (multigrain timestamps) are never earlier than the coarse clock.</item>
 /// <item>A filesystem coarser than a nanosecond truncates stamps: a change just after the mark
 /// could be stamped in the same second, before it. The mark is exact on the filesystems whose
-/// granularity is a nanosecond (overlayfs over them, tmpfs, ext4 with 256-byte inodes, xfs,
-/// btrfs) and is moved back to its whole second on any other.</item>
+/// granularity is a nanosecond (overlayfs over them, tmpfs, ext4, xfs, btrfs) and is moved back
+/// to its whole second on any other, and wherever the root directory's own ctime has no
+/// nanoseconds (ext4 with 128-byte inodes stamps whole seconds; a nanosecond stamp is 0 once in
+/// a billion, and then the mark is merely a second early).</item>
 /// <item>The clock may be set after the mark (an NTP step backwards would stamp later changes
 /// earlier). A timerfd armed with TFD_TIMER_CANCEL_ON_SET reports any set; from then on
 /// nothing is proven by a ctime (<see cref="ClockWasSet"/>).</item>
@@ -63,8 +65,9 @@ internal sealed class StartMark : IDisposable
         if ((root.stx_mask & Libc.STATX_MNT_ID) == 0)
             throw new SystemCallException("statx of the root (no mount id)", Libc.ENOSYS);
         Libc.statfs fs;
-        bool exact = Libc.FStatFs(rootFd, &fs) == 0 && fs.f_type is Libc.OVERLAYFS_SUPER_MAGIC or Libc.TMPFS_MAGIC
+        bool nanosecondFilesystem = Libc.FStatFs(rootFd, &fs) == 0 && fs.f_type is Libc.OVERLAYFS_SUPER_MAGIC or Libc.TMPFS_MAGIC
             or Libc.EXT4_SUPER_MAGIC or Libc.XFS_SUPER_MAGIC or Libc.BTRFS_SUPER_MAGIC;
+        bool exact = nanosecondFilesystem && root.stx_ctime.tv_nsec != 0;
 
         // Armed before the clock is read: a set in between counts as a set after the mark.
         int watch = WatchForClockSets();
