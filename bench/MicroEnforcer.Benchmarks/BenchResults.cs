@@ -137,9 +137,9 @@ internal sealed class BenchResults(BenchOptions options, IReadOnlyList<Throughpu
                 $"{w.Ratio(RunMode.PtraceEverything):0.000} | {(w.Pdig is double p ? p.ToString("0.000", CultureInfo.InvariantCulture) : "-")} | >= {w.Target:0.00} | {(ratio >= w.Target ? "yes" : "**no**")} |");
         }
         md.AppendLine();
-        md.AppendLine("Start-up (clock_exec to the entrypoint's first instructions; every file of the tree executable) and PID 1's memory once the baseline is hashed:");
+        md.AppendLine("Start-up (clock_exec to the entrypoint's first instructions; every file of the tree executable) and PID 1's memory once the baseline is recorded and hashed, behind the workload:");
         md.AppendLine();
-        md.AppendLine("| image files | native ms | MicroEnforcer ms | overhead ms | target | PID 1 resident MB (peak) | target | hashed in ms |");
+        md.AppendLine("| image files | native ms | MicroEnforcer ms | overhead ms | target | PID 1 resident MB (peak) | target | recorded and hashed, ms after the start |");
         md.AppendLine("|---|---|---|---|---|---|---|---|");
         foreach (StartupBenchmark s in startups)
         {
