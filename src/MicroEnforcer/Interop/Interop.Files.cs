@@ -27,6 +27,7 @@ internal static partial class Libc
     internal const byte DT_REG = 8;
 
     internal const uint STATX_BASIC_STATS = 0x7ff;
+    internal const uint STATX_MNT_ID = 0x1000;
 
     [StructLayout(LayoutKind.Sequential)]
     internal struct statx_timestamp
@@ -59,6 +60,7 @@ internal static partial class Libc
         public uint stx_rdev_minor;
         public uint stx_dev_major;
         public uint stx_dev_minor;
+        public ulong stx_mnt_id;   // with STATX_MNT_ID
     }
 
     [LibraryImport(Library, EntryPoint = "openat", SetLastError = true)]
