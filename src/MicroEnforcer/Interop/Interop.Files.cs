@@ -66,7 +66,7 @@ internal static partial class Libc
         public uint stx_rdev_minor;
         public uint stx_dev_major;
         public uint stx_dev_minor;
-        public ulong stx_mnt_id;
+        public ulong stx_mnt_id;   // with STATX_MNT_ID
     }
 
     /// <summary>struct statfs on 64-bit Linux; only the filesystem type is read.</summary>

@@ -20,11 +20,13 @@ internal static class NativePath
             return Libc.OpenAt(dirFd, p, flags, 0);
     }
 
-    public static unsafe int Statx(string path, int flags, out Libc.statx st)
+    public static int Statx(string path, int flags, out Libc.statx st) => Statx(path, flags, Baseline.FileSignature.StatxMask, out st);
+
+    public static unsafe int Statx(string path, int flags, uint mask, out Libc.statx st)
     {
         fixed (byte* p = Terminated(path))
         fixed (Libc.statx* s = &st)
-            return Libc.Statx(Libc.AT_FDCWD, p, flags, Baseline.FileSignature.StatxMask, s);
+            return Libc.Statx(Libc.AT_FDCWD, p, flags, mask, s);
     }
 
     /// <summary>readlink(2), decoded losslessly; null on error.</summary>

@@ -6,15 +6,32 @@ using Microsoft.Extensions.Logging;
 namespace MicroEnforcer.Launcher;
 
 /// <summary>
-/// PID 1's init duties, on one thread: the only waitpid(-1, __WALL) caller (it reaps every
-/// zombie, and collects the stops of the tracer's tracees, which it posts to the tracer),
-/// and the receiver of every supervised signal, from a signalfd (the signals are blocked in all
-/// threads). It never issues a ptrace request and never waits for another thread, so nothing can
-/// keep it from reaping. It sleeps in poll() on the signalfd and on an eventfd for reap requests.
+/// PID 1's init duties: waitpid(-1, __WALL) (reaping every zombie, and collecting the stops of
+/// the tracer's tracees) and the supervised signals, from a signalfd (the signals are blocked in
+/// all threads).
+///
+/// Who does them. Until the notify loop runs, this class's own thread: it posts what it collects
+/// to the loop's inbox, as it did for everything once. It then offers the job to the loop
+/// (<see cref="NotifyWork.ReapingOffered"/>), which polls the signalfd itself from then on: an
+/// exec stop then wakes one thread, the loop, where it used to wake this thread and then the
+/// loop through the inbox (a wake-up and about five system calls per exec).
+///
+/// Why that cannot deadlock. PTRACE_SEIZE waits on the target's cred_guard_mutex, which an exec
+/// in that process holds while de_thread waits for its traced sibling threads to be reaped; the
+/// loop seizes, so while it waits there, another thread must reap. This thread stays for that:
+/// it watches whether the loop is out of its poll() (the loop marks it, <see cref="LoopWoke"/>),
+/// and when it has been out for <see cref="StuckMs"/>, it reaps every millisecond until the loop
+/// is back, queueing what it collects for the loop in collection order. It issues no ptrace
+/// request and waits for no other thread (its lock is held only around waitpid calls), so nothing
+/// keeps it from reaping. The same covers anything else that would hold the loop (a GC pause that
+/// ends, a long content hash), and the loop ending: then the job comes back here for good.
 /// </summary>
 internal sealed class Reaper : IDisposable
 {
-    private readonly NotifyInbox _tracer;
+    /// <summary>How long the loop may be out of its poll before this thread reaps in its place.</summary>
+    internal const int StuckMs = 50;
+
+    private readonly NotifyInbox _inbox;
     private readonly ILogger _log;
     private readonly bool _signalProcessGroup;
 
@@ -25,9 +42,19 @@ internal sealed class Reaper : IDisposable
     private int _workloadPid;
     private int _reaped;
 
-    public unsafe Reaper(NotifyInbox tracer, ILogger log, bool signalProcessGroup)
+    // Taken around every waitpid drain, so what two threads collect is queued in the order the
+    // kernel reported it; never held across anything that can block.
+    private readonly Lock _reapLock = new();
+    // What was collected off the loop's thread after it took the job over, for the loop, in order.
+    private readonly ConcurrentQueue<NotifyWork> _forLoop = new();
+    private volatile bool _loopReaps;
+    private int _loopTid;
+    // Environment.TickCount64 when the loop left its poll(); 0 while it waits there.
+    private long _loopBusySince;
+
+    public unsafe Reaper(NotifyInbox inbox, ILogger log, bool signalProcessGroup)
     {
-        _tracer = tracer;
+        _inbox = inbox;
         _log = log;
         _signalProcessGroup = signalProcessGroup;
         var mask = new Libc.sigset_t { bits = SupervisedSignals.Mask };
@@ -44,50 +71,103 @@ internal sealed class Reaper : IDisposable
     /// <summary>How many processes have been reaped so far.</summary>
     public int Reaped => Volatile.Read(ref _reaped);
 
+    /// <summary>The supervised signals, SIGCHLD among them; the loop polls it once it reaps.</summary>
+    public int SignalFd => _signalFd;
+
+    /// <summary>Something collected off the loop's thread is waiting for it.</summary>
+    public bool HasWorkForLoop => !_forLoop.IsEmpty;
+
     /// <summary>Starts reaping; the workload is already forked. Until now its SIGCHLD waited in
     /// the signalfd, so nothing about it can have been missed.</summary>
     public void Start(int workloadPid)
     {
         _workloadPid = workloadPid;
         NamedThread.Start("reaper", Run);
+        _inbox.Post(new NotifyWork.ReapingOffered(this));
     }
 
     /// <summary>
-    /// Reap every zombie that is ours now, and wait for it; returns <see cref="Reaped"/>. Fork
-    /// Guard asks before refusing a fork, so that children just killed and reparented to PID 1
-    /// (whose SIGCHLD has not been handled yet) do not count against the limit.
+    /// Reap every zombie that is ours now; returns <see cref="Reaped"/>. Fork Guard asks before
+    /// refusing a fork, so that children just killed and reparented to PID 1 (whose SIGCHLD has
+    /// not been handled yet) do not count against the limit. On the loop's thread, once it reaps,
+    /// the reaping is done in place and what it collected is handled when the loop comes back
+    /// to it; on any other thread, this thread does it and the caller waits.
     /// </summary>
-    public unsafe int ReapNow()
+    public int ReapNow()
     {
+        if (_loopReaps && Libc.GetTid() == _loopTid)
+        {
+            CollectHere();
+            return Reaped;
+        }
         var request = new Rendezvous();
         _reapRequests.Enqueue(request);
-        ulong one = 1;
-        Libc.Write(_wakeFd, (byte*)&one, sizeof(ulong));
+        Wake();
         request.Wait();
         return Reaped;
     }
+
+    // ---- the notify loop's side (its thread only) ----
+
+    /// <summary>The loop takes the job over (it received <see cref="NotifyWork.ReapingOffered"/>).</summary>
+    public void HandOverToLoop()
+    {
+        _loopTid = Libc.GetTid();
+        lock (_reapLock)
+            _loopReaps = true;
+        Wake();   // out of its poll on the signalfd, into watching the loop
+    }
+
+    /// <summary>The loop ends: the job comes back to this thread.</summary>
+    public void HandBack()
+    {
+        lock (_reapLock)
+            _loopReaps = false;
+        Volatile.Write(ref _loopBusySince, 0);
+        Wake();
+    }
+
+    /// <summary>The loop goes into its poll().</summary>
+    public void LoopWaits() => Volatile.Write(ref _loopBusySince, 0);
+
+    /// <summary>The loop came out of its poll().</summary>
+    public void LoopWoke() => Volatile.Write(ref _loopBusySince, Math.Max(1, Environment.TickCount64));
+
+    /// <summary>
+    /// On the loop's thread: reads the pending signals and, on SIGCHLD, drains waitpid. Appends,
+    /// in order, signals to forward and then the stops and exits (what this thread collected while
+    /// the loop was held first).
+    /// </summary>
+    public void CollectOnLoop(List<NotifyWork> work)
+    {
+        bool childEvent = ReadSignals(work);
+        lock (_reapLock)
+        {
+            while (_forLoop.TryDequeue(out NotifyWork? earlier))
+                work.Add(earlier);
+            if (childEvent)
+                ReapAll(work.Add);
+        }
+    }
+
+    // ---- this thread ----
 
     private unsafe void Run()
     {
         try
         {
-            var fds = stackalloc Libc.pollfd[2];
-            fds[0] = new Libc.pollfd { fd = _signalFd, events = Libc.POLLIN };
-            fds[1] = new Libc.pollfd { fd = _wakeFd, events = Libc.POLLIN };
             // The workload may have exited or stopped before this thread started.
-            ReapAll();
+            lock (_reapLock)
+            {
+                if (!_loopReaps)
+                    ReapAll(_inbox.Post);
+            }
             while (true)
             {
-                if (Libc.Poll(fds, 2, -1) < 0)
-                {
-                    if (Libc.LastErrno == Libc.EINTR)
-                        continue;
-                    throw new SystemCallException("poll", Libc.LastErrno);
-                }
-                if ((fds[0].revents & Libc.POLLIN) != 0)
-                    DrainSignals();
-                if ((fds[1].revents & Libc.POLLIN) != 0)
-                    ServeReapRequests();
+                if (_loopReaps)
+                    Watch();
+                else
+                    Serve();
             }
         }
         catch (Exception e)
@@ -97,39 +177,110 @@ internal sealed class Reaper : IDisposable
         }
     }
 
+    // Before the loop took the job over, or after it ended: everything, posted to the inbox.
+    private unsafe void Serve()
+    {
+        var fds = stackalloc Libc.pollfd[2];
+        fds[0] = new Libc.pollfd { fd = _signalFd, events = Libc.POLLIN };
+        fds[1] = new Libc.pollfd { fd = _wakeFd, events = Libc.POLLIN };
+        if (Libc.Poll(fds, 2, -1) < 0)
+        {
+            if (Libc.LastErrno == Libc.EINTR)
+                return;
+            throw new SystemCallException("poll", Libc.LastErrno);
+        }
+        if ((fds[0].revents & Libc.POLLIN) != 0)
+        {
+            var signals = new List<NotifyWork>();
+            bool childEvent = ReadSignals(signals);
+            foreach (NotifyWork forward in signals)
+                _inbox.Post(forward);
+            if (childEvent)
+                CollectHere();
+        }
+        if ((fds[1].revents & Libc.POLLIN) != 0)
+            ServeReapRequests();
+    }
+
+    // While the loop reaps: wake every StuckMs to see whether it is held, and reap while it is.
+    private unsafe void Watch()
+    {
+        var wake = new Libc.pollfd { fd = _wakeFd, events = Libc.POLLIN };
+        if (Libc.Poll(&wake, 1, StuckMs) < 0 && Libc.LastErrno != Libc.EINTR)
+            throw new SystemCallException("poll", Libc.LastErrno);
+        if ((wake.revents & Libc.POLLIN) != 0)
+            ServeReapRequests();
+        long since = Volatile.Read(ref _loopBusySince);
+        if (since == 0 || Environment.TickCount64 - since < StuckMs)
+            return;
+        // Held since `since`: reap in its place until it is back in (or past) that poll.
+        while (_loopReaps && Volatile.Read(ref _loopBusySince) == since)
+        {
+            CollectHere();
+            Libc.Sleep(TimeSpan.FromMilliseconds(1));
+        }
+    }
+
     private unsafe void ServeReapRequests()
     {
         ulong counter;
         Libc.Read(_wakeFd, (byte*)&counter, sizeof(ulong));
-        ReapAll();
+        if (_reapRequests.IsEmpty)
+            return;
+        CollectHere();
         while (_reapRequests.TryDequeue(out Rendezvous? request))
             request.Complete(0);
     }
 
-    private unsafe void DrainSignals()
+    // Drains waitpid off the loop's thread: to the inbox while this thread has the job, else
+    // queued for the loop (which also gets SIGCHLD: nobody here read it) and the loop woken.
+    private void CollectHere()
     {
-        Libc.signalfd_siginfo info;
-        bool childEvent = false;
-        while (Libc.Read(_signalFd, (byte*)&info, (nuint)sizeof(Libc.signalfd_siginfo)) == sizeof(Libc.signalfd_siginfo))
+        bool queued = false;
+        lock (_reapLock)
         {
-            int signal = (int)info.ssi_signo;
-            if (signal == SupervisedSignals.SIGCHLD)
-                childEvent = true;
-            else if (SupervisedSignals.IsForwarded(signal))
-                Forward(signal);
+            if (_loopReaps)
+                ReapAll(w => { _forLoop.Enqueue(w); queued = true; });
+            else
+                ReapAll(_inbox.Post);
         }
-        // SIGCHLDs coalesce: one wakeup may stand for many children, so always drain waitpid.
-        if (childEvent)
-            ReapAll();
+        if (queued)
+            _inbox.Wake();
+    }
+
+    // Reads every pending signal; forwarded ones are added as work. True if SIGCHLD was among them.
+    private unsafe bool ReadSignals(List<NotifyWork> forwards)
+    {
+        const int Batch = 8;
+        Libc.signalfd_siginfo* infos = stackalloc Libc.signalfd_siginfo[Batch];
+        bool childEvent = false;
+        while (true)
+        {
+            nint n = Libc.Read(_signalFd, (byte*)infos, (nuint)(Batch * sizeof(Libc.signalfd_siginfo)));
+            if (n <= 0)
+                return childEvent;
+            int count = (int)(n / sizeof(Libc.signalfd_siginfo));
+            for (int i = 0; i < count; i++)
+            {
+                int signal = (int)infos[i].ssi_signo;
+                if (signal == SupervisedSignals.SIGCHLD)
+                    childEvent = true;
+                else if (SupervisedSignals.IsForwarded(signal))
+                    forwards.Add(Forward(signal));
+            }
+            if (count < Batch)
+                return childEvent;   // a short read: nothing more was pending
+        }
     }
 
     // Sent by the notify loop's thread, after it has answered whatever notifications are
     // pending: a task parked in one when a signal with a handler arrives would see its fork or
     // exec fail with EINTR (see NotifyLoop.Forward).
-    private void Forward(int signal) =>
-        _tracer.Post(new NotifyWork.ForwardSignal(signal, _signalProcessGroup ? -_workloadPid : _workloadPid));
+    private NotifyWork.ForwardSignal Forward(int signal) =>
+        new(signal, _signalProcessGroup ? -_workloadPid : _workloadPid);
 
-    private unsafe void ReapAll()
+    // SIGCHLDs coalesce: one wakeup may stand for many children, so always drain waitpid.
+    private unsafe void ReapAll(Action<NotifyWork> collected)
     {
         while (true)
         {
@@ -139,14 +290,20 @@ internal sealed class Reaper : IDisposable
                 return;   // 0: nothing more now; -1 ECHILD: no children at all
             if (Libc.WIFSTOPPED(status))
             {
-                _tracer.Post(new NotifyWork.Stopped(pid, status));
+                collected(new NotifyWork.Stopped(pid, status));
                 continue;
             }
-            _tracer.Post(new NotifyWork.Exited(pid));
+            collected(new NotifyWork.Exited(pid));
             Interlocked.Increment(ref _reaped);
             if (pid == _workloadPid)
                 _workloadExit.TrySetResult(Launcher.WorkloadExit.FromWaitStatus(status));
         }
+    }
+
+    private unsafe void Wake()
+    {
+        ulong one = 1;
+        Libc.Write(_wakeFd, (byte*)&one, sizeof(ulong));
     }
 
     public void Dispose()

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Globalization;
+using System.Text;
 using MicroEnforcer.Baseline;
 using MicroEnforcer.Controls;
 using MicroEnforcer.Interop;
@@ -38,7 +39,7 @@ internal static class ElfInterpreter
             return new Lookup(null, "cannot read the process's memory map");
         if (FindMapping(maps, baseAddress.Value) is not { } mapping)
             return new Lookup(null, $"nothing mapped at the interpreter's address 0x{baseAddress:x}");
-        return new Lookup(Describe(pid, mapping), null);
+        return Describe(pid, mapping);
     }
 
     /// <summary>
@@ -76,7 +77,8 @@ internal static class ElfInterpreter
         return null;
     }
 
-    internal readonly record struct Mapping(string Path, ulong Inode, bool Deleted);
+    /// <summary>A maps line's file: its path, and the device (the superblock's, hex in maps) and inode of the file mapped.</summary>
+    internal readonly record struct Mapping(string Path, uint DevMajor, uint DevMinor, ulong Inode, bool Deleted);
 
     /// <summary>The maps line that starts at <paramref name="address"/>: "start-end perms offset dev inode path".</summary>
     internal static Mapping? FindMapping(ReadOnlySpan<byte> maps, ulong address)
@@ -87,25 +89,67 @@ internal static class ElfInterpreter
             if (dash <= 0 || !ulong.TryParse(line.AsSpan(0, dash), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out ulong start) || start != address)
                 continue;
             string[] fields = line.Split(' ', 6, StringSplitOptions.RemoveEmptyEntries);
-            if (fields.Length < 6 || !ulong.TryParse(fields[4], CultureInfo.InvariantCulture, out ulong inode))
+            if (fields.Length < 6 || !ulong.TryParse(fields[4], CultureInfo.InvariantCulture, out ulong inode) || ParseDevice(fields[3]) is not var (major, minor))
                 return null;
             string path = fields[5];
             const string DeletedSuffix = " (deleted)";
             bool deleted = path.EndsWith(DeletedSuffix, StringComparison.Ordinal);
-            return new Mapping(deleted ? path[..^DeletedSuffix.Length] : path, inode, deleted);
+            return new Mapping(deleted ? path[..^DeletedSuffix.Length] : path, major, minor, inode, deleted);
         }
         return null;
     }
 
-    private static ExecTarget Describe(int pid, Mapping mapping)
+    // "fe:00": major and minor in hex, as maps prints them. mountinfo prints them in decimal.
+    private static (uint Major, uint Minor)? ParseDevice(string field, NumberStyles style = NumberStyles.HexNumber)
+    {
+        int colon = field.IndexOf(':', StringComparison.Ordinal);
+        return colon > 0 &&
+            uint.TryParse(field.AsSpan(0, colon), style, CultureInfo.InvariantCulture, out uint major) &&
+            uint.TryParse(field.AsSpan(colon + 1), style, CultureInfo.InvariantCulture, out uint minor)
+            ? (major, minor) : null;
+    }
+
+    private static Lookup Describe(int pid, Mapping mapping)
     {
         string name = ExecTarget.LastComponent(mapping.Path);
         // A deleted interpreter has no file to stat: it is described as what it is, unlinked.
-        if (mapping.Deleted || FileSignature.TryRead(mapping.Path, out FileSignature signature) != 0)
+        if (mapping.Deleted || NativePath.Statx(mapping.Path, 0, Libc.STATX_BASIC_STATS | Libc.STATX_MNT_ID, out Libc.statx st) != 0)
         {
             var unlinked = new FileSignature(0, 0, mapping.Inode, 0, 0, 0, 0, 0, Libc.S_IFREG | 0x1ed, 0);
-            return new ExecTarget(pid, mapping.Path, unlinked, mapping.Path, name);
+            return new Lookup(new ExecTarget(pid, mapping.Path, unlinked, mapping.Path, name), null);
         }
-        return new ExecTarget(pid, mapping.Path, signature, mapping.Path, name);
+        // The path is looked up now, after the kernel mapped what it named then: a file renamed
+        // over it meanwhile would be judged in place of the one that runs. It must be the file
+        // mapped, by inode and device. maps gives the superblock's device; statx gives the one
+        // the filesystem reports, which is another for overlayfs with layers on several
+        // filesystems (a device per layer) and for btrfs subvolumes: then the device of the
+        // statx'd file's mount (mountinfo, also the superblock's) must be the mapped one.
+        if (!IsMappedFile(mapping, st))
+        {
+            return new Lookup(null, $"the ELF interpreter {mapping.Path} is not the file the kernel mapped (replaced after the exec loaded it)");
+        }
+        return new Lookup(new ExecTarget(pid, mapping.Path, FileSignature.From(st), mapping.Path, name), null);
+    }
+
+    /// <summary>Whether <paramref name="st"/> (with STATX_MNT_ID) is the file <paramref name="mapping"/> maps.</summary>
+    internal static bool IsMappedFile(in Mapping mapping, in Libc.statx st) =>
+        st.stx_ino == mapping.Inode &&
+        ((st.stx_dev_major, st.stx_dev_minor) == (mapping.DevMajor, mapping.DevMinor) ||
+         MountDevice(st.stx_mnt_id) == (mapping.DevMajor, mapping.DevMinor));
+
+    /// <summary>The device (major:minor, field 3 of mountinfo) of the mount with id <paramref name="mountId"/>.</summary>
+    internal static (uint Major, uint Minor)? MountDevice(ulong mountId, string mountinfoPath = "/proc/self/mountinfo")
+    {
+        byte[]? mountinfo = Procfs.ProcFile.ReadAll(mountinfoPath, 16384);
+        if (mountinfo is null)
+            return null;
+        string id = mountId.ToString(CultureInfo.InvariantCulture);
+        foreach (string line in Encoding.UTF8.GetString(mountinfo).Split('\n'))
+        {
+            string[] fields = line.Split(' ', 4);
+            if (fields.Length >= 3 && fields[0] == id)
+                return ParseDevice(fields[2], NumberStyles.None);
+        }
+        return null;
     }
 }

@@ -39,6 +39,7 @@ internal sealed class Tracer(ExecDecider decider, AuditLog audit, SessionEnforce
 
     private readonly Dictionary<int, PendingExec> _pending = [];
     private readonly Dictionary<int, FilterInjection> _injections = [];
+    private readonly ElfImageFacts _elfFacts = new();
     private int _tracerTid;
 
     /// <summary>Called once, on the tracing thread: ptrace ties tracees to this thread id.</summary>
@@ -187,8 +188,9 @@ internal sealed class Tracer(ExecDecider decider, AuditLog audit, SessionEnforce
         string path = target?.CanonicalPath ?? "?";
 
         // The kernel also mapped the ELF interpreter (PT_INTERP, e.g. ld.so), which runs first:
-        // a replaced ld.so would run under an untouched image binary.
-        if (!decision.Deny && target is not null)
+        // a replaced ld.so would run under an untouched image binary. An image known to have no
+        // PT_INTERP has none mapped: its auxiliary vector is not read (see ElfImageFacts).
+        if (!decision.Deny && target is not null && _elfFacts.HasInterpreter(pid, target.Signature) != false)
         {
             ElfInterpreter.Lookup interpreter = ElfInterpreter.Find(pid);
             if (interpreter.Failure is { } failure)

@@ -4,9 +4,11 @@ using MicroEnforcer.Interop;
 namespace MicroEnforcer.Seccomp;
 
 /// <summary>
-/// The notify loop's only input: notifications from the receiver, and from the reaper the stops
-/// and exits of traced tasks (any thread of the tracer's process may collect them with waitpid;
-/// only the tracer's thread may act on them) and signals to forward. The eventfd wakes the loop.
+/// The notify loop's input from other threads: notifications from the exec sessions' receivers,
+/// newcomers from the session watcher, and from the reaper (until the loop reaps itself, or while
+/// the loop is held) the stops and exits of traced tasks (any thread of the tracer's process may
+/// collect them with waitpid; only the tracer's thread may act on them) and signals to forward.
+/// The eventfd wakes the loop.
 /// </summary>
 internal sealed class NotifyInbox : IDisposable
 {
@@ -21,9 +23,15 @@ internal sealed class NotifyInbox : IDisposable
 
     public int WakeFd { get; }
 
-    public unsafe void Post(NotifyWork work)
+    public void Post(NotifyWork work)
     {
         _work.Enqueue(work);
+        Wake();
+    }
+
+    /// <summary>Wakes the loop with nothing queued here: the reaper queued work of its own for it.</summary>
+    public unsafe void Wake()
+    {
         ulong one = 1;
         Libc.Write(WakeFd, (byte*)&one, sizeof(ulong));
     }

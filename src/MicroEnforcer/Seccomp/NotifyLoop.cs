@@ -1,6 +1,7 @@
 using MicroEnforcer.Audit;
 using MicroEnforcer.Controls;
 using MicroEnforcer.Interop;
+using MicroEnforcer.Launcher;
 using MicroEnforcer.Policy;
 using MicroEnforcer.Ptrace;
 using Microsoft.Extensions.Logging;
@@ -11,11 +12,13 @@ namespace MicroEnforcer.Seccomp;
 /// Receives the workload's notified syscalls from the seccomp listener, hands each to the
 /// control it belongs to, and answers: CONTINUE, or an errno. One thread, so the controls see
 /// the calls one at a time (Fork Guard's count relies on it). It is also the tracer's thread:
-/// it seizes exec'ing tasks itself, with no handoff, and handles their stops, which the reaper
-/// collects with waitpid. It waits in one poll() for both of its inputs: the workload's
-/// listener, which it receives from itself (no thread in between: a fork or an exec of the
-/// workload costs one wake-up of this thread, not two), and the <see cref="NotifyInbox"/>, where
-/// the reaper, the session watcher and the exec sessions' receivers post. It never blocks
+/// it seizes exec'ing tasks itself, with no handoff, and handles their stops. It is also PID 1's
+/// reaper once the <see cref="Reaper"/> handed that over (see there for why that cannot
+/// deadlock). It waits in one poll() for its inputs: the workload's listener, which it receives
+/// from itself (no thread in between: a fork or an exec of the workload costs one wake-up of
+/// this thread, not two), the signalfd of PID 1's signals (SIGCHLD: an exec stop wakes this
+/// thread only), and the <see cref="NotifyInbox"/>, where the session watcher, the exec
+/// sessions' receivers and, while this thread is held, the reaper post. It never blocks
 /// anywhere else: a tracee stopped at its exec event must always find it ready. RECV is only
 /// called after poll() reported a notification, and then returns at once even if the caller
 /// was killed meanwhile (see <see cref="NotificationListener.TryReceive"/>).
@@ -29,6 +32,8 @@ internal sealed class NotifyLoop(NotificationListener workload, ExecEntryCheck e
     // Exec notifications received before the baseline was recorded, whose file it must judge:
     // answered when the baseline is (NotifyWork.BaselineRecorded), in arrival order.
     private readonly List<(NotificationListener Listener, Libc.seccomp_notif Notification)> _awaitingBaseline = [];
+    private readonly List<NotifyWork> _collected = [];
+    private Reaper? _reaper;
 
     public void Start()
     {
@@ -39,25 +44,54 @@ internal sealed class NotifyLoop(NotificationListener workload, ExecEntryCheck e
     {
         tracer.BindToCurrentThread();
         workload.PreferSynchronousWakeUps();
-        Libc.pollfd* ready = stackalloc Libc.pollfd[2];
+        Libc.pollfd* ready = stackalloc Libc.pollfd[3];
         ready[0] = new Libc.pollfd { fd = inbox.WakeFd, events = Libc.POLLIN };
         ready[1] = new Libc.pollfd { fd = workload.Fd, events = Libc.POLLIN };
-        while (true)
+        ready[2] = new Libc.pollfd { fd = -1, events = Libc.POLLIN };   // the reaper's signalfd, once it hands its job over
+        try
         {
-            if (Libc.Poll(ready, 2, -1) < 0)
+            while (true)
             {
-                if (Libc.LastErrno == Libc.EINTR)
-                    continue;
-                Log.NotifyLoopStopped(log, Libc.DescribeErrno(Libc.LastErrno));
-                return;
+                _reaper?.LoopWaits();
+                int polled = Libc.Poll(ready, 3, -1);
+                _reaper?.LoopWoke();
+                if (polled < 0)
+                {
+                    if (Libc.LastErrno == Libc.EINTR)
+                        continue;
+                    Log.NotifyLoopStopped(log, Libc.DescribeErrno(Libc.LastErrno));
+                    return;
+                }
+                if ((ready[1].revents & Libc.POLLIN) != 0)
+                    ReceiveAndAnswer();
+                else if ((ready[1].revents & (Libc.POLLHUP | Libc.POLLERR | Libc.POLLNVAL)) != 0)
+                    ready[1].fd = -1;   // no task uses the workload's filter any more: poll() ignores it from now on
+                if ((ready[0].revents & Libc.POLLIN) != 0)
+                    inbox.Drain(HandleWork);
+                if (_reaper is { } reaper)
+                {
+                    if ((ready[2].revents & Libc.POLLIN) != 0 || reaper.HasWorkForLoop)
+                        Reap(reaper);
+                    ready[2].fd = reaper.SignalFd;
+                }
             }
-            if ((ready[1].revents & Libc.POLLIN) != 0)
-                ReceiveAndAnswer();
-            else if ((ready[1].revents & (Libc.POLLHUP | Libc.POLLERR | Libc.POLLNVAL)) != 0)
-                ready[1].fd = -1;   // no task uses the workload's filter any more: poll() ignores it from now on
-            if ((ready[0].revents & Libc.POLLIN) != 0)
-                inbox.Drain(HandleWork);
         }
+        finally
+        {
+            _reaper?.HandBack();   // PID 1 must go on reaping without this thread
+        }
+    }
+
+    /// <summary>
+    /// PID 1's reaping, on this thread once the reaper handed it over: an exec stop then wakes
+    /// this thread alone, not the reaper and then this thread through the inbox.
+    /// </summary>
+    private void Reap(Reaper reaper)
+    {
+        _collected.Clear();
+        reaper.CollectOnLoop(_collected);
+        foreach (NotifyWork work in _collected)
+            HandleWork(work);
     }
 
     /// <summary>Takes one pending notification of the workload's listener and answers it.</summary>
@@ -89,6 +123,10 @@ internal sealed class NotifyLoop(NotificationListener workload, ExecEntryCheck e
                     break;
                 case NotifyWork.BaselineRecorded:
                     AnswerAwaitingBaseline();
+                    break;
+                case NotifyWork.ReapingOffered offered:
+                    _reaper = offered.Reaper;
+                    _reaper.HandOverToLoop();
                     break;
                 default:
                     tracer.Handle(work);

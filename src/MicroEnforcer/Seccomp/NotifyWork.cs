@@ -21,6 +21,10 @@ internal abstract record NotifyWork
     /// <summary>A task is gone.</summary>
     public sealed record Exited(int Pid) : NotifyWork;
 
+    /// <summary>The reaper offers the loop its job: from now on the loop polls the signalfd and
+    /// drains waitpid itself (see <see cref="Launcher.Reaper"/>).</summary>
+    public sealed record ReapingOffered(Launcher.Reaper Reaper) : NotifyWork;
+
     /// <summary>A process that entered the container from outside (an exec session) and is not
     /// under enforcement; reported again at every scan until it is (FirstSeen: when it was first).</summary>
     public sealed record Newcomer(int Pid, string Reason, long FirstSeen) : NotifyWork;

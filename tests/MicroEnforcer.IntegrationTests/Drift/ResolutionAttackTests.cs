@@ -89,6 +89,36 @@ public sealed class ResolutionAttackTests
     }
 
     [Fact]
+    public void RewrittenImageOfTheSameSizeAndMtimeHasItsInterpreterChecked()
+    {
+        // An allowed path runs a static program, which the tracer then knows to have no ELF
+        // interpreter. The same file (same inode) is rewritten into a dynamically linked program
+        // of the same size with its mtime set back, and ld.so replaced: only the ctime moved.
+        // The sleep lets the first file's ctime age enough to be remembered (ElfImageFacts.IsSettled).
+        const string policy = """
+            apiVersion: microenforcer.dev/v1
+            kind: RuntimePolicy
+            spec:
+              mode: enforce
+              driftPrevention:
+                enabled: true
+                allowedExecutables: ["/tmp/app"]
+            """;
+        var r = Container.Run(["/bin/sh", "-c",
+            "cp /opt/tests/hello /tmp/app; sleep 3; /tmp/app; echo \"first=$?\"; " +
+            "cp /opt/tests/hello_dyn /tmp/dyn; truncate -s \"$(stat -c %s /tmp/app)\" /tmp/dyn; touch -r /tmp/app /tmp/ref; " +
+            "cat /tmp/dyn > /tmp/app; touch -r /tmp/ref /tmp/app; cat /opt/tests/fakeld > /lib64/ld-linux-x86-64.so.2; " +
+            "/tmp/app; echo \"rc=$?\"; test -e /tmp/PWNED && echo PAYLOAD-RAN; true"],
+            policy, image: ImageRootfs.WithBash);
+
+        Assert.Contains("first=0", r.Stdout);
+        Assert.DoesNotContain("PAYLOAD-RAN", r.Stdout);
+        Assert.Contains("rc=137", r.Stdout);
+        var e = Assert.Single(r.Events("drift", "killed"));
+        Assert.Contains("ELF interpreter /lib64/ld-linux-x86-64.so.2", e.GetProperty("reason").GetString());
+    }
+
+    [Fact]
     public void DynamicImageBinaryWithItsOwnInterpreterRuns()
     {
         var r = Container.Run(["/opt/tests/hello_dyn"], image: ImageRootfs.WithBash);

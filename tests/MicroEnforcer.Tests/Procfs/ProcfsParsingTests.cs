@@ -26,6 +26,25 @@ public sealed class ProcfsParsingTests
     }
 
     [Fact]
+    public void StatusOfThisProcessIsReadWithoutAFileStream()
+    {
+        ProcStatus status = ProcStatus.Read(Environment.ProcessId)!.Value;
+        Assert.Equal(Environment.ProcessId, status.Tgid);
+        Assert.False(status.IsZombie);
+        Assert.Null(ProcStatus.Read(int.MaxValue));
+    }
+
+    [Fact]
+    public void ProcessesAndThreadsAreListedFromProc()
+    {
+        Assert.Contains(Environment.ProcessId, ProcTasks.Processes());
+        List<int> threads = ProcTasks.List(Environment.ProcessId);
+        Assert.Contains(Environment.ProcessId, threads);
+        Assert.True(threads.Count > 1);   // the test host runs more than one thread
+        Assert.Empty(ProcTasks.List(int.MaxValue));
+    }
+
+    [Fact]
     public void StatusWithoutPidFieldsIsRejected()
     {
         Assert.Null(ProcStatus.Parse("Name:\tsh\n"));

@@ -55,7 +55,7 @@ public sealed class ElfInterpreterTests
     {
         var mapping = ElfInterpreter.FindMapping(Encoding.ASCII.GetBytes(Maps), 0x7f1c2a3b4000);
 
-        Assert.Equal(new ElfInterpreter.Mapping("/lib64/ld-linux-x86-64.so.2", 5678, false), mapping);
+        Assert.Equal(new ElfInterpreter.Mapping("/lib64/ld-linux-x86-64.so.2", 0, 0x2a, 5678, false), mapping);
     }
 
     [Fact]
@@ -63,7 +63,31 @@ public sealed class ElfInterpreterTests
     {
         var mapping = ElfInterpreter.FindMapping(Encoding.ASCII.GetBytes(Maps), 0x7f1c2a400000);
 
-        Assert.Equal(new ElfInterpreter.Mapping("/memfd:evil", 91, true), mapping);
+        Assert.Equal(new ElfInterpreter.Mapping("/memfd:evil", 0, 1, 91, true), mapping);
+    }
+
+    [Fact]
+    public void ThisProcesssInterpreterIsTheFileMappedAndAnotherFileIsNot()
+    {
+        // maps gives the superblock's device in hex, statx the filesystem's: they are compared
+        // as the exec check does, on whatever filesystem the test host runs from.
+        string line = File.ReadAllLines("/proc/self/maps").First(l => l.Contains("/ld-linux", StringComparison.Ordinal));
+        ulong start = ulong.Parse(line[..line.IndexOf('-', StringComparison.Ordinal)], System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture);
+        var mapping = ElfInterpreter.FindMapping(Encoding.ASCII.GetBytes(line + "\n"), start)!.Value;
+
+        Assert.Equal(0, MicroEnforcer.Interop.NativePath.Statx(mapping.Path, 0, MicroEnforcer.Interop.Libc.STATX_BASIC_STATS | MicroEnforcer.Interop.Libc.STATX_MNT_ID, out var mapped));
+        Assert.True(ElfInterpreter.IsMappedFile(mapping, mapped));
+        Assert.Equal(0, MicroEnforcer.Interop.NativePath.Statx("/usr/bin/env", 0, MicroEnforcer.Interop.Libc.STATX_BASIC_STATS | MicroEnforcer.Interop.Libc.STATX_MNT_ID, out var other));
+        Assert.False(ElfInterpreter.IsMappedFile(mapping, other));
+        Assert.False(ElfInterpreter.IsMappedFile(mapping with { DevMinor = mapping.DevMinor + 1 }, mapped with { stx_dev_minor = mapping.DevMinor + 2 }));
+    }
+
+    [Fact]
+    public void MountDeviceOfTheRootMount()
+    {
+        Assert.Equal(0, MicroEnforcer.Interop.NativePath.Statx("/", 0, MicroEnforcer.Interop.Libc.STATX_BASIC_STATS | MicroEnforcer.Interop.Libc.STATX_MNT_ID, out var root));
+        Assert.NotNull(ElfInterpreter.MountDevice(root.stx_mnt_id));
+        Assert.Null(ElfInterpreter.MountDevice(ulong.MaxValue));
     }
 
     [Fact]
