@@ -60,7 +60,7 @@ internal sealed class DriftPrevention(DriftPreventionPolicy policy, BaselineReco
         if (baseline.Find(target.CanonicalPath) is not { } entry)
             return Drift("not in the image baseline");
         if (entry.ChangedBeforeRecorded)
-            return Drift("created or changed after the workload started, before the image baseline recorded it");
+            return Drift("created or modified after the workload started, before the image baseline recorded it");
         if (current.IsUntouchedSince(entry.Signature))
             return null;
         if (current.Size != entry.Signature.Size)
