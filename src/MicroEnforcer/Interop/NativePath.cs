@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Text;
 using MicroEnforcer.Baseline;
 
 namespace MicroEnforcer.Interop;
@@ -8,36 +10,46 @@ namespace MicroEnforcer.Interop;
 /// </summary>
 internal static class NativePath
 {
+    // The /proc paths of every exec check fit here; longer ones are encoded on the heap.
+    private const int StackPath = 256;
+
+    private static readonly UTF8Encoding Strict = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    [SkipLocalsInit]
     public static unsafe int Open(string path, int flags)
     {
-        fixed (byte* p = Terminated(path))
+        fixed (byte* p = Terminated(path, stackalloc byte[StackPath]))
             return Libc.Open(p, flags, 0);
     }
 
+    [SkipLocalsInit]
     public static unsafe int OpenAt(int dirFd, string path, int flags)
     {
-        fixed (byte* p = Terminated(path))
+        fixed (byte* p = Terminated(path, stackalloc byte[StackPath]))
             return Libc.OpenAt(dirFd, p, flags, 0);
     }
 
     public static int Statx(string path, int flags, out Libc.statx st) => Statx(path, flags, Baseline.FileSignature.StatxMask, out st);
 
+    [SkipLocalsInit]
     public static unsafe int Statx(string path, int flags, uint mask, out Libc.statx st)
     {
-        fixed (byte* p = Terminated(path))
+        fixed (byte* p = Terminated(path, stackalloc byte[StackPath]))
         fixed (Libc.statx* s = &st)
             return Libc.Statx(Libc.AT_FDCWD, p, flags, mask, s);
     }
 
-    /// <summary>readlink(2), decoded losslessly; null on error.</summary>
+    /// <summary>readlink(2), decoded losslessly; null on error. Two of these are on every exec's
+    /// path: the buffer is on the stack, not a zeroed 4 KiB array for the collector.</summary>
+    [SkipLocalsInit]
     public static unsafe string? ReadLink(string path)
     {
-        byte[] buffer = new byte[4096];
-        fixed (byte* p = Terminated(path))
+        Span<byte> buffer = stackalloc byte[4096];
+        fixed (byte* p = Terminated(path, stackalloc byte[StackPath]))
         fixed (byte* b = buffer)
         {
             nint n = Libc.ReadLink(p, b, (nuint)buffer.Length);
-            return n < 0 ? null : PathText.Decode(buffer.AsSpan(0, (int)n));
+            return n < 0 ? null : PathText.Decode(buffer[..(int)n]);
         }
     }
 
@@ -59,10 +71,12 @@ internal static class NativePath
             Libc.RESOLVE_NO_XDEV | Libc.RESOLVE_NO_SYMLINKS | Libc.RESOLVE_BENEATH);
 
     // openat2 with the given resolve flags; where the kernel has no openat2 (ENOSYS), openat.
+    [SkipLocalsInit]
     private static unsafe int OpenAt2(int dirFd, ReadOnlySpan<byte> path, int flags, ulong resolve)
     {
-        byte[] terminated = new byte[path.Length + 1];
+        Span<byte> terminated = path.Length < 4096 ? stackalloc byte[4096] : new byte[path.Length + 1];
         path.CopyTo(terminated);
+        terminated[path.Length] = 0;
         var how = new Libc.open_how { flags = (ulong)flags, resolve = resolve };
         fixed (byte* p = terminated)
         {
@@ -77,8 +91,16 @@ internal static class NativePath
         }
     }
 
-    private static byte[] Terminated(string path)
+    // The path's bytes and a NUL: in <paramref name="stack"/> when it is plain UTF-8 that fits
+    // (every /proc path), else through PathText on the heap (escaped bytes, long paths).
+    private static ReadOnlySpan<byte> Terminated(string path, Span<byte> stack)
     {
+        if (path.Length < stack.Length / 3 && !path.AsSpan().ContainsAnyInRange((char)0xDC80, (char)0xDCFF))
+        {
+            int length = Strict.GetBytes(path, stack);
+            stack[length] = 0;
+            return stack[..(length + 1)];
+        }
         byte[] encoded = PathText.Encode(path);
         Array.Resize(ref encoded, encoded.Length + 1);
         return encoded;

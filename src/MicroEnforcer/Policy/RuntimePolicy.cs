@@ -130,9 +130,11 @@ public sealed record ReverseShellPolicy(
             return false;
         }
 
-        foreach (string pattern in Interpreters)
+        // Indexed, not foreach: asked twice per exec, and a list's enumerator through the
+        // interface is an allocation each time.
+        for (int i = 0; i < Interpreters.Count; i++)
         {
-            if (NameMatches(pattern, name))
+            if (NameMatches(Interpreters[i], name))
             {
                 return true;
             }

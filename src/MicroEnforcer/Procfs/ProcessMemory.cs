@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using MicroEnforcer.Interop;
 
 namespace MicroEnforcer.Procfs;
@@ -22,12 +23,13 @@ internal static class ProcessMemory
     }
 
     /// <summary>Reads a NUL-terminated byte string (without the NUL) of at most <paramref name="maxBytes"/>. errno or 0.</summary>
+    [SkipLocalsInit]   // every exec reads its path here: no zeroed heap page for the collector
     public static int TryReadCBytes(int pid, ulong address, int maxBytes, out byte[]? value)
     {
         value = null;
         if (address == 0)
             return Libc.EFAULT;   // what the kernel answers for a NULL path
-        byte[] buffer = new byte[maxBytes];
+        Span<byte> buffer = maxBytes <= PathMax ? stackalloc byte[PathMax] : new byte[maxBytes];
         int filled = 0;
         while (filled < maxBytes)
         {
@@ -35,13 +37,13 @@ internal static class ProcessMemory
             // string that ends before it must still be readable.
             ulong here = address + (ulong)filled;
             int chunk = (int)Math.Min((ulong)(maxBytes - filled), PageSize - (here % PageSize));
-            int errno = TryRead(pid, here, buffer.AsSpan(filled, chunk));
+            int errno = TryRead(pid, here, buffer.Slice(filled, chunk));
             if (errno != 0)
                 return errno;
-            int nul = buffer.AsSpan(filled, chunk).IndexOf((byte)0);
+            int nul = buffer.Slice(filled, chunk).IndexOf((byte)0);
             if (nul >= 0)
             {
-                value = buffer.AsSpan(0, filled + nul).ToArray();
+                value = buffer[..(filled + nul)].ToArray();
                 return 0;
             }
             filled += chunk;
