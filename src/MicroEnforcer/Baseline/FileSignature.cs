@@ -29,6 +29,17 @@ internal readonly record struct FileSignature(
         Size == baseline.Size && MtimeSec == baseline.MtimeSec && MtimeNsec == baseline.MtimeNsec &&
         CtimeSec == baseline.CtimeSec && CtimeNsec == baseline.CtimeNsec;
 
+    /// <summary>
+    /// Whether this signature can stand for the content it was taken with. Where timestamps are
+    /// coarse (the kernel's tick, up to 10 ms; multigrain timestamps only cover some filesystems),
+    /// a file changed again within the tick of its last change keeps its ctime and mtime, so a
+    /// signature proves nothing about a file changed a moment ago: a verdict on its content is not
+    /// kept until its ctime is some seconds old.
+    /// </summary>
+    public bool IsSettled => DateTimeOffset.UtcNow.ToUnixTimeSeconds() - CtimeSec >= SettledSeconds;
+
+    private const long SettledSeconds = 2;
+
     public static FileSignature From(in Libc.statx st) => new(
         st.stx_dev_major, st.stx_dev_minor, st.stx_ino, st.stx_size,
         st.stx_mtime.tv_sec, st.stx_mtime.tv_nsec, st.stx_ctime.tv_sec, st.stx_ctime.tv_nsec,

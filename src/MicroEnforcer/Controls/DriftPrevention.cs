@@ -26,7 +26,9 @@ internal sealed class DriftPrevention(DriftPreventionPolicy policy, BaselineReco
     public const string ControlName = "drift";
 
     // Content verdicts for files whose signature moved but may still hold image content, keyed
-    // by the file's current signature: a chmod'ed binary is hashed once, not on every exec.
+    // by the file's current signature: a chmod'ed binary is hashed once, not on every exec. Only
+    // settled signatures are keys (FileSignature.IsSettled): a rewrite in the same clock tick as
+    // the chmod would otherwise find the verdict on the content before it.
     private readonly ConcurrentDictionary<(string Path, FileSignature Current), bool> _contentMatches = new();
 
     public string Name => ControlName;
@@ -79,7 +81,8 @@ internal sealed class DriftPrevention(DriftPreventionPolicy policy, BaselineReco
         if (errno != 0)
             return Drift($"changed since the image baseline and cannot be read to compare: {Libc.DescribeErrno(errno)}");
         matches = now.Equals(original);
-        _contentMatches[(target.CanonicalPath, current)] = matches;
+        if (current.IsSettled)
+            _contentMatches[(target.CanonicalPath, current)] = matches;
         return matches ? null : Drift("content differs from the image baseline");
     }
 

@@ -13,7 +13,7 @@ namespace MicroEnforcer.Ptrace;
 /// The key is the whole <see cref="FileSignature"/> of the loaded file (dev, ino, size, mtime,
 /// ctime, mode, links): any write, truncate, chmod or rename of the file moves its ctime, which
 /// userspace cannot set back, so an entry never describes other content than the file has now
-/// (but see <see cref="IsSettled"/> for files changed within the last clock tick).
+/// (but see <see cref="FileSignature.IsSettled"/> for files changed within the last clock tick).
 /// The headers are read through /proc/PID/exe, the very file object the kernel loaded, between
 /// the statx that gave the signature and a second statx of the open file: an entry is only kept
 /// when both agree, so a write racing the read cannot leave a stale fact behind. Anything that is
@@ -36,24 +36,13 @@ internal sealed class ElfImageFacts
             return known;
         if (Read($"/proc/{pid}/exe", image) is not bool read)
             return null;
-        if (!IsSettled(image))
+        if (!image.IsSettled)
             return read;   // true of this exec (the file cannot be written while it runs), not kept
         if (_hasInterpreter.Count >= Capacity)
             _hasInterpreter.Clear();
         _hasInterpreter[image] = read;
         return read;
     }
-
-    /// <summary>
-    /// Where timestamps are coarse (the kernel's tick, up to 10 ms; multigrain timestamps only
-    /// cover some filesystems), a file rewritten within the tick of its last change keeps its
-    /// ctime and mtime, so a signature proves nothing about a file changed a moment ago. Such a
-    /// file is read again at every exec until its ctime is some seconds old.
-    /// </summary>
-    internal static bool IsSettled(in FileSignature image) =>
-        DateTimeOffset.UtcNow.ToUnixTimeSeconds() - image.CtimeSec >= SettledSeconds;
-
-    private const long SettledSeconds = 2;
 
     /// <summary>Reads the program headers of the file at <paramref name="path"/>, if it still has <paramref name="expected"/>'s signature.</summary>
     internal static unsafe bool? Read(string path, in FileSignature expected)

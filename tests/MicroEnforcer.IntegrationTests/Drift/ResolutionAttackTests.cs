@@ -94,7 +94,7 @@ public sealed class ResolutionAttackTests
         // An allowed path runs a static program, which the tracer then knows to have no ELF
         // interpreter. The same file (same inode) is rewritten into a dynamically linked program
         // of the same size with its mtime set back, and ld.so replaced: only the ctime moved.
-        // The sleep lets the first file's ctime age enough to be remembered (ElfImageFacts.IsSettled).
+        // The sleep lets the first file's ctime age enough to be remembered (FileSignature.IsSettled).
         const string policy = """
             apiVersion: microenforcer.dev/v1
             kind: RuntimePolicy
