@@ -57,6 +57,7 @@ internal static class BaselineCapture
         private int _outstanding;   // directories pushed and not yet listed to the end
         private int _filesScanned;
         private volatile bool _clockWasSet;
+        private Exception? _failure;   // the first worker's exception: every worker stops
 
         public bool ClockWasSet => _clockWasSet;
 
@@ -71,13 +72,29 @@ internal static class BaselineCapture
             var threads = new List<Thread>();
             for (int i = 1; i < workers; i++)
             {
-                var thread = new Thread(Work) { IsBackground = true, Name = "baseline-walk" };
+                var thread = new Thread(WorkOrStop) { IsBackground = true, Name = "baseline-walk" };
                 thread.Start();
                 threads.Add(thread);
             }
-            Work();
+            WorkOrStop();
             foreach (Thread thread in threads)
                 thread.Join();
+            // Behind a running workload an exception on a helper thread would end PID 1: it is
+            // raised here instead, once every worker has stopped, for the caller to handle.
+            if (_failure is not null)
+                throw new InvalidOperationException("the baseline walk failed", _failure);
+        }
+
+        private void WorkOrStop()
+        {
+            try
+            {
+                Work();
+            }
+            catch (Exception e)
+            {
+                Interlocked.CompareExchange(ref _failure, e, null);
+            }
         }
 
         private void Work()
@@ -87,7 +104,7 @@ internal static class BaselineCapture
             byte[] buffer = new byte[DirentBufferSize];
             int scanned = 0;
             var idle = new SpinWait();
-            while (!_clockWasSet)
+            while (!_clockWasSet && Volatile.Read(ref _failure) is null)
             {
                 if (_directories.TryPop(out string? relative))
                 {
@@ -155,10 +172,12 @@ internal static class BaselineCapture
                         Libc.statx st;
                         int rc;
                         fixed (byte* namePointer = &buffer[nameOffset])
-                            rc = Libc.Statx(dirFd, namePointer, Libc.AT_SYMLINK_NOFOLLOW | Libc.AT_STATX_DONT_SYNC, Libc.STATX_BASIC_STATS, &st);
+                            rc = Libc.Statx(dirFd, namePointer, Libc.AT_SYMLINK_NOFOLLOW | Libc.AT_STATX_DONT_SYNC, FileSignature.StatxMask, &st);
                         if (rc != 0)
                             continue;   // vanished while we looked: it was not there at start
                         var signature = FileSignature.From(st);
+                        if (mark is not null && signature.MountId != mark.RootMountId)
+                            continue;   // mounted here since the mount table was read: not the image
                         if ((st.stx_mode & Libc.S_IFMT) == Libc.S_IFDIR)
                         {
                             Interlocked.Increment(ref _outstanding);   // before the push: the count never reads 0 too early

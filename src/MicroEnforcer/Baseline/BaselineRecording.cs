@@ -50,12 +50,13 @@ internal sealed class BaselineRecording : IDisposable
     public void Start(IReadOnlySet<string> mountPoints, Action<string> warning, Action<Exception> failed,
         Action<ImageBaseline> recorded, Action<BaselineHasher> hashed)
     {
+        ImageBaseline? before = Recorded;
         NamedThread.Start("baseline", () =>
         {
             ImageBaseline baseline;
             try
             {
-                baseline = BaselineCapture.Capture(_root, mountPoints, Mark, warning);
+                baseline = before ?? BaselineCapture.Capture(_root, mountPoints, Mark, warning);
             }
             catch (Exception e)
             {
@@ -64,21 +65,29 @@ internal sealed class BaselineRecording : IDisposable
             }
             // The mark stays open: a decision that read Recorded as null just before may still ask it.
             Volatile.Write(ref _recorded, baseline);
-            recorded(baseline);
-
-            var hasher = new BaselineHasher(baseline);
-            hasher.Run();
-            hashed(hasher);
+            try
+            {
+                recorded(baseline);
+                var hasher = new BaselineHasher(baseline);
+                hasher.Run();
+                hashed(hasher);
+            }
+            catch (Exception e)
+            {
+                // An exception here would end PID 1, and the workload with it. Without hashes,
+                // a changed image binary is drift even if its content is the image's.
+                failed(e);
+            }
         });
     }
 
-    /// <summary>Records on the calling thread, for callers with nothing running yet (tests).</summary>
-    internal ImageBaseline RecordNow(IReadOnlySet<string> mountPoints)
-    {
-        ImageBaseline baseline = BaselineCapture.Capture(_root, mountPoints, Mark);
-        Volatile.Write(ref _recorded, baseline);
-        return baseline;
-    }
+    /// <summary>
+    /// Records the baseline now, before the workload starts, as it was always done: where the
+    /// mark cannot vouch for anything (<see cref="StartMark.CannotVouchReason"/>). Nothing runs
+    /// in the container yet, so the walk takes the tree as it is. <see cref="Start"/> then only hashes.
+    /// </summary>
+    public void RecordBeforeStart(IReadOnlySet<string> mountPoints, Action<string> warning) =>
+        Volatile.Write(ref _recorded, BaselineCapture.Capture(_root, mountPoints, mark: null, warning));
 
     public void Dispose() => Mark.Dispose();
 }

@@ -15,15 +15,19 @@ namespace MicroEnforcer.Baseline;
 /// <item>The clock read is the one the kernel stamps with: CLOCK_REALTIME_COARSE (a change in the
 /// same tick as the mark gets the mark's own time, which is not earlier). Fine-grained stamps
 /// (multigrain timestamps) are never earlier than the coarse clock.</item>
-/// <item>A filesystem coarser than a nanosecond truncates stamps: a change just after the mark
-/// could be stamped in the same second, before it. The mark is exact on the filesystems whose
-/// granularity is a nanosecond (overlayfs over them, tmpfs, ext4, xfs, btrfs) and is moved back
-/// to its whole second on any other, and wherever the root directory's own ctime has no
-/// nanoseconds (ext4 with 128-byte inodes stamps whole seconds; a nanosecond stamp is 0 once in
-/// a billion, and then the mark is merely a second early).</item>
+/// <item>Only a local filesystem is stamped with this kernel's clock: NFS, CIFS, 9p, FUSE and
+/// virtiofs take ctimes from another machine's clock. The mark vouches for nothing elsewhere
+/// (<see cref="CannotVouchReason"/>), and the baseline is then recorded before the workload
+/// starts, as it always was. On the local ones (overlayfs over them, tmpfs, ext2/3/4, xfs,
+/// btrfs, f2fs) a filesystem coarser than a nanosecond truncates stamps: a change just after the
+/// mark could be stamped in the same second, before it. So the mark is moved back to its whole
+/// second wherever the root directory's own ctime has no nanoseconds (ext4 with 128-byte inodes
+/// stamps whole seconds; a nanosecond stamp is 0 once in a billion, and then the mark is merely
+/// a second early).</item>
 /// <item>The clock may be set after the mark (an NTP step backwards would stamp later changes
 /// earlier). A timerfd armed with TFD_TIMER_CANCEL_ON_SET reports any set; from then on
-/// nothing is proven by a ctime (<see cref="ClockWasSet"/>).</item>
+/// nothing is proven by a ctime (<see cref="ClockWasSet"/>). Without the timerfd the mark
+/// vouches for nothing.</item>
 /// </list>
 /// </summary>
 internal sealed class StartMark : IDisposable
@@ -32,8 +36,9 @@ internal sealed class StartMark : IDisposable
     private int _clockWatchFd;
     private bool _clockSet;
 
-    private StartMark(ulong rootMountId, long seconds, long nanoseconds, int clockWatchFd, bool exact)
+    private StartMark(ulong rootMountId, long seconds, long nanoseconds, int clockWatchFd, bool exact, string? cannotVouchReason)
     {
+        CannotVouchReason = cannotVouchReason;
         RootMountId = rootMountId;
         Seconds = seconds;
         Nanoseconds = nanoseconds;
@@ -52,6 +57,9 @@ internal sealed class StartMark : IDisposable
     /// <summary>False when the root filesystem's stamps may be coarser than a nanosecond (the mark is then its whole second).</summary>
     public bool IsExact { get; }
 
+    /// <summary>Why no ctime can be trusted against this mark (the root filesystem, or no clock watch); null when it can.</summary>
+    public string? CannotVouchReason { get; }
+
     /// <summary>
     /// Takes the mark for the filesystem <paramref name="rootFd"/> is on. Called just before the
     /// workload is started: nothing of the container has run yet.
@@ -65,16 +73,20 @@ internal sealed class StartMark : IDisposable
         if ((root.stx_mask & Libc.STATX_MNT_ID) == 0)
             throw new SystemCallException("statx of the root (no mount id)", Libc.ENOSYS);
         Libc.statfs fs;
-        bool nanosecondFilesystem = Libc.FStatFs(rootFd, &fs) == 0 && fs.f_type is Libc.OVERLAYFS_SUPER_MAGIC or Libc.TMPFS_MAGIC
-            or Libc.EXT4_SUPER_MAGIC or Libc.XFS_SUPER_MAGIC or Libc.BTRFS_SUPER_MAGIC;
-        bool exact = nanosecondFilesystem && root.stx_ctime.tv_nsec != 0;
+        long type = Libc.FStatFs(rootFd, &fs) == 0 ? fs.f_type : 0;
+        bool local = type is Libc.OVERLAYFS_SUPER_MAGIC or Libc.TMPFS_MAGIC or Libc.EXT4_SUPER_MAGIC or Libc.XFS_SUPER_MAGIC
+            or Libc.BTRFS_SUPER_MAGIC or Libc.F2FS_SUPER_MAGIC;
+        bool exact = local && root.stx_ctime.tv_nsec != 0;
 
         // Armed before the clock is read: a set in between counts as a set after the mark.
         int watch = WatchForClockSets();
         Libc.timespec now;
         if (Libc.ClockGetTime(Libc.CLOCK_REALTIME_COARSE, &now) != 0)
             throw new SystemCallException("clock_gettime(CLOCK_REALTIME_COARSE)", Libc.LastErrno);
-        return new StartMark(root.stx_mnt_id, now.tv_sec, exact ? now.tv_nsec : 0, watch, exact);
+        string? cannotVouch = !local
+            ? $"the root filesystem (type 0x{type:x}) is not a local one stamped with this kernel's clock"
+            : watch < 0 ? "the system clock cannot be watched for sets (timerfd refused)" : null;
+        return new StartMark(root.stx_mnt_id, now.tv_sec, exact ? now.tv_nsec : 0, watch, exact, cannotVouch);
     }
 
     /// <summary>A timerfd that reads ECANCELED once CLOCK_REALTIME has been set; -1 if the kernel refuses one.</summary>
@@ -123,7 +135,7 @@ internal sealed class StartMark : IDisposable
     /// its files' ctimes).
     /// </summary>
     public bool ProvesUntouched(in FileSignature file) =>
-        file.MountId == RootMountId && IsBefore(file.CtimeSec, file.CtimeNsec) && !ClockWasSet();
+        CannotVouchReason is null && file.MountId == RootMountId && IsBefore(file.CtimeSec, file.CtimeNsec) && !ClockWasSet();
 
     public void Dispose()
     {

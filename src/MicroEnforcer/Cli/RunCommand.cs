@@ -44,6 +44,11 @@ internal static class RunCommand
         // The baseline is recorded behind the workload; its start mark is taken now, before the
         // workload exists, so nothing of the container has run yet.
         using BaselineRecording baseline = BaselineRecording.Begin("/");
+        if (baseline.Mark.CannotVouchReason is { } reason)
+        {
+            Log.BaselineBeforeStart(log, reason);
+            baseline.RecordBeforeStart(MountTable.ReadMountPoints(), warning => Log.BaselineWarning(log, warning));
+        }
         var decider = new ExecDecider([
             new FilelessExec(policy.BlockFilelessExec),
             reverseShell,

@@ -34,6 +34,7 @@ internal static partial class Libc
     internal const long EXT4_SUPER_MAGIC = 0xef53;
     internal const long XFS_SUPER_MAGIC = 0x58465342;
     internal const long BTRFS_SUPER_MAGIC = 0x9123683e;
+    internal const long F2FS_SUPER_MAGIC = 0xF2F52010;
 
     [StructLayout(LayoutKind.Sequential)]
     internal struct statx_timestamp

@@ -40,6 +40,9 @@ internal sealed class Reaper : IDisposable
     private readonly int _signalFd;
     private readonly int _wakeFd;
     private int _workloadPid;
+    // A signalfd also dequeues the signals pending for the thread that reads it: the notify loop,
+    // which writes audit events and logs, and may so raise SIGPIPE on itself.
+    private readonly int _ownPid = Libc.GetPid();
     private int _reaped;
 
     // Taken around every waitpid drain, so what two threads collect is queued in the order the
@@ -108,6 +111,7 @@ internal sealed class Reaper : IDisposable
     /// <summary>The loop takes the job over (it received <see cref="NotifyWork.ReapingOffered"/>).</summary>
     public void HandOverToLoop()
     {
+        LoopWoke();   // it is out of its poll right now, handling this
         lock (_reapLock)
             _loopReaps = true;
         Wake();   // out of its poll on the signalfd, into watching the loop
@@ -267,6 +271,8 @@ internal sealed class Reaper : IDisposable
                 int signal = (int)infos[i].ssi_signo;
                 if (signal == SupervisedSignals.SIGCHLD)
                     childEvent = true;
+                else if (infos[i].ssi_pid == (uint)_ownPid)
+                    continue;   // raised by PID 1 itself (SIGPIPE from a write to a closed stderr): not the workload's
                 else if (SupervisedSignals.IsForwarded(signal))
                     forwards.Add(Forward(signal));
             }

@@ -124,18 +124,28 @@ internal static class ElfInterpreter
         // the filesystem reports, which is another for overlayfs with layers on several
         // filesystems (a device per layer) and for btrfs subvolumes: then the device of the
         // statx'd file's mount (mountinfo, also the superblock's) must be the mapped one.
-        if (!IsMappedFile(mapping, st))
+        //
+        // Before Linux 6.8, maps showed an overlayfs mapping's underlying file (the layer's device
+        // and inode), which nothing here can relate to the overlay file: then the identity cannot
+        // be checked, and the interpreter is judged by its path, as it was before the check.
+        if (IsMappedFile(mapping, st) == false)
         {
             return new Lookup(null, $"the ELF interpreter {mapping.Path} is not the file the kernel mapped (replaced after the exec loaded it)");
         }
         return new Lookup(new ExecTarget(pid, mapping.Path, FileSignature.From(st), mapping.Path, name), null);
     }
 
-    /// <summary>Whether <paramref name="st"/> (with STATX_MNT_ID) is the file <paramref name="mapping"/> maps.</summary>
-    internal static bool IsMappedFile(in Mapping mapping, in Libc.statx st) =>
-        st.stx_ino == mapping.Inode &&
-        ((st.stx_dev_major, st.stx_dev_minor) == (mapping.DevMajor, mapping.DevMinor) ||
-         MountDevice(st.stx_mnt_id) == (mapping.DevMajor, mapping.DevMinor));
+    /// <summary>
+    /// Whether <paramref name="st"/> (with STATX_MNT_ID) is the file <paramref name="mapping"/> maps:
+    /// same device and inode; not it, on the same device with another inode; null when maps
+    /// names a device the statx'd file is not on (an overlay's layer, before Linux 6.8).
+    /// </summary>
+    internal static bool? IsMappedFile(in Mapping mapping, in Libc.statx st)
+    {
+        bool sameDevice = (st.stx_dev_major, st.stx_dev_minor) == (mapping.DevMajor, mapping.DevMinor) ||
+            MountDevice(st.stx_mnt_id) == (mapping.DevMajor, mapping.DevMinor);
+        return sameDevice ? st.stx_ino == mapping.Inode : null;
+    }
 
     /// <summary>The device (major:minor, field 3 of mountinfo) of the mount with id <paramref name="mountId"/>.</summary>
     internal static (uint Major, uint Minor)? MountDevice(ulong mountId, string mountinfoPath = "/proc/self/mountinfo")

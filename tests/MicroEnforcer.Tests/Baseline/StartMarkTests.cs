@@ -115,6 +115,18 @@ public sealed partial class StartMarkTests : IDisposable
     }
 
     [Fact]
+    public void AFilesystemNotStampedByThisKernelsClockVouchesForNothing()
+    {
+        // /proc stands in for NFS, 9p, FUSE: not on the list of local filesystems.
+        using StartMark mark = Take("/proc");
+        Assert.NotNull(mark.CannotVouchReason);
+        Assert.False(mark.ProvesUntouched(Stat("/proc/self/stat") with { MountId = mark.RootMountId, CtimeSec = 1 }));
+
+        using StartMark local = Take(_root);
+        Assert.Null(local.CannotVouchReason);
+    }
+
+    [Fact]
     public void TheWalkBehindTheChangesRecordsThemAsChanged()
     {
         Executable("bin/untouched");

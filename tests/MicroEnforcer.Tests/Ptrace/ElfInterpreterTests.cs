@@ -79,7 +79,8 @@ public sealed class ElfInterpreterTests
         Assert.True(ElfInterpreter.IsMappedFile(mapping, mapped));
         Assert.Equal(0, MicroEnforcer.Interop.NativePath.Statx("/usr/bin/env", 0, MicroEnforcer.Interop.Libc.STATX_BASIC_STATS | MicroEnforcer.Interop.Libc.STATX_MNT_ID, out var other));
         Assert.False(ElfInterpreter.IsMappedFile(mapping, other));
-        Assert.False(ElfInterpreter.IsMappedFile(mapping with { DevMinor = mapping.DevMinor + 1 }, mapped with { stx_dev_minor = mapping.DevMinor + 2 }));
+        // maps naming a device the file is not on (an overlay's layer, before Linux 6.8): undecidable.
+        Assert.Null(ElfInterpreter.IsMappedFile(mapping with { DevMinor = mapping.DevMinor + 1 }, mapped with { stx_dev_minor = mapping.DevMinor + 2 }));
     }
 
     [Fact]
