@@ -97,13 +97,15 @@ public sealed class ReverseShellTests
         // busybox httpd serves each connection on fd 0 and 1 (inetd style): it is no interpreter.
         // httpd listens before it goes to the background; the nc listener may not be listening
         // yet on a loaded machine, so the client retries until it connects (a fixed sleep made
-        // this test flaky in CI), and the listener is waited for before its output is read.
+        // this test flaky in CI). The listener's stdin stays open: with /dev/null there, busybox
+        // nc may see its EOF and exit before the client's bytes arrive (1 run in 40 without any
+        // enforcer), so what it received is waited for, not its exit.
         const string script =
             "mkdir -p /tmp/www && echo page-content > /tmp/www/index.html && httpd -p 127.0.0.1:8080 -h /tmp/www && " +
-            "{ nc -l -p 5555 > /tmp/got & listener=$!; }; " +
+            "{ sleep 30 | nc -l -p 5555 > /tmp/got & }; " +
             "wget -q -O - http://127.0.0.1:8080/index.html; " +
             "for i in $(seq 100); do echo hello-over-nc | nc 127.0.0.1 5555 2>/dev/null && break; sleep 0.1; done; " +
-            "wait $listener; cat /tmp/got";
+            "for i in $(seq 100); do grep -q hello-over-nc /tmp/got && break; sleep 0.1; done; cat /tmp/got";
         var r = Container.Run(["/bin/sh", "-c", script]);
 
         Assert.Contains("page-content", r.Stdout);
