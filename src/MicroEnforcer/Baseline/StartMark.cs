@@ -66,17 +66,16 @@ internal sealed class StartMark : IDisposable
     /// </summary>
     public static unsafe StartMark Take(int rootFd)
     {
-        Libc.statx root;
-        byte empty = 0;
-        if (Libc.Statx(rootFd, &empty, Libc.AT_EMPTY_PATH, Libc.STATX_BASIC_STATS | Libc.STATX_MNT_ID, &root) != 0)
-            throw new SystemCallException("statx of the root", Libc.LastErrno);
-        if ((root.stx_mask & Libc.STATX_MNT_ID) == 0)
+        int errno = FileSignature.TryRead(rootFd, out FileSignature root);
+        if (errno != 0)
+            throw new SystemCallException("statx of the root", errno);
+        if (root.MountId == 0)
             throw new SystemCallException("statx of the root (no mount id)", Libc.ENOSYS);
         Libc.statfs fs;
         long type = Libc.FStatFs(rootFd, &fs) == 0 ? fs.f_type : 0;
         bool local = type is Libc.OVERLAYFS_SUPER_MAGIC or Libc.TMPFS_MAGIC or Libc.EXT4_SUPER_MAGIC or Libc.XFS_SUPER_MAGIC
             or Libc.BTRFS_SUPER_MAGIC or Libc.F2FS_SUPER_MAGIC;
-        bool exact = local && root.stx_ctime.tv_nsec != 0;
+        bool exact = local && root.CtimeNsec != 0;
 
         // Armed before the clock is read: a set in between counts as a set after the mark.
         int watch = WatchForClockSets();
@@ -86,7 +85,7 @@ internal sealed class StartMark : IDisposable
         string? cannotVouch = !local
             ? $"the root filesystem (type 0x{type:x}) is not a local one stamped with this kernel's clock"
             : watch < 0 ? "the system clock cannot be watched for sets (timerfd refused)" : null;
-        return new StartMark(root.stx_mnt_id, now.tv_sec, exact ? now.tv_nsec : 0, watch, exact, cannotVouch);
+        return new StartMark(root.MountId, now.tv_sec, exact ? now.tv_nsec : 0, watch, exact, cannotVouch);
     }
 
     /// <summary>A timerfd that reads ECANCELED once CLOCK_REALTIME has been set; -1 if the kernel refuses one.</summary>

@@ -29,14 +29,13 @@ internal static class NativePath
             return Libc.OpenAt(dirFd, p, flags, 0);
     }
 
-    public static int Statx(string path, int flags, out Libc.statx st) => Statx(path, flags, Baseline.FileSignature.StatxMask, out st);
-
+    /// <summary>statx of a path, with what a <see cref="Baseline.FileSignature"/> needs (the mount id included).</summary>
     [SkipLocalsInit]
-    public static unsafe int Statx(string path, int flags, uint mask, out Libc.statx st)
+    public static unsafe int Statx(string path, int flags, out Libc.statx st)
     {
         fixed (byte* p = Terminated(path, stackalloc byte[StackPath]))
         fixed (Libc.statx* s = &st)
-            return Libc.Statx(Libc.AT_FDCWD, p, flags, mask, s);
+            return Libc.Statx(Libc.AT_FDCWD, p, flags, Baseline.FileSignature.StatxMask, s);
     }
 
     /// <summary>readlink(2), decoded losslessly; null on error. Two of these are on every exec's

@@ -113,7 +113,7 @@ internal static class ElfInterpreter
     {
         string name = ExecTarget.LastComponent(mapping.Path);
         // A deleted interpreter has no file to stat: it is described as what it is, unlinked.
-        if (mapping.Deleted || NativePath.Statx(mapping.Path, 0, Libc.STATX_BASIC_STATS | Libc.STATX_MNT_ID, out Libc.statx st) != 0)
+        if (mapping.Deleted || NativePath.Statx(mapping.Path, 0, out Libc.statx st) != 0)
         {
             var unlinked = new FileSignature(0, 0, mapping.Inode, 0, 0, 0, 0, 0, Libc.S_IFREG | 0x1ed, 0);
             return new Lookup(new ExecTarget(pid, mapping.Path, unlinked, mapping.Path, name), null);

@@ -75,9 +75,9 @@ public sealed class ElfInterpreterTests
         ulong start = ulong.Parse(line[..line.IndexOf('-', StringComparison.Ordinal)], System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture);
         var mapping = ElfInterpreter.FindMapping(Encoding.ASCII.GetBytes(line + "\n"), start)!.Value;
 
-        Assert.Equal(0, MicroEnforcer.Interop.NativePath.Statx(mapping.Path, 0, MicroEnforcer.Interop.Libc.STATX_BASIC_STATS | MicroEnforcer.Interop.Libc.STATX_MNT_ID, out var mapped));
+        Assert.Equal(0, MicroEnforcer.Interop.NativePath.Statx(mapping.Path, 0, out var mapped));
         Assert.True(ElfInterpreter.IsMappedFile(mapping, mapped));
-        Assert.Equal(0, MicroEnforcer.Interop.NativePath.Statx("/usr/bin/env", 0, MicroEnforcer.Interop.Libc.STATX_BASIC_STATS | MicroEnforcer.Interop.Libc.STATX_MNT_ID, out var other));
+        Assert.Equal(0, MicroEnforcer.Interop.NativePath.Statx("/usr/bin/env", 0, out var other));
         Assert.False(ElfInterpreter.IsMappedFile(mapping, other));
         // maps naming a device the file is not on (an overlay's layer, before Linux 6.8): undecidable.
         Assert.Null(ElfInterpreter.IsMappedFile(mapping with { DevMinor = mapping.DevMinor + 1 }, mapped with { stx_dev_minor = mapping.DevMinor + 2 }));
@@ -86,7 +86,7 @@ public sealed class ElfInterpreterTests
     [Fact]
     public void MountDeviceOfTheRootMount()
     {
-        Assert.Equal(0, MicroEnforcer.Interop.NativePath.Statx("/", 0, MicroEnforcer.Interop.Libc.STATX_BASIC_STATS | MicroEnforcer.Interop.Libc.STATX_MNT_ID, out var root));
+        Assert.Equal(0, MicroEnforcer.Interop.NativePath.Statx("/", 0, out var root));
         Assert.NotNull(ElfInterpreter.MountDevice(root.stx_mnt_id));
         Assert.Null(ElfInterpreter.MountDevice(ulong.MaxValue));
     }
