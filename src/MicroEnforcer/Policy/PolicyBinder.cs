@@ -78,8 +78,9 @@ internal sealed class PolicyBinder
         FilelessExecPolicy blockFilelessExec = BindFilelessExec(fields.Optional("blockFilelessExec"), mode);
         ForkGuardPolicy forkGuard = BindForkGuard(fields.Optional("forkGuard"), mode);
         ReverseShellPolicy reverseShell = BindReverseShell(fields.Optional("reverseShell"), mode);
+        bool allowIoUring = ReadBool(fields.Optional("allowIoUring"), defaultValue: false);
         fields.ReportUnknown();
-        return new RuntimePolicy(name, mode, driftPrevention, blockFilelessExec, forkGuard, reverseShell);
+        return new RuntimePolicy(name, mode, driftPrevention, blockFilelessExec, forkGuard, reverseShell) { AllowIoUring = allowIoUring };
     }
 
     private DriftPreventionPolicy BindDriftPrevention(Field field, EnforcementMode inheritedMode)

@@ -26,7 +26,16 @@ public sealed record RuntimePolicy(
     DriftPreventionPolicy DriftPrevention,
     FilelessExecPolicy BlockFilelessExec,
     ForkGuardPolicy ForkGuard,
-    ReverseShellPolicy ReverseShell);
+    ReverseShellPolicy ReverseShell)
+{
+    /// <summary>
+    /// Whether the workload may use io_uring (<c>spec.allowIoUring</c>). Off by default: operations
+    /// submitted through io_uring never pass through seccomp, so they would go around every control
+    /// that acts on a syscall. When off, io_uring_setup, io_uring_enter and io_uring_register fail
+    /// with ENOSYS, as under Docker's default seccomp profile.
+    /// </summary>
+    public bool AllowIoUring { get; init; }
+}
 
 /// <summary>Drift prevention: executables that were not in the container image may not run.</summary>
 /// <param name="Enabled">Whether the control is active at all.</param>

@@ -70,6 +70,16 @@ internal static class SeccompFilter
             i386.Add(FilterRule.Notify(SyscallTable.I386.Fcntl64, ArgumentTest.OneOf(1, F_DUPFD, F_DUPFD_CLOEXEC)));
             i386.Add(FilterRule.Notify(SyscallTable.I386.SocketCall, ArgumentTest.EqualTo(0, SYS_CONNECT)));
         }
+
+        if (!policy.AllowIoUring)
+        {
+            // io_uring performs opens, connects, renames... in the kernel's own workers: they never
+            // pass through seccomp, so every control on a syscall would have a way around it.
+            // ENOSYS, as Docker's default profile answers: programs fall back to plain syscalls.
+            x64.AddRange(IoUringRules(SyscallTable.X86_64.IoUringSetup, SyscallTable.X86_64.IoUringEnter, SyscallTable.X86_64.IoUringRegister));
+            x32.AddRange(IoUringRules(SyscallTable.X32.IoUringSetup, SyscallTable.X32.IoUringEnter, SyscallTable.X32.IoUringRegister));
+            i386.AddRange(IoUringRules(SyscallTable.I386.IoUringSetup, SyscallTable.I386.IoUringEnter, SyscallTable.I386.IoUringRegister));
+        }
         return new Rules(x64.ToImmutable(), x32.ToImmutable(), i386.ToImmutable());
     }
 
@@ -82,6 +92,13 @@ internal static class SeccompFilter
         FilterRule.Notify(dup3, ArgumentTest.AtMost(1, 2)),
         FilterRule.Notify(fcntl, ArgumentTest.OneOf(1, F_DUPFD, F_DUPFD_CLOEXEC)),
         FilterRule.Notify(connect, ArgumentTest.AtMost(0, 2)),
+    ];
+
+    private static IEnumerable<FilterRule> IoUringRules(uint setup, uint enter, uint register) =>
+    [
+        FilterRule.Errno(setup, Libc.ENOSYS),
+        FilterRule.Errno(enter, Libc.ENOSYS),
+        FilterRule.Errno(register, Libc.ENOSYS),
     ];
 
     public static ImmutableArray<BpfInstruction> Build(Rules rules)

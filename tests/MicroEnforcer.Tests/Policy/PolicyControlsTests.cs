@@ -361,7 +361,7 @@ public class PolicyControlsTests
                 "t.yaml:6:19: spec.reverseShell.allowedAddress: unknown field 'allowedAddress'; did you mean 'allowedAddresses'? (allowed: enabled, mode, allowedProcesses, allowedAddresses, interpreters)",
                 "t.yaml:6:39: spec.reverseShell.interpreter: unknown field 'interpreter'; did you mean 'interpreters'? (allowed: enabled, mode, allowedProcesses, allowedAddresses, interpreters)",
                 "t.yaml:6:58: spec.reverseShell.allowedProcess: unknown field 'allowedProcess'; did you mean 'allowedProcesses'? (allowed: enabled, mode, allowedProcesses, allowedAddresses, interpreters)",
-                "t.yaml:7:3: spec.reverseshell: unknown field 'reverseshell'; did you mean 'reverseShell'? (allowed: mode, driftPrevention, blockFilelessExec, forkGuard, reverseShell)",
+                "t.yaml:7:3: spec.reverseshell: unknown field 'reverseshell'; did you mean 'reverseShell'? (allowed: mode, driftPrevention, blockFilelessExec, forkGuard, reverseShell, allowIoUring)",
             ],
             errors.Select(e => e.ToString()));
     }
@@ -387,6 +387,26 @@ public class PolicyControlsTests
                 (8, 20, "spec.reverseShell.interpreters[0]"),
             ],
             errors.Select(e => (e.Line, e.Column, e.Field)));
+    }
+
+    // ---- allowIoUring -----------------------------------------------------------------------------
+
+    [Fact]
+    public void IoUring_IsRefusedUnlessThePolicyAllowsIt()
+    {
+        Assert.False(Load(Header + "spec: {}").AllowIoUring);
+        Assert.False(DefaultPolicy.Load().AllowIoUring);
+        Assert.True(Load(Header + "spec:\n  allowIoUring: true\n").AllowIoUring);
+        Assert.NotEqual(Load(Header + "spec: {}"), Load(Header + "spec:\n  allowIoUring: true\n"));
+    }
+
+    [Fact]
+    public void IoUring_TakesOnlyABoolean()
+    {
+        var error = Assert.Single(Errors(Header + "spec:\n  allowIoUring: yes\n"));
+
+        Assert.Equal(("spec.allowIoUring", 4, 17), (error.Field, error.Line, error.Column));
+        Assert.Contains("expected a boolean", error.Message);
     }
 
     private static RuntimePolicy Load(string text)

@@ -200,7 +200,7 @@ public class PolicyLoaderTests
 
         Assert.Equal(
             [
-                "t.yaml:4:3: spec.Mode: unknown field 'Mode'; did you mean 'mode'? (allowed: mode, driftPrevention, blockFilelessExec, forkGuard, reverseShell)",
+                "t.yaml:4:3: spec.Mode: unknown field 'Mode'; did you mean 'mode'? (allowed: mode, driftPrevention, blockFilelessExec, forkGuard, reverseShell, allowIoUring)",
                 "t.yaml:6:5: spec.driftPrevention.enabeld: unknown field 'enabeld'; did you mean 'enabled'? (allowed: enabled, mode, allowedExecutables)",
                 "t.yaml:7:5: spec.driftPrevention.frobnicate: unknown field 'frobnicate' (allowed: enabled, mode, allowedExecutables)",
             ],

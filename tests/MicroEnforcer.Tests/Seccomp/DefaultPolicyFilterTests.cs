@@ -55,6 +55,14 @@ public sealed class DefaultPolicyFilterTests
         { "x86-64 socket", AUDIT_ARCH_X86_64, 41, [2, 1, 0], RET_ALLOW },
         { "x86-64 memfd_create", AUDIT_ARCH_X86_64, 319, [], RET_ALLOW },
         { "x86-64 mmap", AUDIT_ARCH_X86_64, 9, [0, 4096, 5, 1, 3, 0], RET_ALLOW },
+        { "x86-64 io_uring_setup", AUDIT_ARCH_X86_64, 425, [8, 0x1000], ENOSYS_ACTION },
+        { "x86-64 io_uring_enter", AUDIT_ARCH_X86_64, 426, [3, 1, 0, 0], ENOSYS_ACTION },
+        { "x86-64 io_uring_register", AUDIT_ARCH_X86_64, 427, [3, 0, 0, 0], ENOSYS_ACTION },
+        { "x32 io_uring_setup", AUDIT_ARCH_X86_64, X32_SYSCALL_BIT | 425, [8, 0x1000], ENOSYS_ACTION },
+        { "x32 io_uring_enter", AUDIT_ARCH_X86_64, X32_SYSCALL_BIT | 426, [3, 1, 0, 0], ENOSYS_ACTION },
+        { "i386 io_uring_setup", AUDIT_ARCH_I386, 425, [8, 0x1000], ENOSYS_ACTION },
+        { "i386 io_uring_enter", AUDIT_ARCH_I386, 426, [3, 1, 0, 0], ENOSYS_ACTION },
+        { "i386 io_uring_register", AUDIT_ARCH_I386, 427, [3, 0, 0, 0], ENOSYS_ACTION },
     };
 
     [Theory]
@@ -79,5 +87,31 @@ public sealed class DefaultPolicyFilterTests
         Assert.Equal(RET_ALLOW, Run(program, SeccompData(AUDIT_ARCH_X86_64, 435)));
         Assert.Equal(RET_ALLOW, Run(program, SeccompData(AUDIT_ARCH_X86_64, 33, 5, 0)));
         Assert.True(program.Length < Program.Count);
+    }
+
+    [Fact]
+    public void IoUringIsRefusedEvenWithEveryControlOffUnlessThePolicyAllowsIt()
+    {
+        var policy = DefaultPolicy.Load();
+        var noControls = policy with
+        {
+            DriftPrevention = policy.DriftPrevention with { Enabled = false },
+            BlockFilelessExec = policy.BlockFilelessExec with { Enabled = false },
+            ForkGuard = policy.ForkGuard with { Enabled = false },
+            ReverseShell = policy.ReverseShell with { Enabled = false },
+        };
+        var refusing = SeccompFilter.Build(SeccompFilter.ForPolicy(noControls));
+        var allowing = SeccompFilter.Build(SeccompFilter.ForPolicy(noControls with { AllowIoUring = true }));
+
+        foreach (uint nr in new uint[] { 425, 426, 427 })
+        {
+            Assert.Equal(ENOSYS_ACTION, Run(refusing, SeccompData(AUDIT_ARCH_X86_64, nr)));
+            Assert.Equal(ENOSYS_ACTION, Run(refusing, SeccompData(AUDIT_ARCH_I386, nr)));
+            Assert.Equal(ENOSYS_ACTION, Run(refusing, SeccompData(AUDIT_ARCH_X86_64, X32_SYSCALL_BIT | nr)));
+            Assert.Equal(RET_ALLOW, Run(allowing, SeccompData(AUDIT_ARCH_X86_64, nr)));
+            Assert.Equal(RET_ALLOW, Run(allowing, SeccompData(AUDIT_ARCH_I386, nr)));
+        }
+        Assert.Equal(RET_ALLOW, Run(refusing, SeccompData(AUDIT_ARCH_X86_64, 424)));   // pidfd_send_signal, next door
+        Assert.Equal(RET_ALLOW, Run(refusing, SeccompData(AUDIT_ARCH_X86_64, 428)));   // open_tree
     }
 }
