@@ -11,42 +11,62 @@ namespace MicroEnforcer.Controls;
 /// write access: the filter sends fork, vfork and clone without CLONE_THREAD here, and past the
 /// limit they fail with EAGAIN (what the kernel's own RLIMIT_NPROC answers; useless for root).
 ///
-/// Counting /proc on every fork would cost more than the fork, so the count is an upper bound:
-/// the last scan plus every fork allowed since (processes only appear by forking, or from
-/// outside, which the periodic rescan picks up). Only near the limit, or after a second, is /proc
-/// scanned again; at the limit the reaper first reaps whatever zombies are ours (children of
-/// a killed bomb, reparented to PID 1), and /proc is rescanned when something was reaped, else
-/// at most once per 10 ms, so a bomb hammering fork cannot keep PID 1 busy scanning. Denials are
-/// audited as one event per second with a count.
+/// A fork is refused only on an exact count. Counting /proc on every fork would cost more than
+/// the fork, so between counts PID 1 keeps an upper bound: the last count plus every fork allowed
+/// since (processes only appear by forking, or from outside, which the periodic recount picks
+/// up). When the bound reaches the limit, PID 1 counts exactly before it refuses anything: the
+/// processes /proc lists, plus the forks still in flight, which the kernel may not have created
+/// yet. A fork is in flight from PID 1's CONTINUE until its caller is out of that syscall, and a
+/// thread makes one syscall at a time: so the in-flight forks are tracked per thread, forgotten
+/// when the thread's next notification arrives, and otherwise settled at the count by
+/// /proc/TID/syscall (gone, blocked outside any syscall or in another one: done; still in the
+/// fork, or running so that the file cannot tell: still counted, the safe side). A vfork caller
+/// blocked until its child execs counts twice until then.
+///
+/// A fork bomb holds the count at the limit: an exact count that found the limit reached stands
+/// for <see cref="RecountAtLimitTicks"/> (only exits can lower it, and PID 1 cannot see
+/// those), unless PID 1 reaped something meanwhile (children of a killed bomb, reparented to it):
+/// so a bomb hammering fork cannot keep PID 1 busy counting. Denials are audited as one event per
+/// second with a count.
 /// </summary>
 internal sealed class ForkGuard : IDisposable
 {
     public const string ControlName = "forkGuard";
 
-    private static readonly long RescanAtLimitTicks = Stopwatch.Frequency / 100;   // 10 ms
-    private static readonly long RescanAnywayTicks = Stopwatch.Frequency;          // 1 s
-    private static readonly long InFlightTicks = Stopwatch.Frequency / 10;         // 100 ms
+    private static readonly long RecountAtLimitTicks = Stopwatch.Frequency / 500;   // 2 ms
+    private static readonly long RecountAnywayTicks = Stopwatch.Frequency;          // 1 s
+
+    // Settling a thread that is running (on a CPU, or runnable but not yet on one) waits for it
+    // to block or leave the call, yielding the CPU between looks; then it is counted as in flight.
+    private const int SettleRounds = 16;
+
+    // More threads than this with a fork not known finished: settle them now, not at the next
+    // count, so that the bookkeeping stays small and each settle cheap.
+    private const int InFlightSettleThreshold = 256;
 
     private readonly ForkGuardPolicy _policy;
     private readonly AuditLog _audit;
     private readonly ProcessCounter _counter;
     private readonly Func<int> _reapNow;
     private readonly Timer _flush;
-    private int _reapedAtScan = -1;
-
-    // Forks answered CONTINUE recently: the kernel may not have created their children yet, so
-    // a scan of /proc cannot see them. A rescan counts them on top (conservative by design).
-    private readonly Queue<long> _recentlyAllowed = new();
     private readonly Lock _lock = new();
-    private int _upperBound = -1;
-    private int _scanned;
-    private long _lastScan;
+
+    // Threads whose allowed fork may not have created its child yet, with the syscall number
+    // seccomp reported for it (as /proc/TID/syscall shows it while the thread is in it).
+    private readonly Dictionary<int, uint> _inFlight = [];
+    private readonly List<int> _settled = [];
+
+    private int _upperBound = -1;      // processes there may be now; -1 before the first count
+    private int _visibleAtCount;       // processes /proc listed at the last exact count
+    private int _allowedSinceCount;    // forks allowed since the last exact count
+    private int _reapedAtCount = -1;
+    private long _lastCount;
 
     // Denials since the last audit event (guarded by _lock: the timer flushes them), and who made
     // the first of them, read from /proc when it happened: a second later the pid may be another
     // process's. One read per event, not per denial, so a bomb does not make PID 1 read /proc.
     private int _denied;
-    private int _lastCount;
+    private int _deniedAtVisible, _deniedAtInFlight;
     private Offender? _first;
 
     private sealed record Offender(int Pid, string Syscall, ProcStatus? Status, string? Exe, string? Cmdline);
@@ -63,36 +83,90 @@ internal sealed class ForkGuard : IDisposable
 
     public bool Enabled => _policy.Enabled;
 
-    /// <summary>Decides a notified fork (called by the notify loop only). 0 lets it through, else -errno.</summary>
-    public int Decide(int tid, string syscall)
+    /// <summary>Forks allowed whose child may not exist yet, as of the last count or settle (for tests and logs).</summary>
+    internal int InFlight => _inFlight.Count;
+
+    /// <summary>
+    /// Decides a notified fork of thread <paramref name="tid"/>, whose syscall number (as seccomp
+    /// reported it) is <paramref name="nr"/>. Called by the notify loop only. 0 lets it through, else -errno.
+    /// </summary>
+    public int Decide(int tid, string syscall, uint nr)
     {
+        // This thread is in a new syscall: its previous one, if a fork, has returned, and the
+        // child it made (if any) is in /proc.
+        _inFlight.Remove(tid);
+
         long now = Stopwatch.GetTimestamp();
-        bool stale = _upperBound < 0 || now - _lastScan > RescanAnywayTicks;
-        bool atLimit = _upperBound + 1 > _policy.MaxProcesses;
-        int reaped = atLimit ? _reapNow() : _reapedAtScan;
-        if (stale || (atLimit && (reaped != _reapedAtScan || now - _lastScan > RescanAtLimitTicks)))
+        if (_upperBound < 0 || now - _lastCount > RecountAnywayTicks || _inFlight.Count >= InFlightSettleThreshold)
         {
-            while (_recentlyAllowed.Count > 0 && now - _recentlyAllowed.Peek() > InFlightTicks)
-                _recentlyAllowed.Dequeue();
-            _scanned = _counter.Count();
-            _upperBound = _scanned + _recentlyAllowed.Count;
-            _lastScan = now;
-            _reapedAtScan = reaped;
+            Recount(now, _reapedAtCount);
         }
+        else if (_upperBound + 1 > _policy.MaxProcesses)
+        {
+            // The bound says full: count exactly, unless an exact count found it full a moment
+            // ago and nothing that PID 1 can see left since.
+            int reaped = _reapNow();
+            bool exactAndFresh = _allowedSinceCount == 0 && reaped == _reapedAtCount && now - _lastCount <= RecountAtLimitTicks;
+            if (!exactAndFresh)
+                Recount(now, reaped);
+        }
+
         if (_upperBound + 1 <= _policy.MaxProcesses)
         {
-            _upperBound++;
-            _recentlyAllowed.Enqueue(now);
-            if (_recentlyAllowed.Count > _policy.MaxProcesses)
-                _recentlyAllowed.Dequeue();   // bounded: more than the limit cannot be in flight
+            Allow(tid, nr);
             return 0;
         }
 
         RecordDenial(tid, syscall);
         if (_policy.Mode == EnforcementMode.Enforce)
             return -Libc.EAGAIN;
-        _upperBound++;   // audit mode: it happens
+        Allow(tid, nr);   // audit mode: it happens
         return 0;
+    }
+
+    private void Allow(int tid, uint nr)
+    {
+        _upperBound++;
+        _allowedSinceCount++;
+        _inFlight[tid] = nr;
+    }
+
+    /// <summary>The exact count: the forks still in flight are settled first, then /proc is listed.</summary>
+    private void Recount(long now, int reaped)
+    {
+        SettleInFlight();
+        _visibleAtCount = _counter.Count();
+        _upperBound = _visibleAtCount + _inFlight.Count;
+        _allowedSinceCount = 0;
+        _lastCount = now;
+        _reapedAtCount = reaped;
+    }
+
+    private void SettleInFlight()
+    {
+        for (int round = 0; round < SettleRounds && _inFlight.Count > 0; round++)
+        {
+            bool anyRunning = false;
+            _settled.Clear();
+            foreach ((int tid, uint nr) in _inFlight)
+            {
+                switch (TaskSyscall.Read(tid, out long number))
+                {
+                    case TaskSyscallState.Gone or TaskSyscallState.NotInSyscall:
+                    case TaskSyscallState.InSyscall when number != nr:
+                        _settled.Add(tid);
+                        break;
+                    case TaskSyscallState.Running:
+                        anyRunning = true;
+                        break;
+                }
+            }
+            foreach (int tid in _settled)
+                _inFlight.Remove(tid);
+            if (!anyRunning)
+                return;
+            Thread.Yield();
+        }
     }
 
     private void RecordDenial(int tid, string syscall)
@@ -101,7 +175,7 @@ internal sealed class ForkGuard : IDisposable
         lock (_lock)
         {
             first = _denied++ == 0;
-            _lastCount = _scanned;
+            (_deniedAtVisible, _deniedAtInFlight) = (_visibleAtCount, _upperBound - _visibleAtCount);
         }
         if (first)
         {
@@ -114,13 +188,13 @@ internal sealed class ForkGuard : IDisposable
     /// <summary>Writes the denials of the last second as one event, if there were any.</summary>
     public void Flush()
     {
-        int denied, count;
+        int denied, count, inFlight;
         Offender? offender;
         lock (_lock)
         {
             if (_denied == 0 || _first is null)
                 return;
-            (denied, count, offender) = (_denied, _lastCount, _first);
+            (denied, count, inFlight, offender) = (_denied, _deniedAtVisible, _deniedAtInFlight, _first);
             _denied = 0;
             _first = null;
         }
@@ -129,7 +203,8 @@ internal sealed class ForkGuard : IDisposable
         _audit.Write(new AuditEvent(
             ControlName, enforce ? AuditAction.Blocked : AuditAction.Detected, _policy.Mode.ToPolicyText(),
             status?.Tgid ?? offender.Pid, status?.PPid, status?.Uid, offender.Exe ?? "?", null, offender.Cmdline,
-            $"process limit reached: {count} processes in the container, maxProcesses {_policy.MaxProcesses}; " +
+            $"process limit reached: {count} processes in the container" + (inFlight > 0 ? $" and {inFlight} being created" : "") +
+            $", maxProcesses {_policy.MaxProcesses}; " +
             $"{denied} process creation{(denied == 1 ? "" : "s")} {(enforce ? "refused (EAGAIN)" : "over the limit")} in the last second",
             offender.Syscall)
         {

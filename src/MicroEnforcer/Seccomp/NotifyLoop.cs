@@ -205,7 +205,7 @@ internal sealed class NotifyLoop(NotificationListener workload, ExecEntryCheck e
 
             case SyscallKind.Fork or SyscallKind.Vfork or SyscallKind.Clone:
                 // Registers only: nothing read from the caller, nothing to validate.
-                return forkGuard.Decide(tid, SyscallClassifier.Name(kind));
+                return forkGuard.Decide(tid, SyscallClassifier.Name(kind), unchecked((uint)notification.data.nr));
 
             case SyscallKind.Dup or SyscallKind.Dup2 or SyscallKind.Dup3 or SyscallKind.FcntlDupfd
                 or SyscallKind.Connect or SyscallKind.SocketCallConnect:

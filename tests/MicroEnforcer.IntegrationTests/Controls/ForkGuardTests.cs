@@ -91,6 +91,54 @@ public sealed partial class ForkGuardTests(ITestOutputHelper output)
         Assert.True(int.Parse(m.Groups["forked"].Value, System.Globalization.CultureInfo.InvariantCulture) > Max);
     }
 
+    /// <summary>
+    /// Legitimate churn is never refused: fork, exit and wait at full speed keeps a handful of
+    /// processes alive, far under the default limit of 1024, however many forks a second that is.
+    /// </summary>
+    [Theory]
+    [InlineData(20_000, 1)]
+    [InlineData(2_500, 8)]   // a burst of 8 parallel loops: 20,000 cycles in all
+    public void ForkExitWaitChurnIsNeverRefused(int cycles, int loops)
+    {
+        var r = Container.Run(["/opt/tests/fork_churn", cycles.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            loops.ToString(System.Globalization.CultureInfo.InvariantCulture)], timeout: TimeSpan.FromMinutes(3));
+        output.WriteLine(r.ToString());
+
+        var m = ChurnCounts().Match(r.Stdout);
+        Assert.True(m.Success, r.ToString());
+        Assert.Equal((cycles * loops).ToString(System.Globalization.CultureInfo.InvariantCulture), m.Groups["cycles"].Value);
+        Assert.Equal("0", m.Groups["refused"].Value);
+        Assert.Equal("0", m.Groups["other"].Value);
+        Assert.Empty(r.Events("forkGuard", "blocked"));
+        Assert.Equal(0, r.ExitCode);
+    }
+
+    [Fact]
+    public void WithoutTheEnforcerChurnIsNeverRefused()
+    {
+        var r = Container.RunRaw(["/opt/tests/fork_churn", "2500", "8"], timeout: TimeSpan.FromMinutes(3));
+
+        Assert.Contains("cycles=20000 refused=0 other=0", r.Stdout);
+    }
+
+    [Fact]
+    public void ChurnUnderATightLimitIsRefusedOnlyAtTheLimit()
+    {
+        // 8 loops keep at most 17 processes (loops, their children, the parent) plus PID 1 and
+        // the shell: under a limit of 40 nothing is refused, whatever the fork rate.
+        var r = Container.Run(["/opt/tests/fork_churn", "1000", "8"], Policy, timeout: TimeSpan.FromMinutes(3));
+        output.WriteLine(r.ToString());
+
+        var m = ChurnCounts().Match(r.Stdout);
+        Assert.True(m.Success, r.ToString());
+        Assert.Equal("8000", m.Groups["cycles"].Value);
+        Assert.Equal("0", m.Groups["refused"].Value);
+        Assert.Empty(r.Events("forkGuard", "blocked"));
+    }
+
+    [GeneratedRegex(@"cycles=(?<cycles>\d+) refused=(?<refused>\d+) other=(?<other>\d+)")]
+    private static partial Regex ChurnCounts();
+
     [GeneratedRegex(@"forked=(?<forked>\d+) eagain=(?<eagain>\d+) other=(?<other>\d+)")]
     private static partial Regex ForkCounts();
 }
