@@ -15,8 +15,9 @@ namespace MicroEnforcer.Baseline;
 /// also skipped by name, see <see cref="MountTable"/>).
 ///
 /// With a <see cref="StartMark"/>, the workload runs while the tree is walked: an executable is
-/// recorded as the image's only if its ctime proves it unchanged since the mark, and as changed
-/// otherwise. Directories may vanish or move meanwhile; a file the walk misses that way is not in
+/// recorded as the image's only if its ctime proves it unchanged since the mark, or if only its
+/// metadata changed, which the <see cref="ContentStamps"/> vouch for (recorded as resting on their
+/// word), and as changed otherwise. Directories may vanish or move meanwhile; a file the walk misses that way is not in
 /// the baseline (drift, the safe side). If the clock is set during the walk, ctimes prove nothing
 /// from then on: the directory being listed is forgotten and the walk stops there.
 /// </summary>
@@ -25,7 +26,8 @@ internal static class BaselineCapture
     private const int DirentBufferSize = 64 * 1024;
     private const int MaxWorkers = 4;
 
-    public static ImageBaseline Capture(string root, IReadOnlySet<string> mountPoints, StartMark? mark = null, Action<string>? onWarning = null)
+    public static ImageBaseline Capture(string root, IReadOnlySet<string> mountPoints, StartMark? mark = null, Action<string>? onWarning = null,
+        ContentStamps? stamps = null)
     {
         var stopwatch = Stopwatch.StartNew();
         int rootFd = NativePath.Open(root, Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_CLOEXEC);
@@ -33,7 +35,7 @@ internal static class BaselineCapture
             throw new SystemCallException($"open {root}", Libc.LastErrno);
         try
         {
-            var walk = new Walk(rootFd, root == "/" ? "" : root.TrimEnd('/'), mountPoints, mark, onWarning);
+            var walk = new Walk(rootFd, root == "/" ? "" : root.TrimEnd('/'), mountPoints, mark, onWarning, stamps);
             walk.Run(Math.Clamp(Environment.ProcessorCount, 1, MaxWorkers));
             ImageBaseline baseline = ImageBaseline.Builder.Build(walk.Parts, walk.FilesScanned);
             baseline.CaptureTime = stopwatch.Elapsed;
@@ -50,7 +52,8 @@ internal static class BaselineCapture
     /// One capture: a stack of directories still to list (paths relative to the root, "" for the
     /// root itself), shared by the workers, each of which records into a builder of its own.
     /// </summary>
-    private sealed class Walk(int rootFd, string prefix, IReadOnlySet<string> mountPoints, StartMark? mark, Action<string>? onWarning)
+    private sealed class Walk(int rootFd, string prefix, IReadOnlySet<string> mountPoints, StartMark? mark, Action<string>? onWarning,
+        ContentStamps? stamps)
     {
         private readonly ConcurrentStack<string> _directories = new();
         private readonly ConcurrentBag<ImageBaseline.Builder> _parts = [];
@@ -124,6 +127,27 @@ internal static class BaselineCapture
             Interlocked.Add(ref _filesScanned, scanned);
         }
 
+        /// <summary>
+        /// Files whose metadata alone changed hold the image's content (the stamps vouch for it),
+        /// but a rename or a hard link also changes only metadata: such a file is the image's
+        /// executable at this name only if the name is the image's too. A directory's mtime moves
+        /// whenever an entry is added, removed or renamed in it (an overlay copy-up restores its
+        /// parent's), so if it is still earlier than the mark, read after the listing, every name
+        /// listed was bound to its inode before the start. Otherwise the files are recorded as changed.
+        /// </summary>
+        private void RecordByStamps(int dirFd, List<(string Path, FileSignature Signature)> byStamps, ImageBaseline.Builder entries)
+        {
+            bool namesUnchanged = mark is not null && FileSignature.TryRead(dirFd, out FileSignature directory) == 0 &&
+                directory.MountId == mark.RootMountId && mark.IsBefore(directory.MtimeSec, directory.MtimeNsec);
+            foreach ((string path, FileSignature signature) in byStamps)
+            {
+                if (namesUnchanged)
+                    entries.AddByStamps(path, signature);
+                else
+                    entries.AddChanged(path);
+            }
+        }
+
         private unsafe void ListDirectory(string relative, byte[] buffer, ImageBaseline.Builder entries, ref int scanned)
         {
             string dirPath = relative.Length == 0 ? prefix : prefix + "/" + relative;
@@ -136,6 +160,7 @@ internal static class BaselineCapture
                 return;
             }
             int recordedBefore = entries.Count;
+            List<(string Path, FileSignature Signature)>? byStamps = null;
             try
             {
                 while (true)
@@ -190,6 +215,8 @@ internal static class BaselineCapture
                                 continue;
                             if (mark is null || mark.IsBefore(signature.CtimeSec, signature.CtimeNsec))
                                 entries.Add(path, signature);
+                            else if (stamps is not null && stamps.Vouch(signature, signature))
+                                (byStamps ??= []).Add((path, signature));   // only its metadata changed: if at this name since the start, below
                             else
                                 entries.AddChanged(path);
                         }
@@ -201,7 +228,10 @@ internal static class BaselineCapture
                 {
                     entries.Truncate(recordedBefore);
                     _clockWasSet = true;
+                    return;
                 }
+                if (byStamps is not null)
+                    RecordByStamps(dirFd, byStamps, entries);
             }
             finally
             {

@@ -22,7 +22,15 @@ internal readonly struct BaselineEntry(ImageBaseline baseline, int index)
     /// <summary>Why no hash exists (the file changed before it could be hashed), or null.</summary>
     public string? HashUnavailableReason => baseline.HashUnavailableReasonOf(index);
 
-    internal void SetHash(ContentHash hash) => baseline.SetHash(index, hash);
+    /// <summary>
+    /// Why this entry's record or hash, which rested on the <see cref="ContentStamps"/>, was
+    /// withdrawn (a process ran outside the filter while they vouched); null if it was not.
+    /// </summary>
+    public string? RevokedReason => baseline.RevokedReasonOf(index);
+
+    internal bool SetHash(ContentHash hash) => baseline.SetHash(index, hash);
+
+    internal void MarkByStamps() => baseline.MarkByStamps(index);
 
     internal void SetHashUnavailable(string reason) => baseline.SetHashUnavailable(index, reason);
 }

@@ -4,15 +4,20 @@ namespace MicroEnforcer.Baseline;
 
 /// <summary>
 /// Hashes the baseline's executables once it is recorded, behind the workload. A hash only counts if the
-/// file still has its baseline signature before and after it is read: then the bytes hashed are
-/// the image's. A file that changed first gets no hash, and drift prevention treats any later
-/// change to it as drift (its original content is unknowable).
+/// bytes read are the image's: the file still has its baseline signature before and after it is
+/// read, or only its metadata changed, which the <see cref="ContentStamps"/> vouch for (then the
+/// entry is marked as resting on their word before the hash is published, so that it can be
+/// withdrawn). A file whose content changed first gets no hash, and drift prevention treats any
+/// later change to it as drift (its original content is unknowable).
 /// </summary>
-internal sealed class BaselineHasher(ImageBaseline baseline)
+internal sealed class BaselineHasher(ImageBaseline baseline, ContentStamps? stamps = null)
 {
     public int Hashed { get; private set; }
 
     public int Unavailable { get; private set; }
+
+    /// <summary>Hashed on the word of the content stamps: only their metadata had changed since the start.</summary>
+    public int ByStamps { get; private set; }
 
     public TimeSpan Elapsed { get; private set; }
 
@@ -38,7 +43,7 @@ internal sealed class BaselineHasher(ImageBaseline baseline)
         }
         try
         {
-            if (FileSignature.TryRead(fd, out var before) != 0 || !before.IsUntouchedSince(entry.Signature))
+            if (FileSignature.TryRead(fd, out var before) != 0 || !HoldsImageContent(entry, before))
             {
                 MarkUnavailable(entry, "changed after start, before it was hashed");
                 return;
@@ -49,18 +54,33 @@ internal sealed class BaselineHasher(ImageBaseline baseline)
                 MarkUnavailable(entry, $"read failed while hashing: {Libc.DescribeErrno(errno)}");
                 return;
             }
-            if (FileSignature.TryRead(fd, out var after) != 0 || !after.IsUntouchedSince(entry.Signature))
+            if (FileSignature.TryRead(fd, out var after) != 0 || !HoldsImageContent(entry, after))
             {
                 MarkUnavailable(entry, "changed while it was being hashed");
                 return;
             }
-            entry.SetHash(hash);
-            Hashed++;
+            if (entry.SetHash(hash))
+            {
+                Hashed++;
+                if (!after.IsUntouchedSince(entry.Signature))
+                    ByStamps++;
+            }
         }
         finally
         {
             Libc.Close(fd);
         }
+    }
+
+    /// <summary>Untouched since recorded, or, on the stamps' word, changed in its metadata only (the entry is marked so first).</summary>
+    private bool HoldsImageContent(BaselineEntry entry, in FileSignature now)
+    {
+        if (now.IsUntouchedSince(entry.Signature))
+            return true;
+        if (stamps is null || !stamps.Vouch(entry.Signature, now))
+            return false;
+        entry.MarkByStamps();
+        return stamps.Active;   // retired meanwhile: the mark may have come too late for the revocation
     }
 
     private void MarkUnavailable(BaselineEntry entry, string reason)

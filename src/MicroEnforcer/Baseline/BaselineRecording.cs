@@ -19,9 +19,13 @@ internal sealed class BaselineRecording : IDisposable
     {
         _root = root;
         Mark = mark;
+        Stamps = new ContentStamps(mark);
     }
 
     public StartMark Mark { get; }
+
+    /// <summary>What vouches for image files whose metadata changed before they were hashed; retired once hashing is over.</summary>
+    public ContentStamps Stamps { get; }
 
     /// <summary>The baseline once the walk has ended; null before.</summary>
     public ImageBaseline? Recorded => Volatile.Read(ref _recorded);
@@ -47,8 +51,9 @@ internal sealed class BaselineRecording : IDisposable
     /// baseline is published (also when the walk failed: then it is empty, and everything the
     /// mark does not vouch for is drift; <paramref name="failed"/> says why first).
     /// </summary>
+    /// <param name="hashingOver">Runs last, whatever happened: the stamps are retired by then.</param>
     public void Start(IReadOnlySet<string> mountPoints, Action<string> warning, Action<Exception> failed,
-        Action<ImageBaseline> recorded, Action<BaselineHasher> hashed)
+        Action<ImageBaseline> recorded, Action<BaselineHasher> hashed, Action hashingOver)
     {
         ImageBaseline? before = Recorded;
         NamedThread.Start("baseline", () =>
@@ -56,7 +61,7 @@ internal sealed class BaselineRecording : IDisposable
             ImageBaseline baseline;
             try
             {
-                baseline = before ?? BaselineCapture.Capture(_root, mountPoints, Mark, warning);
+                baseline = before ?? BaselineCapture.Capture(_root, mountPoints, Mark, warning, Stamps);
             }
             catch (Exception e)
             {
@@ -65,10 +70,14 @@ internal sealed class BaselineRecording : IDisposable
             }
             // The mark stays open: a decision that read Recorded as null just before may still ask it.
             Volatile.Write(ref _recorded, baseline);
+            // RevokeStamps may have found no baseline to revoke in just before: then it is done here.
+            Interlocked.MemoryBarrier();
+            if (Stamps.Revoked)
+                baseline.RevokeByStamps(Stamps.RetiredBecause!);
             try
             {
                 recorded(baseline);
-                var hasher = new BaselineHasher(baseline);
+                var hasher = new BaselineHasher(baseline, Stamps);
                 hasher.Run();
                 hashed(hasher);
             }
@@ -77,6 +86,13 @@ internal sealed class BaselineRecording : IDisposable
                 // An exception here would end PID 1, and the workload with it. Without hashes,
                 // a changed image binary is drift even if its content is the image's.
                 failed(e);
+            }
+            finally
+            {
+                // Every file the stamps could vouch for has been hashed (or never will be):
+                // from now on only hashes speak, and time calls need not wait.
+                Stamps.Retire("the image baseline is hashed");
+                hashingOver();
             }
         });
     }
@@ -88,6 +104,21 @@ internal sealed class BaselineRecording : IDisposable
     /// </summary>
     public void RecordBeforeStart(IReadOnlySet<string> mountPoints, Action<string> warning) =>
         Volatile.Write(ref _recorded, BaselineCapture.Capture(_root, mountPoints, mark: null, warning));
+
+    /// <summary>
+    /// A process ran in the container outside the filter (an exec session before PID 1 captured
+    /// it): it could have set an mtime back unseen, so the stamps retire and everything recorded
+    /// or hashed on their word so far is withdrawn. Nothing happens once they retired on their own.
+    /// </summary>
+    /// <returns>Whether this call revoked them.</returns>
+    public bool RevokeStamps(string reason)
+    {
+        if (!Stamps.Revoke(reason))
+            return false;
+        Interlocked.MemoryBarrier();
+        Recorded?.RevokeByStamps(reason);
+        return true;
+    }
 
     public void Dispose() => Mark.Dispose();
 }

@@ -17,18 +17,20 @@ namespace MicroEnforcer.Baseline;
 /// </summary>
 internal sealed class ImageBaseline
 {
-    private const int Pending = 0, Hashed = 1, Unavailable = 2, ChangedBeforeRecorded = 3;
+    private const int Pending = 0, Hashed = 1, Unavailable = 2, ChangedBeforeRecorded = 3, Revoked = 4;
 
     private readonly byte[] _pathBytes;
     private readonly int[] _pathStarts;          // entry i's path is _pathBytes[_pathStarts[i].._pathStarts[i + 1]]
     private readonly FileSignature[] _signatures;
     private readonly ContentHash[] _hashes;      // valid where _hashStates says Hashed
     private readonly int[] _hashStates;          // written last (Volatile.Write): publishes the hash
+    private readonly bool[] _byStamps;           // recorded or hashed on the word of the ContentStamps, not of an untouched ctime
     private readonly ConcurrentDictionary<int, string> _unavailableReasons = new();
     private readonly int[] _table;               // entry index + 1 at its hash's slot or the next free one; 0: free
 
-    private ImageBaseline(byte[] pathBytes, int[] pathStarts, FileSignature[] signatures, int[] hashStates, int filesScanned)
+    private ImageBaseline(byte[] pathBytes, int[] pathStarts, FileSignature[] signatures, int[] hashStates, bool[] byStamps, int filesScanned)
     {
+        _byStamps = byStamps;
         _pathBytes = pathBytes;
         _pathStarts = pathStarts;
         _signatures = signatures;
@@ -96,21 +98,52 @@ internal sealed class ImageBaseline
 
     internal bool ChangedBeforeRecordedAt(int index) => _hashStates[index] == ChangedBeforeRecorded;
 
+    internal string? RevokedReasonOf(int index) =>
+        Volatile.Read(ref _hashStates[index]) == Revoked ? _unavailableReasons.GetValueOrDefault(index) ?? "revoked" : null;
+
+    /// <summary>Executables recorded or hashed on the word of the <see cref="ContentStamps"/>.</summary>
+    public int ByStampsCount => _byStamps.Count(b => b);
+
     internal ContentHash? HashOf(int index) => Volatile.Read(ref _hashStates[index]) == Hashed ? _hashes[index] : null;
 
     internal string? HashUnavailableReasonOf(int index) =>
         Volatile.Read(ref _hashStates[index]) == Unavailable ? _unavailableReasons.GetValueOrDefault(index) : null;
 
-    internal void SetHash(int index, ContentHash hash)
+    /// <summary>Publishes the hash, unless the entry stopped being pending meanwhile (revoked); false then.</summary>
+    internal bool SetHash(int index, ContentHash hash)
     {
         _hashes[index] = hash;
-        Volatile.Write(ref _hashStates[index], Hashed);
+        return Interlocked.CompareExchange(ref _hashStates[index], Hashed, Pending) == Pending;
+    }
+
+    /// <summary>The entry's record or hash is about to rest on the word of the stamps (set before either is published).</summary>
+    internal void MarkByStamps(int index) => Volatile.Write(ref _byStamps[index], true);
+
+    /// <summary>
+    /// Withdraws everything recorded or hashed on the word of the stamps (a process ran outside
+    /// the filter, and could have set an mtime back first): those entries are drift from now on,
+    /// unless their ctime still proves them untouched since the start.
+    /// </summary>
+    internal int RevokeByStamps(string reason)
+    {
+        int revoked = 0;
+        for (int i = 0; i < _byStamps.Length; i++)
+        {
+            if (!Volatile.Read(ref _byStamps[i]))
+                continue;
+            _unavailableReasons[i] = reason;
+            Volatile.Write(ref _hashStates[i], Revoked);
+            revoked++;
+        }
+        return revoked;
     }
 
     internal void SetHashUnavailable(int index, string reason)
     {
-        _unavailableReasons[index] = reason;
-        Volatile.Write(ref _hashStates[index], Unavailable);
+        if (Volatile.Read(ref _hashStates[index]) != Pending)
+            return;
+        _unavailableReasons.TryAdd(index, reason);
+        Interlocked.CompareExchange(ref _hashStates[index], Unavailable, Pending);
     }
 
     /// <summary>Collects the entries of a capture; <see cref="Build"/> makes the compact store.</summary>
@@ -121,11 +154,22 @@ internal sealed class ImageBaseline
         private readonly List<int> _pathStarts = [0];
         private readonly List<FileSignature> _signatures = [];
         private readonly List<int> _changed = [];   // indexes of entries found changed since the start, ascending
+        private readonly List<int> _byStamps = [];  // indexes of entries whose metadata changed, recorded on the stamps' word
 
         public int Count => _signatures.Count;
 
         /// <summary>An executable as the image has it.</summary>
         public void Add(string path, in FileSignature signature) => Append(path, signature);
+
+        /// <summary>
+        /// An executable whose metadata changed since the start, with its content vouched for by
+        /// the <see cref="ContentStamps"/>: recorded with its current signature.
+        /// </summary>
+        public void AddByStamps(string path, in FileSignature signature)
+        {
+            _byStamps.Add(_signatures.Count);
+            Append(path, signature);
+        }
 
         /// <summary>An executable found changed since the start: its image content, if any, is unknown.</summary>
         public void AddChanged(string path)
@@ -143,6 +187,7 @@ internal sealed class ImageBaseline
             _pathStarts.RemoveRange(count + 1, _pathStarts.Count - count - 1);
             _signatures.RemoveRange(count, _signatures.Count - count);
             _changed.RemoveAll(index => index >= count);
+            _byStamps.RemoveAll(index => index >= count);
         }
 
         private void Append(string path, in FileSignature signature)
@@ -165,11 +210,14 @@ internal sealed class ImageBaseline
             var pathStarts = new int[parts.Sum(p => p._signatures.Count) + 1];
             var signatures = new FileSignature[pathStarts.Length - 1];
             var hashStates = new int[signatures.Length];
+            var byStamps = new bool[signatures.Length];
             int bytes = 0, count = 0;
             foreach (Builder part in parts)
             {
                 foreach (int changed in part._changed)
                     hashStates[count + changed] = ChangedBeforeRecorded;
+                foreach (int vouched in part._byStamps)
+                    byStamps[count + vouched] = true;
                 part._pathBytes.AsSpan(0, part._pathLength).CopyTo(pathBytes.AsSpan(bytes));
                 for (int i = 0; i < part._signatures.Count; i++)
                 {
@@ -178,7 +226,7 @@ internal sealed class ImageBaseline
                 }
                 bytes += part._pathLength;
             }
-            return new ImageBaseline(pathBytes, pathStarts, signatures, hashStates, filesScanned);
+            return new ImageBaseline(pathBytes, pathStarts, signatures, hashStates, byStamps, filesScanned);
         }
     }
 }

@@ -36,9 +36,11 @@ internal sealed class StartMark : IDisposable
     private int _clockWatchFd;
     private bool _clockSet;
 
-    private StartMark(ulong rootMountId, long seconds, long nanoseconds, int clockWatchFd, bool exact, string? cannotVouchReason)
+    private StartMark(ulong rootMountId, long seconds, long nanoseconds, int clockWatchFd, bool exact, string? cannotVouchReason,
+        string? mtimesCannotVouchReason = null)
     {
         CannotVouchReason = cannotVouchReason;
+        MtimesCannotVouchReason = cannotVouchReason ?? mtimesCannotVouchReason;
         RootMountId = rootMountId;
         Seconds = seconds;
         Nanoseconds = nanoseconds;
@@ -59,6 +61,14 @@ internal sealed class StartMark : IDisposable
 
     /// <summary>Why no ctime can be trusted against this mark (the root filesystem, or no clock watch); null when it can.</summary>
     public string? CannotVouchReason { get; }
+
+    /// <summary>
+    /// Why no mtime can be trusted to say that a file's content is unchanged since the mark (see
+    /// <see cref="ContentStamps"/>); null when it can. Besides everything that stops ctimes, tmpfs:
+    /// a write through a shared mapping whose page was first faulted in for reading updates no
+    /// mtime there.
+    /// </summary>
+    public string? MtimesCannotVouchReason { get; }
 
     /// <summary>
     /// Takes the mark for the filesystem <paramref name="rootFd"/> is on. Called just before the
@@ -85,7 +95,10 @@ internal sealed class StartMark : IDisposable
         string? cannotVouch = !local
             ? $"the root filesystem (type 0x{type:x}) is not a local one stamped with this kernel's clock"
             : watch < 0 ? "the system clock cannot be watched for sets (timerfd refused)" : null;
-        return new StartMark(root.MountId, now.tv_sec, exact ? now.tv_nsec : 0, watch, exact, cannotVouch);
+        string? mtimesCannotVouch = type == Libc.TMPFS_MAGIC
+            ? "the root filesystem is tmpfs, where a write through a shared mapping may not update the mtime"
+            : null;
+        return new StartMark(root.MountId, now.tv_sec, exact ? now.tv_nsec : 0, watch, exact, cannotVouch, mtimesCannotVouch);
     }
 
     /// <summary>A timerfd that reads ECANCELED once CLOCK_REALTIME has been set; -1 if the kernel refuses one.</summary>

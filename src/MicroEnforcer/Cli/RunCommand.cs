@@ -74,7 +74,7 @@ internal static class RunCommand
 
         var execCheck = new ExecEntryCheck(decider, tracer, audit, failureMode);
         NotificationListener workload = NotificationListeners.Workload(started.ListenerFd);
-        new NotifyLoop(workload, execCheck, tracer, inbox, forkGuard, reverseShell, audit, failureMode, log).Start();
+        new NotifyLoop(workload, execCheck, tracer, inbox, forkGuard, reverseShell, baseline, audit, failureMode, log).Start();
         if (options.ExecSessions)
             new SessionServer(filter, listeners, log).Start();
         // Before the exec result is awaited: the entrypoint's own exec may wait for it.
@@ -117,14 +117,15 @@ internal static class RunCommand
                 inbox.Post(new NotifyWork.BaselineRecorded());
                 if (recorded.ClockSetDuringCapture)
                     Log.BaselineClockSet(log);
-                Log.BaselineCaptured(log, recorded.ExecutableCount, recorded.FilesScanned, recorded.CaptureTime.TotalMilliseconds, recorded.ChangedCount);
+                Log.BaselineCaptured(log, recorded.ExecutableCount, recorded.FilesScanned, recorded.CaptureTime.TotalMilliseconds, recorded.ChangedCount, recorded.ByStampsCount);
                 ReturnStartupMemory();
             },
             hasher =>
             {
-                Log.BaselineHashed(log, hasher.Hashed, hasher.Elapsed.TotalMilliseconds, hasher.Unavailable);
+                Log.BaselineHashed(log, hasher.Hashed, hasher.Elapsed.TotalMilliseconds, hasher.Unavailable, hasher.ByStamps);
                 ReturnStartupMemory();
-            });
+            },
+            () => inbox.Post(new NotifyWork.BaselineHashed()));
     }
 
     /// <summary>

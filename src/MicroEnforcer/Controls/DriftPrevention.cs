@@ -9,7 +9,8 @@ namespace MicroEnforcer.Controls;
 /// Drift prevention: only the image's own executables, at their image paths and with their image
 /// content, may run. Copies, downloads, package installs, renames, files on tmpfs, /dev/shm or
 /// volumes, and modifications in place are drift. A changed signature with unchanged content
-/// (chmod, an overlay copy-up, a hard link) is not: the content hash settles it.
+/// (chmod, an overlay copy-up, a hard link) is not: the content hash settles it, and before the
+/// file is hashed, its unchanged mtime (<see cref="ContentStamps"/>).
 ///
 /// The launcher's own binary is not drift wherever it lives (`launcher`: its signature at start).
 /// The Kubernetes injector's init container and the Fargate sidecar mount it from a volume, not
@@ -63,6 +64,8 @@ internal sealed class DriftPrevention(DriftPreventionPolicy policy, BaselineReco
             return Drift("not in the image baseline");
         if (entry.ChangedBeforeRecorded)
             return Drift("created or modified after the workload started, before the image baseline recorded it");
+        if (entry.RevokedReason is { } revoked)
+            return Drift($"changed since the image baseline before its image content was hashed, and the mtime cannot vouch for it: {revoked}");
         if (current.IsUntouchedSince(entry.Signature))
             return null;
         if (current.Size != entry.Signature.Size)
@@ -70,6 +73,10 @@ internal sealed class DriftPrevention(DriftPreventionPolicy policy, BaselineReco
 
         if (entry.Hash is not { } original)
         {
+            // Not hashed yet (or never: it changed first). Only its metadata changed, if the stamps
+            // say so: same inode, size and mtime, an mtime from before the start, none set back.
+            if (recording.Stamps.Vouch(entry.Signature, current))
+                return null;
             return Drift(entry.HashUnavailableReason is { } why
                 ? $"changed since the image baseline, and the image content is unknown ({why})"
                 : "changed since the image baseline before its image content was hashed");

@@ -8,8 +8,8 @@ internal static partial class Log
     [LoggerMessage(1, LogLevel.Information, "policy '{Name}' loaded from {Source}: {Controls}")]
     public static partial void PolicyLoaded(ILogger log, string name, string source, string controls);
 
-    [LoggerMessage(2, LogLevel.Information, "baseline: {Executables} executables among {Files} files on the image filesystem, recorded in {Milliseconds:F1} ms ({Changed} found changed since the workload started)")]
-    public static partial void BaselineCaptured(ILogger log, int executables, int files, double milliseconds, int changed);
+    [LoggerMessage(2, LogLevel.Information, "baseline: {Executables} executables among {Files} files on the image filesystem, recorded in {Milliseconds:F1} ms ({Changed} found changed since the workload started, {ByStamps} with only their metadata changed)")]
+    public static partial void BaselineCaptured(ILogger log, int executables, int files, double milliseconds, int changed, int byStamps);
 
     [LoggerMessage(50, LogLevel.Error, "baseline: the system clock was set while the image baseline was being recorded; file change times prove nothing after that, so the walk stopped there and every executable it had not reached is drift")]
     public static partial void BaselineClockSet(ILogger log);
@@ -17,11 +17,14 @@ internal static partial class Log
     [LoggerMessage(51, LogLevel.Error, "baseline: recording or hashing the image baseline failed; what it could not record is drift, and a changed file it could not hash is drift")]
     public static partial void BaselineFailed(ILogger log, Exception exception);
 
+    [LoggerMessage(53, LogLevel.Warning, "baseline: pid {Pid} entered the container outside the filter before the image was hashed: it could have set an mtime back, so image executables whose metadata changed before they were hashed are drift from now on")]
+    public static partial void ContentStampsRevoked(ILogger log, int pid);
+
     [LoggerMessage(52, LogLevel.Information, "baseline: recorded before the workload starts: {Reason}")]
     public static partial void BaselineBeforeStart(ILogger log, string reason);
 
-    [LoggerMessage(3, LogLevel.Information, "baseline: content of {Hashed} executables hashed in {Milliseconds:F0} ms ({Unavailable} changed before they could be hashed)")]
-    public static partial void BaselineHashed(ILogger log, int hashed, double milliseconds, int unavailable);
+    [LoggerMessage(3, LogLevel.Information, "baseline: content of {Hashed} executables hashed in {Milliseconds:F0} ms ({Unavailable} changed before they could be hashed, {ByStamps} with only their metadata changed first)")]
+    public static partial void BaselineHashed(ILogger log, int hashed, double milliseconds, int unavailable, int byStamps);
 
     [LoggerMessage(4, LogLevel.Warning, "{Message}")]
     public static partial void BaselineWarning(ILogger log, string message);

@@ -1,4 +1,5 @@
 using MicroEnforcer.Audit;
+using MicroEnforcer.Baseline;
 using MicroEnforcer.Controls;
 using MicroEnforcer.Interop;
 using MicroEnforcer.Launcher;
@@ -27,8 +28,16 @@ namespace MicroEnforcer.Seccomp;
 /// the caller died and its pid was reused, what was read belongs to someone else.
 /// </summary>
 internal sealed class NotifyLoop(NotificationListener workload, ExecEntryCheck exec, Tracer tracer, NotifyInbox inbox, ForkGuard forkGuard,
-    ReverseShellDetector reverseShell, AuditLog audit, EnforcementMode failureMode, ILogger log)
+    ReverseShellDetector reverseShell, BaselineRecording baseline, AuditLog audit, EnforcementMode failureMode, ILogger log)
 {
+    // A time call (utime, utimensat...) waits in its notification while the content stamps may
+    // vouch for an image file: it could set an mtime back (see ContentStamps).
+    private const int AwaitHashing = int.MinValue + 1;
+
+    // Time calls received while the baseline was being hashed: answered (CONTINUE) when it is
+    // over (NotifyWork.BaselineHashed), in arrival order.
+    private readonly List<(NotificationListener Listener, Libc.seccomp_notif Notification)> _awaitingHashing = [];
+
     // Exec notifications received before the baseline was recorded, whose file it must judge:
     // answered when the baseline is (NotifyWork.BaselineRecorded), in arrival order.
     private readonly List<(NotificationListener Listener, Libc.seccomp_notif Notification)> _awaitingBaseline = [];
@@ -115,6 +124,7 @@ internal sealed class NotifyLoop(NotificationListener workload, ExecEntryCheck e
                 case NotifyWork.ListenerClosed closed:
                     // Its callers are all gone; its fd number must not be answered after the close.
                     _awaitingBaseline.RemoveAll(held => held.Listener == closed.Listener);
+                    _awaitingHashing.RemoveAll(held => held.Listener == closed.Listener);
                     Libc.Close(closed.Listener.Fd);
                     Log.SessionEnded(log, closed.Listener.Origin);
                     break;
@@ -123,6 +133,15 @@ internal sealed class NotifyLoop(NotificationListener workload, ExecEntryCheck e
                     break;
                 case NotifyWork.BaselineRecorded:
                     AnswerAwaitingBaseline();
+                    break;
+                case NotifyWork.BaselineHashed:
+                    AnswerAwaitingHashing();
+                    break;
+                case NotifyWork.Newcomer newcomer:
+                    // It ran outside the filter: it could have set an mtime back unseen.
+                    if (baseline.RevokeStamps($"a process entered the container from outside the filter (pid {newcomer.Pid}) before the image was hashed"))
+                        Log.ContentStampsRevoked(log, newcomer.Pid);
+                    tracer.Handle(work);
                     break;
                 case NotifyWork.ReapingOffered offered:
                     _reaper = offered.Reaper;
@@ -154,6 +173,8 @@ internal sealed class NotifyLoop(NotificationListener workload, ExecEntryCheck e
         }
         if (answer == ExecEntryCheck.AwaitBaseline)
             _awaitingBaseline.Add((listener, notification));
+        else if (answer == AwaitHashing)
+            _awaitingHashing.Add((listener, notification));
         else if (answer is int value)
             listener.Respond(notification.id, value);
     }
@@ -167,6 +188,15 @@ internal sealed class NotifyLoop(NotificationListener workload, ExecEntryCheck e
     {
         var held = _awaitingBaseline.ToArray();
         _awaitingBaseline.Clear();
+        foreach (var (listener, notification) in held)
+            Answer(listener, notification);
+    }
+
+    /// <summary>The stamps are retired: every held time call goes on (asked again: the answer is now CONTINUE).</summary>
+    private void AnswerAwaitingHashing()
+    {
+        var held = _awaitingHashing.ToArray();
+        _awaitingHashing.Clear();
         foreach (var (listener, notification) in held)
             Answer(listener, notification);
     }
@@ -219,6 +249,10 @@ internal sealed class NotifyLoop(NotificationListener workload, ExecEntryCheck e
                 audit.Write(ProcessAudit.For(tid, finding, decision, decision.Deny ? AuditAction.Blocked : AuditAction.Detected,
                     exe, null, null, SyscallClassifier.Name(kind)));
                 return decision.Deny ? -Libc.EPERM : 0;
+
+            case SyscallKind.SetTimes:
+                // Registers only, nothing read: which file it names cannot be pinned down race-free.
+                return baseline.Stamps.Active ? AwaitHashing : 0;
 
             default:
                 // The filter sends nothing else here; anything else is a bug, and is refused.

@@ -31,4 +31,7 @@ internal abstract record NotifyWork
 
     /// <summary>The image baseline is recorded: the execs held for it can be decided now.</summary>
     public sealed record BaselineRecorded : NotifyWork;
+
+    /// <summary>The image baseline's hashing is over and the content stamps retired: the time calls held for it can go.</summary>
+    public sealed record BaselineHashed : NotifyWork;
 }

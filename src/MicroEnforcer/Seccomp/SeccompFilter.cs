@@ -38,6 +38,16 @@ internal static class SeccompFilter
             i386.AddRange(FilterRule.Notify(SyscallTable.I386.Execve), FilterRule.Notify(SyscallTable.I386.Execveat));
         }
 
+        if (policy.DriftPrevention.Enabled)
+        {
+            // The calls that can set an mtime back: while the baseline's hashing runs, an image
+            // file's unchanged mtime vouches for its content, and they wait (see ContentStamps).
+            x64.AddRange(SetTimesRules(SyscallTable.X86_64.Utime, SyscallTable.X86_64.Utimes, SyscallTable.X86_64.Futimesat, SyscallTable.X86_64.Utimensat));
+            x32.AddRange(SetTimesRules(SyscallTable.X32.Utime, SyscallTable.X32.Utimes, SyscallTable.X32.Futimesat, SyscallTable.X32.Utimensat));
+            i386.AddRange(SetTimesRules(SyscallTable.I386.Utime, SyscallTable.I386.Utimes, SyscallTable.I386.Futimesat, SyscallTable.I386.Utimensat,
+                SyscallTable.I386.UtimensatTime64));
+        }
+
         if (policy.ForkGuard.Enabled)
         {
             // Threads are not processes: clone with CLONE_THREAD never reaches PID 1. clone3 keeps
@@ -93,6 +103,8 @@ internal static class SeccompFilter
         FilterRule.Notify(fcntl, ArgumentTest.OneOf(1, F_DUPFD, F_DUPFD_CLOEXEC)),
         FilterRule.Notify(connect, ArgumentTest.AtMost(0, 2)),
     ];
+
+    private static IEnumerable<FilterRule> SetTimesRules(params uint[] numbers) => numbers.Select(nr => FilterRule.Notify(nr));
 
     private static IEnumerable<FilterRule> IoUringRules(uint setup, uint enter, uint register) =>
     [

@@ -23,6 +23,7 @@ internal static class SyscallClassifier
         SyscallTable.X86_64.Dup3 => SyscallKind.Dup3,
         SyscallTable.X86_64.Fcntl => SyscallKind.FcntlDupfd,
         SyscallTable.X86_64.Connect => SyscallKind.Connect,
+        SyscallTable.X86_64.Utime or SyscallTable.X86_64.Utimes or SyscallTable.X86_64.Futimesat or SyscallTable.X86_64.Utimensat => SyscallKind.SetTimes,
         _ => SyscallKind.Other,
     };
 
@@ -38,6 +39,7 @@ internal static class SyscallClassifier
         SyscallTable.X32.Dup3 => SyscallKind.Dup3,
         SyscallTable.X32.Fcntl => SyscallKind.FcntlDupfd,
         SyscallTable.X32.Connect => SyscallKind.Connect,
+        SyscallTable.X32.Utime or SyscallTable.X32.Utimes or SyscallTable.X32.Futimesat or SyscallTable.X32.Utimensat => SyscallKind.SetTimes,
         _ => SyscallKind.Other,
     };
 
@@ -54,6 +56,8 @@ internal static class SyscallClassifier
         SyscallTable.I386.Fcntl or SyscallTable.I386.Fcntl64 => SyscallKind.FcntlDupfd,
         SyscallTable.I386.Connect => SyscallKind.Connect,
         SyscallTable.I386.SocketCall => SyscallKind.SocketCallConnect,
+        SyscallTable.I386.Utime or SyscallTable.I386.Utimes or SyscallTable.I386.Futimesat or SyscallTable.I386.Utimensat
+            or SyscallTable.I386.UtimensatTime64 => SyscallKind.SetTimes,
         _ => SyscallKind.Other,
     };
 
@@ -69,6 +73,7 @@ internal static class SyscallClassifier
         SyscallKind.Dup3 => "dup3",
         SyscallKind.FcntlDupfd => "fcntl",
         SyscallKind.Connect or SyscallKind.SocketCallConnect => "connect",
+        SyscallKind.SetTimes => "utimensat",
         _ => "unknown",
     };
 }

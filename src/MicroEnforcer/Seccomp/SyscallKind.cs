@@ -16,4 +16,6 @@ internal enum SyscallKind
     Connect,
     /// <summary>i386 socketcall(SYS_CONNECT, args): the arguments are in memory.</summary>
     SocketCallConnect,
+    /// <summary>utime, utimes, futimesat, utimensat (and i386's utimensat_time64): can set an mtime back.</summary>
+    SetTimes,
 }

@@ -21,7 +21,16 @@ internal sealed class ImageRootfs
         ["hello", "pwned", "exec_race", "execat", "exec_compat", "fileless", "fork_bomb", "revshell", "stdio_socket",
          "stale", "deadlock", "memfd_script", "pid1", "io_uring", "fork_churn"];
 
+    /// <summary>The overlay's lowerdir: one directory, or several separated by ':' (the top layer first).</summary>
     public string Path { get; }
+
+    private ImageRootfs(string layers) => Path = layers;
+
+    /// <summary>
+    /// The shared image under one more image layer of the test's own (<paramref name="layer"/>),
+    /// which overlay copies up on the first change of metadata, as a container runtime's image does.
+    /// </summary>
+    public static ImageRootfs WithLayer(string layer) => new($"{layer}:{Shared.Path}");
 
     private ImageRootfs(bool withBash)
     {

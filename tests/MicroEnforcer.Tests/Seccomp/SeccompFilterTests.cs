@@ -64,11 +64,16 @@ public sealed class SeccompFilterTests
     [Fact]
     public void ExhaustiveOverTheLowSyscallNumbers()
     {
-        // Every number below 1024 under each ABI: exactly the exec syscalls are notified.
+        // Every number below 1024 under each ABI: exactly the exec syscalls, and the calls that
+        // can set an mtime back (utime, utimes, futimesat, utimensat; see ContentStamps), are notified.
         var notified = new HashSet<(uint, uint)>
         {
             (AUDIT_ARCH_X86_64, 59), (AUDIT_ARCH_X86_64, 322), (AUDIT_ARCH_I386, 11), (AUDIT_ARCH_I386, 358),
             (AUDIT_ARCH_X86_64, 0x40000000u | 520), (AUDIT_ARCH_X86_64, 0x40000000u | 545),
+            (AUDIT_ARCH_X86_64, 132), (AUDIT_ARCH_X86_64, 235), (AUDIT_ARCH_X86_64, 261), (AUDIT_ARCH_X86_64, 280),
+            (AUDIT_ARCH_X86_64, 0x40000000u | 132), (AUDIT_ARCH_X86_64, 0x40000000u | 235),
+            (AUDIT_ARCH_X86_64, 0x40000000u | 261), (AUDIT_ARCH_X86_64, 0x40000000u | 280),
+            (AUDIT_ARCH_I386, 30), (AUDIT_ARCH_I386, 271), (AUDIT_ARCH_I386, 299), (AUDIT_ARCH_I386, 320), (AUDIT_ARCH_I386, 412),
         };
         foreach (uint arch in new[] { AUDIT_ARCH_X86_64, AUDIT_ARCH_I386 })
         {
@@ -86,7 +91,7 @@ public sealed class SeccompFilterTests
     [Fact]
     public void ProgramIsSmallAndHasNoBackwardJumps()
     {
-        Assert.True(Program.Count < 40, $"{Program.Count} instructions");
+        Assert.True(Program.Count < 64, $"{Program.Count} instructions");
         Assert.IsType<BpfInstruction>(Program[^1]);
         Assert.Equal(BpfInstruction.BPF_RET, Program[^1].Code & 0x07);
     }
