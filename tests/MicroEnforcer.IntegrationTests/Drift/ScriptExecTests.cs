@@ -48,6 +48,23 @@ public sealed partial class ScriptExecTests(ITestOutputHelper output)
         Assert.Equal(counts["killed"], r.Events("drift", "killed").Count());
     }
 
+    [Fact]
+    public void RenameByAnotherProcessAfterTheExecEventIsAKnownGap()
+    {
+        // A path script is opened by its interpreter by name after the exec event's check; a
+        // swapper in another process outlives the exec and can rename between the two (README,
+        // Limits). The check still kills every exec whose drifted script is in place at the
+        // exec event. This pins the gap as measured: when it closes, the README must change.
+        var r = Container.Run(["/opt/tests/script_race", "pathproc", Plain, "1000"], timeout: TimeSpan.FromMinutes(4));
+        output.WriteLine(r.Stdout);
+        var counts = Parse(r.Stdout);
+
+        Assert.Equal(1000, counts["attempts"]);
+        Assert.True(counts["killed"] > 0, r.ToString());
+        Assert.Equal(counts["killed"], r.Events("drift", "killed").Count());
+        Assert.True(counts["payload"] > 0, "the rename window after the exec event was not hit: update README Limits if it is closed\n" + r);
+    }
+
     [Theory]
     [InlineData("fd", Plain)]
     [InlineData("fd", WithArgument)]
