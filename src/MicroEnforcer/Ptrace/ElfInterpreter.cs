@@ -62,7 +62,7 @@ internal static class ElfInterpreter
 
     internal static ulong? ParseAtBase(ReadOnlySpan<byte> auxv, bool is32) => FindEntry(auxv, is32, AT_BASE);
 
-    private static ulong? FindEntry(ReadOnlySpan<byte> auxv, bool is32, ulong wanted)
+    internal static ulong? FindEntry(ReadOnlySpan<byte> auxv, bool is32, ulong wanted)
     {
         int word = is32 ? 4 : 8;
         for (int i = 0; i + 2 * word <= auxv.Length; i += 2 * word)

@@ -208,6 +208,16 @@ internal sealed class Tracer(ExecDecider decider, AuditLog audit, SessionEnforce
             }
         }
 
+        // A shebang script: the interpreter is the image, and what it will read is the script
+        // the kernel named in its argv (/dev/fd/N or the path). That file is judged here, where
+        // the new image's fds and argv are its own (see ShebangScripts).
+        if (!decision.Deny && target is not null && ShebangScripts.Decide(pid, target.CanonicalPath, decider) is { } script &&
+            (script.Decision.Deny || decision.Finding is null))
+        {
+            decision = script.Decision;
+            path = script.Path;
+        }
+
         if (decision.Deny)
         {
             // Killed while stopped: the new image never runs an instruction. Reported first,
@@ -216,7 +226,7 @@ internal sealed class Tracer(ExecDecider decider, AuditLog audit, SessionEnforce
             Libc.Kill(pid, Libc.SIGKILL);
             return;   // its exit is reported to the reaper, and that ends the trace
         }
-        if (decision.Detected && !SameAsEntry(decision, pending, target))
+        if (decision.Detected && !SameAsEntry(decision, pending, path))
             Report(pid, path, pending, decision, AuditAction.Detected);
         if (pending is null)
         {
@@ -278,9 +288,9 @@ internal sealed class Tracer(ExecDecider decider, AuditLog audit, SessionEnforce
         new(new ControlFinding(DriftPrevention.ControlName, reason), EnforcementMode.Enforce);
 
     // In audit mode the entry check already reported the same finding for the same file.
-    private static bool SameAsEntry(ExecDecision loaded, PendingExec? pending, ExecTarget? target) =>
+    private static bool SameAsEntry(ExecDecision loaded, PendingExec? pending, string path) =>
         pending?.EntryDecision.Finding is { } entry && entry.Control == loaded.Finding?.Control &&
-        pending.EntryCanonicalPath == target?.CanonicalPath;
+        pending.EntryCanonicalPath == path;
 
     private void Report(int pid, string path, PendingExec? pending, ExecDecision decision, AuditAction action) =>
         audit.Write(ProcessAudit.For(pid, decision.Finding!, decision, action, path, pending?.RequestedPath, null,

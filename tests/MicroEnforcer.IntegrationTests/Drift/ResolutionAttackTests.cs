@@ -6,8 +6,8 @@ namespace MicroEnforcer.IntegrationTests.Drift;
 /// <summary>
 /// Attacks on the entry check's path resolution, from the security review: magic links that
 /// mean the caller's fds (resolved in PID 1's context they meant PID 1's), and names that are
-/// not UTF-8. Scripts matter here: at the exec event /proc/PID/exe shows the interpreter, so for
-/// a script the entry check is the only check.
+/// not UTF-8. Scripts matter here: at the exec event /proc/PID/exe shows the interpreter, and
+/// the script is judged from the interpreter's argv (ScriptExecTests has the races).
 /// </summary>
 public sealed class ResolutionAttackTests
 {

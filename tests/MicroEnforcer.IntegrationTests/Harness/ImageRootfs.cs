@@ -19,7 +19,7 @@ internal sealed class ImageRootfs
     /// <summary>Test programs, built statically into /opt/tests in the image.</summary>
     public static readonly string[] Programs =
         ["hello", "pwned", "exec_race", "execat", "exec_compat", "fileless", "fork_bomb", "revshell", "stdio_socket",
-         "stale", "deadlock", "memfd_script", "pid1", "io_uring", "fork_churn"];
+         "stale", "deadlock", "memfd_script", "pid1", "io_uring", "fork_churn", "script_race"];
 
     /// <summary>The overlay's lowerdir: one directory, or several separated by ':' (the top layer first).</summary>
     public string Path { get; }
@@ -83,6 +83,12 @@ internal sealed class ImageRootfs
         File.Copy(System.IO.Path.Combine(Path, "opt/tests/pwned"), System.IO.Path.Combine(Path, "opt/tests/pwned.data"));
         File.SetUnixFileMode(System.IO.Path.Combine(Path, "opt/tests/pwned.data"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
 
+        // Image scripts: plain, with a shebang argument (the script is the interpreter's argv[2]),
+        // and through env. Silent without arguments (the race loops), else they say who ran.
+        WriteScript("opt/tests/ok.sh", "#!/bin/sh\n[ $# -eq 0 ] || echo \"script-ok $*\"\n");
+        WriteScript("opt/tests/ok_e.sh", "#!/bin/sh -e\n[ $# -eq 0 ] || echo \"script-e-ok $*\"\n");
+        WriteScript("opt/tests/ok_env.sh", "#!/usr/bin/env sh\n[ $# -eq 0 ] || echo \"script-env-ok $*\"\n");
+
         File.Copy(Prerequisites.EnforcerBinary, System.IO.Path.Combine(Path, ".microenforcer/microenforcer"));
         File.WriteAllText(System.IO.Path.Combine(Path, "etc/passwd"), "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n");
         File.WriteAllText(System.IO.Path.Combine(Path, "etc/group"), "root:x:0:\nnogroup:x:65534:\n");
@@ -92,6 +98,13 @@ internal sealed class ImageRootfs
             // A dynamically linked image binary: the kernel maps its ELF interpreter at exec.
             ProcessRunner.Check("gcc", "-O2", "-o", System.IO.Path.Combine(Path, "opt/tests/hello_dyn"), System.IO.Path.Combine(sources, "hello.c"));
         }
+    }
+
+    private void WriteScript(string pathInImage, string text)
+    {
+        string destination = System.IO.Path.Combine(Path, pathInImage);
+        File.WriteAllText(destination, text);
+        File.SetUnixFileMode(destination, (UnixFileMode)0x1ed);   // 0755
     }
 
     // Copies a dynamically linked host executable with the libraries ldd names, at their paths.
