@@ -66,8 +66,10 @@ public sealed class ResolutionAttackTests
     [Fact]
     public void NonUtf8NamedImageBinaryStillRuns()
     {
+        // The copy is part of the image: made before the enforcer starts, and a coarse clock tick
+        // (up to 10 ms) earlier, or the start mark could stamp it in the same tick (not earlier).
         var r = Container.RunRaw(["/bin/sh", "-c",
-            "cp /opt/tests/hello \"$(printf '/opt/tests/h\\377')\" && exec /.microenforcer/microenforcer run -- \"$(printf '/opt/tests/h\\377')\""]);
+            "cp /opt/tests/hello \"$(printf '/opt/tests/h\\377')\" && sleep 0.05 && exec /.microenforcer/microenforcer run -- \"$(printf '/opt/tests/h\\377')\""]);
 
         Assert.True(r.Stdout.Contains("hello from the image", StringComparison.Ordinal), r.ToString());
         Assert.Empty(r.AuditEvents);
