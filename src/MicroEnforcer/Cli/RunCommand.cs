@@ -60,7 +60,7 @@ internal static class RunCommand
         var listeners = new NotificationListeners(inbox, log);
         // An exec nobody can judge is refused when any exec control enforces, else reported.
         EnforcementMode failureMode = ExecControlsEnforce(policy) ? EnforcementMode.Enforce : EnforcementMode.Audit;
-        var tracer = new Tracer(decider, audit, new SessionEnforcement(filter, listeners, audit, failureMode, launcher, log));
+        var tracer = new Tracer(decider, audit, new SessionEnforcement(filter, listeners, audit, failureMode, launcher, log), reverseShell);
         using var reaper = new Reaper(inbox, log, options.SignalProcessGroup);
         using var forkGuard = new ForkGuard(policy.ForkGuard, audit, new ProcessCounter(), reaper.ReapNow);
         var (started, failure, childPid) = WorkloadLauncher.Spawn(RawCommandLine.Tail(options.Command.Count), filter.AsSpan(), newProcessGroup: true);

@@ -13,6 +13,9 @@ namespace MicroEnforcer.Controls;
 /// (checked at entry, and again on the loaded image by the tracer, like every exec control).
 /// Earlier, inside a running interpreter: dup/dup2/dup3/fcntl(F_DUPFD) of an INET socket onto
 /// fd 0-2, and connect on fd 0-2, fail with EPERM (bash's /dev/tcp, python's dup2 one-liners).
+/// Through a relay: an interpreter that reads its commands from stdin, fed through a pipe, FIFO
+/// or pty by a process connected to a remote peer, is killed at its exec event, and a connect
+/// that would make a process such a relay fails with EPERM (see <see cref="StdinRelay"/>).
 /// Sockets are identified from kernel state (/proc/PID/fd and /proc/PID/net), not from memory
 /// the caller could rewrite; only connect's address is read from the caller's memory, and it
 /// only decides the allowedAddresses exemption. These early checks can be raced (another thread
@@ -22,21 +25,30 @@ namespace MicroEnforcer.Controls;
 /// (busybox) the applet name it runs as, so that busybox httpd, which serves on fd 0 and 1, is
 /// not taken for busybox sh.
 /// </summary>
-internal sealed class ReverseShellDetector(ReverseShellPolicy policy) : IExecControl
+internal sealed class ReverseShellDetector : IExecControl
 {
     public const string ControlName = "reverseShell";
+
+    private readonly ReverseShellPolicy _policy;
+    private readonly StdinRelay _relay;
+
+    public ReverseShellDetector(ReverseShellPolicy policy)
+    {
+        _policy = policy;
+        _relay = new StdinRelay(IsAllowed, IsExempt, IsInterpreter);
+    }
 
     private static readonly HashSet<string> MultiCallBinaries = new(StringComparer.Ordinal) { "busybox", "toybox" };
 
     public string Name => ControlName;
 
-    public EnforcementMode Mode => policy.Mode;
+    public EnforcementMode Mode => _policy.Mode;
 
-    public bool Enabled => policy.Enabled;
+    public bool Enabled => _policy.Enabled;
 
     public ControlFinding? Evaluate(ExecTarget target)
     {
-        if (!policy.Enabled || !IsInterpreter(target.CanonicalPath, target.InvokedName) || IsExempt(target.CanonicalPath))
+        if (!_policy.Enabled || !IsInterpreter(target.CanonicalPath, target.InvokedName) || IsExempt(target.CanonicalPath))
             return null;
         for (int fd = 0; fd <= 2; fd++)
         {
@@ -69,10 +81,24 @@ internal sealed class ReverseShellDetector(ReverseShellPolicy policy) : IExecCon
             SyscallKind.Connect => a0 is >= 0 and <= 2,
             _ => true,
         };
-        if (!policy.Enabled || !couldReachStdio)
+        if (!_policy.Enabled)
+            return null;
+        if (kind == SyscallKind.Connect && !couldReachStdio)
+            return RelayConnect(tid, ExecRequest.ArgAt(data, 1), a2);
+        if (!couldReachStdio)
             return null;
         string? exe = ExecPathResolver.ReadLink($"/proc/{tid}/exe");
         string comm = ProcComm.Read(tid) ?? "";
+        if (kind == SyscallKind.Connect && exe is not null && !IsInterpreter(exe, comm))
+            return RelayConnect(tid, ExecRequest.ArgAt(data, 1), a2);   // a relay need not be an interpreter
+        if (kind == SyscallKind.SocketCallConnect && exe is not null && !IsInterpreter(exe, comm))
+        {
+            // A relay need not be an interpreter: its connect on any fd is followed.
+            Span<byte> call = stackalloc byte[12];
+            return ProcessMemory.TryRead(tid, ExecRequest.ArgAt(data, 1), call) == 0
+                ? RelayConnect(tid, BinaryPrimitives.ReadUInt32LittleEndian(call[4..]), BinaryPrimitives.ReadInt32LittleEndian(call[8..]))
+                : null;
+        }
         if (exe is null || !IsInterpreter(exe, comm) || IsExempt(exe))
             return null;
 
@@ -95,7 +121,7 @@ internal sealed class ReverseShellDetector(ReverseShellPolicy policy) : IExecCon
                 int fd = BinaryPrimitives.ReadInt32LittleEndian(words);
                 return fd is >= 0 and <= 2
                     ? ConnectOn(tid, comm, fd, BinaryPrimitives.ReadUInt32LittleEndian(words[4..]), BinaryPrimitives.ReadInt32LittleEndian(words[8..]))
-                    : null;
+                    : RelayConnect(tid, BinaryPrimitives.ReadUInt32LittleEndian(words[4..]), BinaryPrimitives.ReadInt32LittleEndian(words[8..]));
             default:
                 return null;
         }
@@ -105,13 +131,13 @@ internal sealed class ReverseShellDetector(ReverseShellPolicy policy) : IExecCon
     {
         string file = ExecTarget.LastComponent(executablePath);
         if (MultiCallBinaries.Contains(file))
-            return policy.IsInterpreter(invokedName);
-        return policy.IsInterpreter(file) || policy.IsInterpreter(invokedName);
+            return _policy.IsInterpreter(invokedName);
+        return _policy.IsInterpreter(file) || _policy.IsInterpreter(invokedName);
     }
 
-    private bool IsExempt(string executablePath) => policy.AllowedProcesses.Any(glob => glob.Matches(executablePath));
+    private bool IsExempt(string executablePath) => _policy.AllowedProcesses.Any(glob => glob.Matches(executablePath));
 
-    private bool IsAllowed(IPAddress remote) => policy.AllowedAddresses.Any(network => network.Contains(remote));
+    private bool IsAllowed(IPAddress remote) => _policy.AllowedAddresses.Any(network => network.Contains(remote));
 
     private ControlFinding? SocketOnto(int tid, string comm, int oldFd, int newFd, string syscall)
     {
@@ -129,22 +155,72 @@ internal sealed class ReverseShellDetector(ReverseShellPolicy policy) : IExecCon
         // The address only matters for the allowedAddresses exemption. It is read from memory the
         // caller's other threads could rewrite after this check; a shell that got connected that
         // way is still refused when it execs (kernel state, see Evaluate).
+        if (ReadPeer(tid, address, length) is not { } remote || IsAllowed(remote.Address))
+            return null;
+        string text = Text(remote);
+        return new ControlFinding(ControlName, $"connect of fd {fd} to {text} in {comm}") { Remote = text };
+    }
+
+    /// <summary>
+    /// A connect on any fd, by any process: refused if the process relays into an interpreter
+    /// that reads its commands from stdin (see <see cref="StdinRelay"/>). The peer is read from the
+    /// caller's memory, which another thread could rewrite after this check: it only decides the
+    /// loopback and allowedAddresses exemptions, and a shell started later is judged at its exec
+    /// from kernel state.
+    /// </summary>
+    private ControlFinding? RelayConnect(int tid, ulong address, int length)
+    {
+        if (ReadPeer(tid, address, length) is not { } remote || !_relay.IsRemote(remote.Address))
+            return null;
+        int pid = ProcStatus.Read(tid)?.Tgid ?? tid;
+        if (_relay.FedByConnect(pid, Text(remote)) is not { } found)
+            return null;
+        return new ControlFinding(ControlName,
+            $"connect of {found.RelayName} to {found.Peer} would feed {found.InterpreterName} (pid {found.InterpreterPid}), " +
+            $"which reads its commands from stdin, through {found.Via}")
+        {
+            Remote = found.Peer,
+        };
+    }
+
+    /// <summary>
+    /// At the exec event: an interpreter that reads its program from stdin, fed through a pipe,
+    /// FIFO or pty by a process connected to a remote peer. Null if not.
+    /// </summary>
+    public ControlFinding? DecideRelayAtExec(int pid, ExecTarget target)
+    {
+        if (!_policy.Enabled || !IsInterpreter(target.CanonicalPath, target.InvokedName) || IsExempt(target.CanonicalPath))
+            return null;
+        string name = StdinRelay.InvokedName(target.CanonicalPath, target.InvokedName);
+        if (ProcCmdline.ReadArgv(pid) is not { } argv || !InterpreterInput.ReadsProgramFromStdin(name, argv))
+            return null;
+        if (_relay.FeedingInterpreter(pid, name) is not { } found)
+            return null;
+        return new ControlFinding(ControlName,
+            $"{name} reads its commands from stdin, fed through {found.Via} by {found.RelayName}" +
+            (found.RelayPid > 0 ? $" (pid {found.RelayPid})" : "") + $" connected to {found.Peer}")
+        {
+            Remote = found.Peer,
+        };
+    }
+
+    private static IPEndPoint? ReadPeer(int tid, ulong address, int length)
+    {
         Span<byte> sockaddr = stackalloc byte[28];
         int read = Math.Clamp(length, 0, sockaddr.Length);
         if (read < 2 || ProcessMemory.TryRead(tid, address, sockaddr[..read]) != 0)
             return null;   // the kernel will answer EFAULT or EINVAL itself
         ushort family = BinaryPrimitives.ReadUInt16LittleEndian(sockaddr);
-        IPEndPoint? remote = family switch
+        return family switch
         {
             2 when read >= 8 => new IPEndPoint(new IPAddress(sockaddr.Slice(4, 4)), BinaryPrimitives.ReadUInt16BigEndian(sockaddr[2..])),
             10 when read >= 24 => new IPEndPoint(new IPAddress(sockaddr.Slice(8, 16)), BinaryPrimitives.ReadUInt16BigEndian(sockaddr[2..])),
             _ => null,
         };
-        if (remote is null || IsAllowed(remote.Address))
-            return null;
-        string text = remote.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{remote.Address}]:{remote.Port}" : remote.ToString();
-        return new ControlFinding(ControlName, $"connect of fd {fd} to {text} in {comm}") { Remote = text };
     }
+
+    private static string Text(IPEndPoint remote) =>
+        remote.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{remote.Address}]:{remote.Port}" : remote.ToString();
 
     private static int? LowestFreeFd(int tid, int minimum)
     {

@@ -17,6 +17,32 @@ internal static class ProcCmdline
         }
     }
 
+    /// <summary>The arguments, argv[0] first; null if the process is gone or has none.</summary>
+    public static string[]? ReadArgv(int pid)
+    {
+        byte[] raw;
+        try
+        {
+            raw = File.ReadAllBytes($"/proc/{pid}/cmdline");
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        if (raw.Length == 0)
+            return null;
+        var argv = new List<string>();
+        ReadOnlySpan<byte> rest = raw;
+        while (!rest.IsEmpty)
+        {
+            int nul = rest.IndexOf((byte)0);
+            ReadOnlySpan<byte> arg = nul < 0 ? rest : rest[..nul];
+            argv.Add(Baseline.PathText.Decode(arg));
+            rest = nul < 0 ? default : rest[(nul + 1)..];
+        }
+        return [.. argv];
+    }
+
     public static string Format(ReadOnlySpan<byte> raw)
     {
         if (!raw.IsEmpty && raw[^1] == 0)

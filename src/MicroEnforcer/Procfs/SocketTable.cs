@@ -37,6 +37,27 @@ internal static class SocketTable
         return null;
     }
 
+    /// <summary>Every INET socket of <paramref name="pid"/>'s network namespace, by inode.</summary>
+    public static Dictionary<ulong, InetSocket> ReadAll(int pid)
+    {
+        var sockets = new Dictionary<ulong, InetSocket>();
+        foreach ((string file, string protocol) in Tables)
+        {
+            string text;
+            try
+            {
+                text = File.ReadAllText($"/proc/{pid}/net/{file}");
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                continue;
+            }
+            foreach (InetSocket socket in Parse(text, protocol))
+                sockets.TryAdd(socket.Inode, socket);
+        }
+        return sockets;
+    }
+
     public static IEnumerable<InetSocket> Parse(string table, string protocol)
     {
         foreach (string line in table.Split('\n').Skip(1))

@@ -31,7 +31,7 @@ namespace MicroEnforcer.Ptrace;
 /// gets the workload's filter injected (<see cref="FilterInjection"/>) and is released: from then
 /// on its execs are refused at entry with EACCES, like the workload's.
 /// </summary>
-internal sealed class Tracer(ExecDecider decider, AuditLog audit, SessionEnforcement sessions)
+internal sealed class Tracer(ExecDecider decider, AuditLog audit, SessionEnforcement sessions, ReverseShellDetector? reverseShell = null)
 {
     private const int PruneThreshold = 1024;
     private const int SessionOptions = Libc.PTRACE_O_TRACESYSGOOD | Libc.PTRACE_O_TRACEEXEC | Libc.PTRACE_O_TRACEFORK |
@@ -216,6 +216,15 @@ internal sealed class Tracer(ExecDecider decider, AuditLog audit, SessionEnforce
         {
             decision = script.Decision;
             path = script.Path;
+        }
+
+        // A shell fed from the network through a relay: its stdin is a pipe, FIFO or pty whose
+        // other end a connected process holds (see StdinRelay). Its argv and fds are its own now.
+        if (!decision.Deny && target is not null && reverseShell?.DecideRelayAtExec(pid, target) is { } relay &&
+            (reverseShell.Mode == Policy.EnforcementMode.Enforce || decision.Finding is null))
+        {
+            decision = new ExecDecision(relay, reverseShell.Mode);
+            path = target.CanonicalPath;
         }
 
         if (decision.Deny)

@@ -69,8 +69,8 @@ internal static class SeccompFilter
         if (policy.ReverseShell.Enabled)
         {
             // Only calls that can put a socket on fd 0-2 reach PID 1: dup2/dup3 onto 0-2,
-            // fcntl(F_DUPFD*) with a minimum of 0-2, connect on 0-2; dup, whose result fd only
-            // the kernel knows, always.
+            // fcntl(F_DUPFD*) with a minimum of 0-2; dup, whose result fd only the kernel knows,
+            // always; and connect on any fd (a relay's connect may feed a shell through a pipe).
             x64.AddRange(DescriptorRules(SyscallTable.X86_64.Dup, SyscallTable.X86_64.Dup2, SyscallTable.X86_64.Dup3,
                 SyscallTable.X86_64.Fcntl, SyscallTable.X86_64.Connect));
             x32.AddRange(DescriptorRules(SyscallTable.X32.Dup, SyscallTable.X32.Dup2, SyscallTable.X32.Dup3,
@@ -101,7 +101,7 @@ internal static class SeccompFilter
         FilterRule.Notify(dup2, ArgumentTest.AtMost(1, 2)),
         FilterRule.Notify(dup3, ArgumentTest.AtMost(1, 2)),
         FilterRule.Notify(fcntl, ArgumentTest.OneOf(1, F_DUPFD, F_DUPFD_CLOEXEC)),
-        FilterRule.Notify(connect, ArgumentTest.AtMost(0, 2)),
+        FilterRule.Notify(connect),
     ];
 
     private static IEnumerable<FilterRule> SetTimesRules(params uint[] numbers) => numbers.Select(nr => FilterRule.Notify(nr));

@@ -5,7 +5,7 @@ namespace MicroEnforcer.IntegrationTests.Harness;
 /// <summary>
 /// One throw-away container: fresh pid, mount and network namespaces (loopback only), an overlay
 /// root over the shared image (its own upper layer), private /proc, tmpfs /tmp, /dev and
-/// /dev/shm, and the enforcer as PID 1 via chroot. Nothing is mocked: the kernel under test is
+/// /dev/shm, a devpts instance of its own (ptys), and the enforcer as PID 1 via chroot. Nothing is mocked: the kernel under test is
 /// the machine's.
 /// </summary>
 internal static class Container
@@ -23,6 +23,9 @@ internal static class Container
         mknod -m 666 "$R/dev/urandom" c 1 9
         mkdir "$R/dev/shm"
         mount -t tmpfs -o mode=1777 tmpfs "$R/dev/shm"
+        mkdir "$R/dev/pts"
+        mount -t devpts -o newinstance,ptmxmode=0666,mode=0620 devpts "$R/dev/pts"
+        ln -s pts/ptmx "$R/dev/ptmx"
         ln -s /proc/self/fd "$R/dev/fd"
         exec $ME_PID1_WRAPPER chroot "$R" "$@"
         """;

@@ -44,7 +44,7 @@ public sealed class DefaultPolicyFilterTests
         { "fcntl F_GETFL", AUDIT_ARCH_X86_64, 72, [5, 3], RET_ALLOW },
         { "fcntl F_SETFD", AUDIT_ARCH_X86_64, 72, [5, 2, 1], RET_ALLOW },
         { "connect on 0", AUDIT_ARCH_X86_64, 42, [0, 0x1000, 16], RET_USER_NOTIF },
-        { "connect on 3", AUDIT_ARCH_X86_64, 42, [3, 0x1000, 16], RET_ALLOW },
+        { "connect on 3 (a relay feeding a shell through a pipe)", AUDIT_ARCH_X86_64, 42, [3, 0x1000, 16], RET_USER_NOTIF },
         { "i386 dup2 onto 1", AUDIT_ARCH_I386, 63, [5, 1], RET_USER_NOTIF },
         { "i386 connect on 0", AUDIT_ARCH_I386, 362, [0, 0x1000, 16], RET_USER_NOTIF },
         { "i386 socketcall connect", AUDIT_ARCH_I386, 102, [3, 0x1000], RET_USER_NOTIF },
