@@ -49,10 +49,11 @@ internal static class RunCommand
             Log.BaselineBeforeStart(log, reason);
             baseline.RecordBeforeStart(MountTable.ReadMountPoints(), warning => Log.BaselineWarning(log, warning));
         }
+        var drift = new DriftPrevention(policy.DriftPrevention, baseline, launcher);
         var decider = new ExecDecider([
             new FilelessExec(policy.BlockFilelessExec),
             reverseShell,
-            new DriftPrevention(policy.DriftPrevention, baseline, launcher),
+            drift,
         ]);
         var filter = SeccompFilter.Build(SeccompFilter.ForPolicy(policy));
 
@@ -60,7 +61,7 @@ internal static class RunCommand
         var listeners = new NotificationListeners(inbox, log);
         // An exec nobody can judge is refused when any exec control enforces, else reported.
         EnforcementMode failureMode = ExecControlsEnforce(policy) ? EnforcementMode.Enforce : EnforcementMode.Audit;
-        var tracer = new Tracer(decider, audit, new SessionEnforcement(filter, listeners, audit, failureMode, launcher, log), reverseShell);
+        var tracer = new Tracer(decider, audit, new SessionEnforcement(filter, listeners, audit, failureMode, launcher, log), drift, reverseShell);
         using var reaper = new Reaper(inbox, log, options.SignalProcessGroup);
         using var forkGuard = new ForkGuard(policy.ForkGuard, audit, new ProcessCounter(), reaper.ReapNow);
         var (started, failure, childPid) = WorkloadLauncher.Spawn(RawCommandLine.Tail(options.Command.Count), filter.AsSpan(), newProcessGroup: true);

@@ -36,6 +36,8 @@ internal sealed class DriftPrevention(DriftPreventionPolicy policy, BaselineReco
 
     public EnforcementMode Mode => policy.Mode;
 
+    public bool Enabled => policy.Enabled;
+
     public ControlFinding? Evaluate(ExecTarget target)
     {
         if (!policy.Enabled)
@@ -92,6 +94,59 @@ internal sealed class DriftPrevention(DriftPreventionPolicy policy, BaselineReco
             _contentMatches[(target.CanonicalPath, current)] = matches;
         return matches ? null : Drift("content differs from the image baseline");
     }
+
+    /// <summary>
+    /// A file the dynamic loader would map and run as code (a library named by LD_PRELOAD,
+    /// LD_AUDIT, /etc/ld.so.preload). Judged like an executable; a library need not have an
+    /// execute bit (Debian installs them 0644), so a file the baseline does not hold is the
+    /// image's when the start mark proves it untouched: on the root mount, its ctime (which
+    /// userspace cannot set) earlier than the start. Nothing waits at the exec event.
+    /// </summary>
+    public ControlFinding? EvaluateLibrary(ExecTarget target)
+    {
+        if (!policy.Enabled)
+            return null;
+        if (!target.Signature.IsRegularFile)
+        {
+            foreach (ExecutableGlob glob in policy.AllowedExecutables)
+            {
+                if (glob.Matches(target.CanonicalPath))
+                    return null;
+            }
+            return Drift("not a regular file");
+        }
+        if (Evaluate(target) is not { } finding)
+            return null;
+        if (target.Signature.LinkCount > 0 && recording.Mark.ProvesUntouched(target.Signature))
+            return null;
+        return finding with { AwaitsBaseline = false };
+    }
+
+    /// <summary>
+    /// A directory the loader searches for libraries (LD_LIBRARY_PATH). It must be an image
+    /// directory that no name was added to, removed from or renamed in since the start: on the
+    /// root mount, its ctime earlier than the start mark (a new entry changes it, and userspace
+    /// cannot set it back). Then the loader can only find there what the image put there, as in
+    /// its default directories. `allowedExecutables` may name the directory itself.
+    /// </summary>
+    public ControlFinding? EvaluateLibraryDirectory(string canonicalPath, in FileSignature directory)
+    {
+        if (!policy.Enabled)
+            return null;
+        foreach (ExecutableGlob glob in policy.AllowedExecutables)
+        {
+            if (glob.Matches(canonicalPath))
+                return null;
+        }
+        if ((directory.Mode & Libc.S_IFMT) != Libc.S_IFDIR)
+            return Drift("not a directory");
+        return recording.Mark.ProvesUntouched(directory)
+            ? null
+            : Drift("not an image directory unchanged since the start (on the image's root filesystem, no name added, removed or renamed in it since)");
+    }
+
+    /// <summary>Whether a file (e.g. /etc/ld.so.preload) is the image's, untouched since the start.</summary>
+    public bool IsUntouchedImageFile(in FileSignature file) => recording.Mark.ProvesUntouched(file);
 
     private static ControlFinding Drift(string reason) => new(ControlName, reason);
 }

@@ -14,7 +14,9 @@ namespace MicroEnforcer.Ptrace;
 /// CONTINUE the notify loop has the task seized (PTRACE_O_TRACEEXEC, so its forks and threads
 /// cost nothing, and PTRACE_O_EXITKILL, so PID 1 dying takes the tracee with it); at
 /// PTRACE_EVENT_EXEC the new image is loaded and has not run one instruction: /proc/PID/exe and
-/// the ELF interpreter the kernel mapped are decided again, and a denial kills the process there.
+/// the ELF interpreter the kernel mapped are decided again, and so are the libraries the loader
+/// will load by the new image's environment and a program a loader run directly would run
+/// (<see cref="LoaderEnvironment"/>); a denial kills the process there.
 /// Then the tracer detaches, so traced processes pay for signals only during their exec call.
 ///
 /// Runs on one thread only, the notify loop's: a tracee answers only to the thread that seized
@@ -31,7 +33,8 @@ namespace MicroEnforcer.Ptrace;
 /// gets the workload's filter injected (<see cref="FilterInjection"/>) and is released: from then
 /// on its execs are refused at entry with EACCES, like the workload's.
 /// </summary>
-internal sealed class Tracer(ExecDecider decider, AuditLog audit, SessionEnforcement sessions, ReverseShellDetector? reverseShell = null)
+internal sealed class Tracer(ExecDecider decider, AuditLog audit, SessionEnforcement sessions, DriftPrevention? drift = null,
+    ReverseShellDetector? reverseShell = null)
 {
     private const int PruneThreshold = 1024;
     private const int SessionOptions = Libc.PTRACE_O_TRACESYSGOOD | Libc.PTRACE_O_TRACEEXEC | Libc.PTRACE_O_TRACEFORK |
@@ -190,7 +193,8 @@ internal sealed class Tracer(ExecDecider decider, AuditLog audit, SessionEnforce
         // The kernel also mapped the ELF interpreter (PT_INTERP, e.g. ld.so), which runs first:
         // a replaced ld.so would run under an untouched image binary. An image known to have no
         // PT_INTERP has none mapped: its auxiliary vector is not read (see ElfImageFacts).
-        if (!decision.Deny && target is not null && _elfFacts.HasInterpreter(pid, target.Signature) != false)
+        ElfImageFacts.Facts? facts = target is null ? null : _elfFacts.Get(pid, target.Signature);
+        if (!decision.Deny && target is not null && facts?.HasInterpreter != false)
         {
             ElfInterpreter.Lookup interpreter = ElfInterpreter.Find(pid);
             if (interpreter.Failure is { } failure)
@@ -206,6 +210,18 @@ internal sealed class Tracer(ExecDecider decider, AuditLog audit, SessionEnforce
                     path = target.CanonicalPath;
                 }
             }
+        }
+
+        // What the loader will load besides the image: libraries its environment names, and the
+        // program of a loader run directly. Only a dynamically linked image (or one not known to
+        // be static) or a loader run as a program has a loader that reads them (see LoaderEnvironment).
+        ElfImageFacts.LoaderKind runAs = facts?.Loader ?? ElfImageFacts.LoaderKind.None;
+        if (!decision.Deny && target is not null && drift is { Enabled: true } && (facts?.HasInterpreter != false || runAs != ElfImageFacts.LoaderKind.None) &&
+            LoaderEnvironment.Decide(pid, target.CanonicalPath, runAs, drift) is { } loaded &&
+            (loaded.Decision.Deny || decision.Finding is null))
+        {
+            decision = loaded.Decision;
+            path = loaded.Path;
         }
 
         // A shebang script: the interpreter is the image, and what it will read is the script

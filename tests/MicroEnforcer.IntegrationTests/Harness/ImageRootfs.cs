@@ -97,7 +97,30 @@ internal sealed class ImageRootfs
             AddDynamicExecutable("/bin/bash");
             // A dynamically linked image binary: the kernel maps its ELF interpreter at exec.
             ProcessRunner.Check("gcc", "-O2", "-o", System.IO.Path.Combine(Path, "opt/tests/hello_dyn"), System.IO.Path.Combine(sources, "hello.c"));
+            AddLoaderFixtures(sources);
         }
+    }
+
+    // The dynamic loader's inputs (LoaderTests): an image library without an execute bit and a
+    // program that needs it; payloads kept as data (0644), which tests copy out at run time.
+    private void AddLoaderFixtures(string sources)
+    {
+        string tests = System.IO.Path.Combine(Path, "opt/tests");
+        Directory.CreateDirectory(System.IO.Path.Combine(tests, "lib"));
+        string library = System.IO.Path.Combine(tests, "lib/libgreet.so");
+        ProcessRunner.Check("gcc", "-O2", "-shared", "-fPIC", "-o", library, System.IO.Path.Combine(sources, "greet_lib.c"));
+        ProcessRunner.Check("gcc", "-O2", "-o", System.IO.Path.Combine(tests, "greet"), System.IO.Path.Combine(sources, "greet_main.c"),
+            "-L" + System.IO.Path.Combine(tests, "lib"), "-lgreet", "-Wl,--enable-new-dtags,-rpath,/opt/tests/lib");
+        ProcessRunner.Check("gcc", "-O2", "-shared", "-fPIC", "-o", System.IO.Path.Combine(tests, "evil.so.data"), System.IO.Path.Combine(sources, "evil_so.c"));
+        ProcessRunner.Check("gcc", "-O2", "-o", System.IO.Path.Combine(tests, "pwned_dyn.data"), System.IO.Path.Combine(sources, "pwned.c"));
+        foreach (string data in new[] { library, System.IO.Path.Combine(tests, "evil.so.data"), System.IO.Path.Combine(tests, "pwned_dyn.data") })
+            File.SetUnixFileMode(data, (UnixFileMode)0x1a4);   // 0644
+        // ld.so where Debian has it too: an audit module's own namespace loads libc.so.6, which needs it by name.
+        CopyAt(new FileInfo("/lib64/ld-linux-x86-64.so.2").ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? "/lib64/ld-linux-x86-64.so.2",
+            "/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2");
+        // glibc's ldd, a bash script that runs the ELF interpreter directly (--verify, then
+        // LD_TRACE_LOADED_OBJECTS=1).
+        CopyAt("/usr/bin/ldd", "/usr/bin/ldd");
     }
 
     private void WriteScript(string pathInImage, string text)

@@ -20,6 +20,31 @@ public sealed class ElfImageFactsTests
     }
 
     [Fact]
+    public void TheElfInterpreterIsToldFromProgramsAndStaticPies()
+    {
+        const string Ld = "/lib64/ld-linux-x86-64.so.2";
+        Assert.Equal(new ElfImageFacts.Facts(false, ElfImageFacts.LoaderKind.Glibc), ElfImageFacts.ReadFacts(Ld, Signature(Ld)));
+        Assert.Equal(new ElfImageFacts.Facts(true, ElfImageFacts.LoaderKind.None), ElfImageFacts.ReadFacts("/usr/bin/env", Signature("/usr/bin/env")));
+        Assert.Equal(new ElfImageFacts.Facts(false, ElfImageFacts.LoaderKind.None), ElfImageFacts.ReadFacts("/bin/busybox", Signature("/bin/busybox")));
+
+        // A static PIE is a shared object without PT_INTERP too: DF_1_PIE says it is a program.
+        string dir = Directory.CreateTempSubdirectory("elf-facts-").FullName;
+        try
+        {
+            string source = Path.Combine(dir, "p.c"), pie = Path.Combine(dir, "pie"), library = Path.Combine(dir, "lib.so");
+            File.WriteAllText(source, "int f(void) { return 0; }\nint main(void) { return f(); }\n");
+            Assert.Equal(0, System.Diagnostics.Process.Start("gcc", ["-static-pie", "-o", pie, source])!.WaitForExitAndGetCode());
+            Assert.Equal(0, System.Diagnostics.Process.Start("gcc", ["-shared", "-fPIC", "-o", library, source])!.WaitForExitAndGetCode());
+            Assert.Equal(new ElfImageFacts.Facts(false, ElfImageFacts.LoaderKind.None), ElfImageFacts.ReadFacts(pie, Signature(pie)));
+            Assert.Equal(new ElfImageFacts.Facts(false, ElfImageFacts.LoaderKind.Other), ElfImageFacts.ReadFacts(library, Signature(library)));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
     public void ThisProcessIsDynamicallyLinked()
     {
         var facts = new ElfImageFacts();
@@ -71,5 +96,14 @@ public sealed class ElfImageFactsTests
         header[56] = 0;   // no program headers at all
         header[57] = 0;
         Assert.Null(ElfImageFacts.ProgramHeaders(header));
+    }
+}
+
+internal static class ProcessExtensions
+{
+    public static int WaitForExitAndGetCode(this System.Diagnostics.Process process)
+    {
+        process.WaitForExit();
+        return process.ExitCode;
     }
 }
