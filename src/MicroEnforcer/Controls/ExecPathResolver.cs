@@ -135,6 +135,19 @@ internal static partial class ExecPathResolver
         string? canonical = ReadLink(exe);
         if (canonical is null || FileSignature.TryRead(exe, out FileSignature signature) != 0)
             return null;
-        return new ExecTarget(pid, canonical, signature, exe, Procfs.ProcComm.Read(pid) ?? ExecTarget.LastComponent(canonical));
+        return new ExecTarget(pid, canonical, signature, exe, LoadedName(pid, canonical));
+    }
+
+    /// <summary>
+    /// The name a loaded image runs as: comm, except for a multi-call binary, which picks its
+    /// applet by argv[0]. busybox runs its own applets through execve("/proc/self/exe", ["sh"]),
+    /// which leaves comm "exe" until the applet sets it.
+    /// </summary>
+    private static string LoadedName(int pid, string canonical)
+    {
+        if (ExecTarget.LastComponent(canonical) is "busybox" or "toybox" &&
+            Procfs.ProcCmdline.ReadArgv(pid) is [var argv0, ..] && argv0.Length > 0)
+            return ExecTarget.LastComponent(argv0);
+        return Procfs.ProcComm.Read(pid) ?? ExecTarget.LastComponent(canonical);
     }
 }

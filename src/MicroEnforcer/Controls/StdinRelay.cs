@@ -45,8 +45,10 @@ internal sealed class StdinRelay(Func<IPAddress, bool> exemptPeer, Func<string, 
     public Finding? FeedingInterpreter(int pid, string name)
     {
         List<StreamHandle> own = OpenFiles.Read(pid);
-        if (own.FirstOrDefault(h => h.Fd == 0) is not { Stream.Kind: StreamKind.Pipe or StreamKind.PtySlave } stdin)
+        int index = own.FindIndex(h => h.Fd == 0);
+        if (index < 0 || own[index].Stream.Kind is not (StreamKind.Pipe or StreamKind.PtySlave))
             return null;   // a socket on stdin is the fd 0-2 rule's; a file or nothing feeds no one
+        StreamHandle stdin = own[index];
         OpenFiles files = OpenFiles.Scan(Environment.ProcessId);
         Dictionary<ulong, InetSocket>? sockets = null;
         var visited = new HashSet<int> { pid };

@@ -104,4 +104,47 @@ internal static class NativePath
         Array.Resize(ref encoded, encoded.Length + 1);
         return encoded;
     }
+
+    /// <summary>
+    /// Up to <paramref name="limit"/> bytes from the start of the file open as
+    /// <paramref name="pathFd"/> (an O_PATH descriptor is enough), read through a new descriptor
+    /// opened from /proc/self/fd: the very file, not whatever its path names now. Null with the errno on failure.
+    /// </summary>
+    public static unsafe byte[]? ReadReopened(int pathFd, int limit, out int errno)
+    {
+        errno = 0;
+        int fd = Open($"/proc/self/fd/{pathFd}", Libc.O_RDONLY | Libc.O_NONBLOCK | Libc.O_CLOEXEC);
+        if (fd < 0)
+        {
+            errno = Libc.LastErrno;
+            return null;
+        }
+        try
+        {
+            byte[] content = new byte[limit];
+            int total = 0;
+            fixed (byte* p = content)
+            {
+                while (total < limit)
+                {
+                    nint n = Libc.PRead(fd, p + total, (nuint)(limit - total), total);
+                    if (n < 0 && Libc.LastErrno == Libc.EINTR)
+                        continue;
+                    if (n < 0)
+                    {
+                        errno = Libc.LastErrno;
+                        return null;
+                    }
+                    if (n == 0)
+                        break;
+                    total += (int)n;
+                }
+            }
+            return content[..total];
+        }
+        finally
+        {
+            Libc.Close(fd);
+        }
+    }
 }

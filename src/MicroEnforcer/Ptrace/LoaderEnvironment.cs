@@ -117,18 +117,8 @@ internal static class LoaderEnvironment
     private static Outcome? Library(int pid, string source, byte[] name, DriftPrevention drift)
     {
         string text = PathText.Decode(name);
-        if (name.AsSpan().IndexOf((byte)'$') >= 0)
-            return Finding(drift, $"{source} names {text}, with a dynamic string token the enforcer does not expand", text);
-        int fd = ExecPathResolver.Open(pid, Libc.AT_FDCWD, name, 0);
-        if (fd == ExecPathResolver.MagicLink)
-            return Finding(drift, $"{source} names {text}, through a /proc magic link other than the process's own", text);
-        if (fd == -Libc.ENOENT)
-        {
-            // The loader skips a missing library: what matters is whether one can appear there.
-            return MissingUnder(pid, source, text, drift);
-        }
-        if (fd < 0)
-            return Finding(drift, $"{source} names {text}, which cannot be opened: {Libc.DescribeErrno(-fd)}", text);
+        if (!TryOpen(pid, source, name, text, drift, out int fd, out Outcome? ended))
+            return ended;
         try
         {
             if (ExecPathResolver.Describe(pid, fd, text) is not { } library)
@@ -153,18 +143,36 @@ internal static class LoaderEnvironment
         return null;
     }
 
+    /// <summary>
+    /// Opens a name the loader would open, resolved as the process would resolve it. False when
+    /// the judgement ends there, with its outcome (null: allowed): a dynamic string token, a magic
+    /// link, an error, or a missing name (the loader skips it: what matters is whether one can
+    /// appear there, <see cref="MissingUnder"/>).
+    /// </summary>
+    private static bool TryOpen(int pid, string source, byte[] name, string text, DriftPrevention drift, out int fd, out Outcome? ended)
+    {
+        ended = null;
+        fd = -1;
+        if (name.AsSpan().IndexOf((byte)'$') >= 0)
+        {
+            ended = Finding(drift, $"{source} names {text}, with a dynamic string token the enforcer does not expand", text);
+            return false;
+        }
+        fd = ExecPathResolver.Open(pid, Libc.AT_FDCWD, name, 0);
+        if (fd == ExecPathResolver.MagicLink)
+            ended = Finding(drift, $"{source} names {text}, through a /proc magic link other than the process's own", text);
+        else if (fd == -Libc.ENOENT)
+            ended = MissingUnder(pid, source, text, drift);
+        else if (fd < 0)
+            ended = Finding(drift, $"{source} names {text}, which cannot be opened: {Libc.DescribeErrno(-fd)}", text);
+        return fd >= 0;
+    }
+
     private static Outcome? Directory(int pid, string source, byte[] name, DriftPrevention drift)
     {
         string text = PathText.Decode(name);
-        if (name.AsSpan().IndexOf((byte)'$') >= 0)
-            return Finding(drift, $"{source} names {text}, with a dynamic string token the enforcer does not expand", text);
-        int fd = ExecPathResolver.Open(pid, Libc.AT_FDCWD, name, 0);
-        if (fd == ExecPathResolver.MagicLink)
-            return Finding(drift, $"{source} names {text}, through a /proc magic link other than the process's own", text);
-        if (fd == -Libc.ENOENT)
-            return MissingUnder(pid, source, text, drift);
-        if (fd < 0)
-            return Finding(drift, $"{source} names {text}, which cannot be opened: {Libc.DescribeErrno(-fd)}", text);
+        if (!TryOpen(pid, source, name, text, drift, out int fd, out Outcome? ended))
+            return ended;
         try
         {
             if (ExecPathResolver.Describe(pid, fd, text) is not { } directory)
@@ -220,7 +228,7 @@ internal static class LoaderEnvironment
         int errno;
         try
         {
-            content = ReadFile(fd, PreloadFileBytes, out errno);
+            content = NativePath.ReadReopened(fd, PreloadFileBytes, out errno);
         }
         finally
         {
@@ -310,44 +318,6 @@ internal static class LoaderEnvironment
             if (end < 0)
                 return entries;
             list = list[(end + 1)..];
-        }
-    }
-
-    private static unsafe byte[]? ReadFile(int pathFd, int limit, out int errno)
-    {
-        errno = 0;
-        int fd = NativePath.Open($"/proc/self/fd/{pathFd}", Libc.O_RDONLY | Libc.O_NONBLOCK | Libc.O_CLOEXEC);
-        if (fd < 0)
-        {
-            errno = Libc.LastErrno;
-            return null;
-        }
-        try
-        {
-            byte[] content = new byte[limit];
-            int total = 0;
-            fixed (byte* p = content)
-            {
-                while (total < limit)
-                {
-                    nint n = Libc.PRead(fd, p + total, (nuint)(limit - total), total);
-                    if (n < 0 && Libc.LastErrno == Libc.EINTR)
-                        continue;
-                    if (n < 0)
-                    {
-                        errno = Libc.LastErrno;
-                        return null;
-                    }
-                    if (n == 0)
-                        break;
-                    total += (int)n;
-                }
-            }
-            return content[..total];
-        }
-        finally
-        {
-            Libc.Close(fd);
         }
     }
 

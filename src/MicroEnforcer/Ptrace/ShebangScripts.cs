@@ -87,7 +87,7 @@ internal static class ShebangScripts
                     return new Outcome(decision with { Finding = finding with { Reason = $"the script {nameText} that {interpreterPath} reads: {finding.Reason}" } },
                         script.CanonicalPath);
                 }
-                if (ReadHead(fd, out int errno) is not { } head)
+                if (NativePath.ReadReopened(fd, BinprmBufSize, out int errno) is not { } head)   // reopened, not re-resolved
                     return Unreadable($"cannot read the script {nameText} that {interpreterPath} reads: {Libc.DescribeErrno(errno)}", script.CanonicalPath);
                 shebang = Parse(head);
             }
@@ -217,39 +217,6 @@ internal static class ShebangScripts
         if (ElfInterpreter.FindEntry(auxv[..length], is32, AT_EXECFN) is not ulong address)
             return null;
         return Procfs.ProcessMemory.TryReadCBytes(pid, address, Procfs.ProcessMemory.PathMax, out byte[]? filename) == 0 ? filename : null;
-    }
-
-    // The file an fd-named script is read from is the new image's fd: reopened, not re-resolved.
-    private static unsafe byte[]? ReadHead(int pathFd, out int errno)
-    {
-        errno = 0;
-        int fd = NativePath.Open($"/proc/self/fd/{pathFd}", Libc.O_RDONLY | Libc.O_NONBLOCK | Libc.O_CLOEXEC);
-        if (fd < 0)
-        {
-            errno = Libc.LastErrno;
-            return null;
-        }
-        try
-        {
-            byte[] head = new byte[BinprmBufSize];
-            fixed (byte* p = head)
-            {
-                nint n;
-                while ((n = Libc.PRead(fd, p, (nuint)head.Length, 0)) < 0 && Libc.LastErrno == Libc.EINTR)
-                {
-                }
-                if (n < 0)
-                {
-                    errno = Libc.LastErrno;
-                    return null;
-                }
-                return head[..(int)n];
-            }
-        }
-        finally
-        {
-            Libc.Close(fd);
-        }
     }
 
     // Not a policy question, like an unreadable image: the process never runs, whatever the mode.
