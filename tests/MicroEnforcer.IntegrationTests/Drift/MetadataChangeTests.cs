@@ -175,8 +175,9 @@ public sealed class MetadataChangeTests(ITestOutputHelper output, MetadataChange
         using var container = RunningContainer.Start(["/bin/sh", "-c",
             "chmod 750 /opt/tree/d19/s499; sleep 3; /opt/tree/d19/s499; echo \"chmodded=$?\"; /opt/tree/d7/s0; echo finished; exec sleep 60"],
             image: tree.Image);
-        Thread.Sleep(100);
-        container.Enter("/bin/sleep", "0.2");   // long enough for the watcher (every 5 ms) to see it
+        // At once (entering takes longer than the workload's chmod), and for long enough for the
+        // watcher (every 5 ms) to see it.
+        container.Enter("/bin/sleep", "0.2");
         container.WaitForLog("content of ");
         Assert.True(container.Stderr.Contains("entered the container outside the filter before the image was hashed", StringComparison.Ordinal),
             $"the hashing was over before the session came: the test proves nothing\n{container.Stderr}");
