@@ -1,15 +1,17 @@
 namespace MicroEnforcer.Seccomp;
 
 /// <summary>
-/// One rule of the filter: a syscall number, an optional test of one argument's low 32 bits
-/// (the kernel reads fds and clone flags as 32-bit values), and the action when it matches. When
-/// the test fails the call is allowed.
+/// One rule of the filter: a syscall (every entry point of it, under every ABI: the builder
+/// expands it), an optional test of one argument's low 32 bits (the kernel reads fds and clone
+/// flags as 32-bit values; the argument's position is the same under every ABI for the calls
+/// tested), and the action when it matches. When the test fails, the next rule for the same
+/// syscall is asked, and the call is allowed if none matches: two controls can share a syscall.
 /// </summary>
-internal sealed record FilterRule(uint Nr, uint Action, ArgumentTest? Test = null)
+internal sealed record FilterRule(Syscall Syscall, uint Action, ArgumentTest? Test = null)
 {
-    public static FilterRule Notify(uint nr, ArgumentTest? test = null) => new(nr, SeccompConstants.RET_USER_NOTIF, test);
+    public static FilterRule Notify(Syscall syscall, ArgumentTest? test = null) => new(syscall, SeccompConstants.RET_USER_NOTIF, test);
 
-    public static FilterRule Errno(uint nr, int errno) => new(nr, SeccompConstants.RET_ERRNO | (uint)errno);
+    public static FilterRule Errno(Syscall syscall, int errno) => new(syscall, SeccompConstants.RET_ERRNO | (uint)errno);
 }
 
 /// <summary>A test of args[Index] (low 32 bits).</summary>

@@ -95,4 +95,50 @@ public sealed class SeccompFilterTests
         Assert.IsType<BpfInstruction>(Program[^1]);
         Assert.Equal(BpfInstruction.BPF_RET, Program[^1].Code & 0x07);
     }
+
+    [Fact]
+    public void TwoRulesCanShareASyscall()
+    {
+        // A rule whose argument test fails falls through to the next rule for the same syscall.
+        var rules = System.Collections.Immutable.ImmutableArray.Create(
+            FilterRule.Notify(SyscallTable.Dup2, ArgumentTest.AtMost(1, 2)),
+            FilterRule.Errno(SyscallTable.Dup2, 1) with { Test = ArgumentTest.EqualTo(0, 7) },
+            FilterRule.Notify(SyscallTable.Connect, ArgumentTest.EqualTo(0, 9)),
+            FilterRule.Errno(SyscallTable.Connect, 13));
+        var program = SeccompFilter.Build(rules);
+
+        Assert.Equal(RET_USER_NOTIF, Run(program, SeccompData(AUDIT_ARCH_X86_64, 33, 5, 1)));      // first rule
+        Assert.Equal(RET_USER_NOTIF, Run(program, SeccompData(AUDIT_ARCH_X86_64, 33, 7, 1)));      // first rule wins
+        Assert.Equal(RET_ERRNO | 1, Run(program, SeccompData(AUDIT_ARCH_X86_64, 33, 7, 10)));      // falls to the second
+        Assert.Equal(RET_ALLOW, Run(program, SeccompData(AUDIT_ARCH_X86_64, 33, 5, 10)));          // neither
+        Assert.Equal(RET_USER_NOTIF, Run(program, SeccompData(AUDIT_ARCH_X86_64, 42, 9)));
+        Assert.Equal(RET_ERRNO | 13, Run(program, SeccompData(AUDIT_ARCH_X86_64, 42, 3)));         // falls to the unconditional rule
+        Assert.Equal(RET_ERRNO | 13, Run(program, SeccompData(AUDIT_ARCH_I386, 362, 3)));          // expanded to i386's number
+        Assert.Equal(RET_ERRNO | 1, Run(program, SeccompData(AUDIT_ARCH_X86_64, 0x40000000u | 33, 7, 10)));   // and x32's
+        Assert.Equal(RET_ALLOW, Run(program, SeccompData(AUDIT_ARCH_X86_64, 0)));
+    }
+
+    [Theory]
+    [InlineData(AUDIT_ARCH_I386, 221u, "FcntlDupfd")]     // fcntl64
+    [InlineData(AUDIT_ARCH_I386, 55u, "FcntlDupfd")]
+    [InlineData(AUDIT_ARCH_I386, 412u, "SetTimes")]       // utimensat_time64
+    [InlineData(AUDIT_ARCH_I386, 102u, "SocketCallConnect")]
+    [InlineData(AUDIT_ARCH_X86_64, 102u, "Other")]        // getuid: socketcall has no x86-64 number
+    [InlineData(AUDIT_ARCH_X86_64, 0x40000000u | 520, "Execve")]
+    [InlineData(AUDIT_ARCH_X86_64, 0x40000000u | 59, "Other")]
+    [InlineData(AUDIT_ARCH_X86_64, 280u, "SetTimes")]
+    public void TheClassifierReadsTheSameTable(uint arch, uint nr, string expected)
+    {
+        Assert.Equal(expected, SyscallClassifier.Classify(arch, nr).Kind.ToString());
+    }
+
+    [Fact]
+    public void EveryNumberOfTheTableIsOneSyscallPerAbi()
+    {
+        foreach (Abi abi in Enum.GetValues<Abi>())
+        {
+            var numbers = SyscallTable.All.SelectMany(syscall => syscall.Numbers(abi)).ToList();
+            Assert.Equal(numbers.Count, numbers.Distinct().Count());
+        }
+    }
 }
