@@ -143,7 +143,7 @@ internal static partial class ExecPathResolver
     /// applet by argv[0]. busybox runs its own applets through execve("/proc/self/exe", ["sh"]),
     /// which leaves comm "exe" until the applet sets it.
     /// </summary>
-    private static string LoadedName(int pid, string canonical)
+    internal static string LoadedName(int pid, string canonical)
     {
         if (ExecTarget.LastComponent(canonical) is "busybox" or "toybox" &&
             Procfs.ProcCmdline.ReadArgv(pid) is [var argv0, ..] && argv0.Length > 0)

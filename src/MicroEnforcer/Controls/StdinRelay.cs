@@ -177,10 +177,13 @@ internal sealed class StdinRelay(Func<IPAddress, bool> exemptPeer, Func<string, 
     private string? StdinInterpreter(int pid)
     {
         string? exe = ExecPathResolver.ReadLink($"/proc/{pid}/exe");
-        string comm = ProcComm.Read(pid) ?? "";
-        if (exe is null || !isInterpreter(exe, comm) || exemptProcess(exe))
+        if (exe is null)
             return null;
-        string name = InvokedName(exe, comm);
+        // A multi-call binary by its argv[0]: busybox's own execs leave comm "exe" for a while.
+        string name = ExecPathResolver.LoadedName(pid, exe);
+        if (!isInterpreter(exe, name) || exemptProcess(exe))
+            return null;
+        name = InvokedName(exe, name);
         return ProcCmdline.ReadArgv(pid) is { } argv && InterpreterInput.ReadsProgramFromStdin(name, argv) ? name : null;
     }
 
