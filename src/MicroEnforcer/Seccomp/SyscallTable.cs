@@ -1,5 +1,3 @@
-using System.Collections.Frozen;
-
 namespace MicroEnforcer.Seccomp;
 
 /// <summary>One syscall the enforcer intercepts: its number under each ABI, and what it is.</summary>
@@ -55,11 +53,11 @@ internal static class SyscallTable
         Utime, Utimes, Futimesat, Utimensat, IoUringSetup, IoUringEnter, IoUringRegister,
     ];
 
-    private static readonly FrozenDictionary<(Abi, uint), Syscall> s_byNumber = All
+    private static readonly Dictionary<(Abi, uint), Syscall> s_byNumber = All
         .SelectMany(syscall => syscall.Numbers(Abi.X86_64).Select(nr => ((Abi.X86_64, nr), syscall))
             .Concat(syscall.Numbers(Abi.X32).Select(nr => ((Abi.X32, nr), syscall)))
             .Concat(syscall.Numbers(Abi.I386).Select(nr => ((Abi.I386, nr), syscall))))
-        .ToFrozenDictionary(entry => entry.Item1, entry => entry.syscall);
+        .ToDictionary(entry => entry.Item1, entry => entry.syscall);   // read-only after this
 
     /// <summary>The intercepted syscall with number <paramref name="nr"/> under <paramref name="abi"/>, or null.</summary>
     public static Syscall? Find(Abi abi, uint nr) => s_byNumber.GetValueOrDefault((abi, nr));
