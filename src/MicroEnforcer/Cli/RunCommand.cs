@@ -63,7 +63,7 @@ internal static class RunCommand
         EnforcementMode failureMode = ExecControlsEnforce(policy) ? EnforcementMode.Enforce : EnforcementMode.Audit;
         var tracer = new Tracer(decider, audit, new SessionEnforcement(filter, listeners, audit, failureMode, launcher, log), drift, reverseShell);
         using var reaper = new Reaper(inbox, log, options.SignalProcessGroup);
-        using var forkGuard = new ForkGuard(policy.ForkGuard, audit, new ProcessCounter(), reaper.ReapNow);
+        using var forkGuard = new ForkGuard(policy.ForkGuard, audit, new ProcessCounter().Count, reaper.ReapNow);
         var (started, failure, childPid) = WorkloadLauncher.Spawn(RawCommandLine.Tail(options.Command.Count), filter.AsSpan(), newProcessGroup: true);
         reaper.Start(childPid);
         if (started is null)

@@ -46,7 +46,7 @@ internal sealed class ForkGuard : IDisposable
 
     private readonly ForkGuardPolicy _policy;
     private readonly AuditLog _audit;
-    private readonly ProcessCounter _counter;
+    private readonly Func<int> _countProcesses;
     private readonly Func<int> _reapNow;
     private readonly Timer _flush;
     private readonly Lock _lock = new();
@@ -71,12 +71,13 @@ internal sealed class ForkGuard : IDisposable
 
     private sealed record Offender(int Pid, string Syscall, ProcStatus? Status, string? Exe, string? Cmdline);
 
+    /// <param name="countProcesses">Lists the processes of the pid namespace (<see cref="ProcessCounter.Count"/>).</param>
     /// <param name="reapNow">Reaps PID 1's zombies now; returns how many were reaped in all so far.</param>
-    public ForkGuard(ForkGuardPolicy policy, AuditLog audit, ProcessCounter counter, Func<int> reapNow)
+    public ForkGuard(ForkGuardPolicy policy, AuditLog audit, Func<int> countProcesses, Func<int> reapNow)
     {
         _policy = policy;
         _audit = audit;
-        _counter = counter;
+        _countProcesses = countProcesses;
         _reapNow = reapNow;
         _flush = new Timer(_ => Flush(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
     }
@@ -135,7 +136,7 @@ internal sealed class ForkGuard : IDisposable
     private void Recount(long now, int reaped)
     {
         SettleInFlight();
-        _visibleAtCount = _counter.Count();
+        _visibleAtCount = _countProcesses();
         _upperBound = _visibleAtCount + _inFlight.Count;
         _allowedSinceCount = 0;
         _lastCount = now;
