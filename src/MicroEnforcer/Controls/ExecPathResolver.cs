@@ -143,10 +143,9 @@ internal static partial class ExecPathResolver
     /// applet by argv[0]. busybox runs its own applets through execve("/proc/self/exe", ["sh"]),
     /// which leaves comm "exe" until the applet sets it.
     /// </summary>
-    internal static string LoadedName(int pid, string canonical)
+    private static string LoadedName(int pid, string canonical)
     {
-        if (ExecTarget.LastComponent(canonical) is "busybox" or "toybox" &&
-            Procfs.ProcCmdline.ReadArgv(pid) is [var argv0, ..] && argv0.Length > 0)
+        if (ExecTarget.IsMultiCall(canonical) && Procfs.ProcCmdline.ReadArgv0(pid) is { Length: > 0 } argv0)
             return ExecTarget.LastComponent(argv0);
         return Procfs.ProcComm.Read(pid) ?? ExecTarget.LastComponent(canonical);
     }

@@ -14,4 +14,11 @@ namespace MicroEnforcer.Controls;
 internal sealed record ExecTarget(int Pid, string CanonicalPath, FileSignature Signature, string ContentPath, string InvokedName)
 {
     public static string LastComponent(string path) => path[(path.LastIndexOf('/') + 1)..];
+
+    /// <summary>A multi-call binary (busybox, toybox) runs the applet its argv[0] names.</summary>
+    public static bool IsMultiCall(string executablePath) => LastComponent(executablePath) is "busybox" or "toybox";
+
+    /// <summary>The name interpreter rules apply to: a multi-call binary's applet, else the file's own name.</summary>
+    public static string ProgramName(string executablePath, string invokedName) =>
+        IsMultiCall(executablePath) ? invokedName : LastComponent(executablePath);
 }

@@ -38,8 +38,6 @@ internal sealed class ReverseShellDetector : IExecControl
         _relay = new StdinRelay(IsAllowed, IsExempt, IsInterpreter);
     }
 
-    private static readonly HashSet<string> MultiCallBinaries = new(StringComparer.Ordinal) { "busybox", "toybox" };
-
     public string Name => ControlName;
 
     public EnforcementMode Mode => _policy.Mode;
@@ -70,6 +68,10 @@ internal sealed class ReverseShellDetector : IExecControl
     /// </summary>
     public ControlFinding? DecideDescriptorCall(int tid, SyscallKind kind, in Libc.seccomp_data data)
     {
+        if (!_policy.Enabled)
+            return null;
+        if (kind is SyscallKind.Connect or SyscallKind.SocketCallConnect)
+            return DecideConnect(tid, kind, data);
         int a0 = unchecked((int)(uint)ExecRequest.ArgAt(data, 0));
         int a1 = unchecked((int)(uint)ExecRequest.ArgAt(data, 1));
         int a2 = unchecked((int)(uint)ExecRequest.ArgAt(data, 2));
@@ -78,61 +80,60 @@ internal sealed class ReverseShellDetector : IExecControl
         {
             SyscallKind.Dup2 or SyscallKind.Dup3 => a1 is >= 0 and <= 2 && a0 != a1,
             SyscallKind.FcntlDupfd => a2 is >= 0 and <= 2,
-            SyscallKind.Connect => a0 is >= 0 and <= 2,
             _ => true,
         };
-        if (!_policy.Enabled)
-            return null;
-        if (kind == SyscallKind.Connect && !couldReachStdio)
-            return RelayConnect(tid, ExecRequest.ArgAt(data, 1), a2);
         if (!couldReachStdio)
             return null;
         string? exe = ExecPathResolver.ReadLink($"/proc/{tid}/exe");
         string comm = ProcComm.Read(tid) ?? "";
-        if (kind == SyscallKind.Connect && exe is not null && !IsInterpreter(exe, comm))
-            return RelayConnect(tid, ExecRequest.ArgAt(data, 1), a2);   // a relay need not be an interpreter
-        if (kind == SyscallKind.SocketCallConnect && exe is not null && !IsInterpreter(exe, comm))
-        {
-            // A relay need not be an interpreter: its connect on any fd is followed.
-            Span<byte> call = stackalloc byte[12];
-            return ProcessMemory.TryRead(tid, ExecRequest.ArgAt(data, 1), call) == 0
-                ? RelayConnect(tid, BinaryPrimitives.ReadUInt32LittleEndian(call[4..]), BinaryPrimitives.ReadInt32LittleEndian(call[8..]))
-                : null;
-        }
         if (exe is null || !IsInterpreter(exe, comm) || IsExempt(exe))
             return null;
 
-        switch (kind)
+        return kind switch
         {
-            case SyscallKind.Dup:
-                return LowestFreeFd(tid, 0) is int into and <= 2 ? SocketOnto(tid, comm, a0, into, "dup") : null;
-            case SyscallKind.Dup2:
-            case SyscallKind.Dup3:
-                return SocketOnto(tid, comm, a0, a1, SyscallClassifier.Name(kind));
-            case SyscallKind.FcntlDupfd:
-                return LowestFreeFd(tid, a2) is int slot and <= 2 ? SocketOnto(tid, comm, a0, slot, "fcntl") : null;
-            case SyscallKind.Connect:
-                return ConnectOn(tid, comm, a0, ExecRequest.ArgAt(data, 1), a2);
-            case SyscallKind.SocketCallConnect:
-                // socketcall(SYS_CONNECT, args): args is an array of three 32-bit words in memory.
-                Span<byte> words = stackalloc byte[12];
-                if (ProcessMemory.TryRead(tid, ExecRequest.ArgAt(data, 1), words) != 0)
-                    return null;
-                int fd = BinaryPrimitives.ReadInt32LittleEndian(words);
-                return fd is >= 0 and <= 2
-                    ? ConnectOn(tid, comm, fd, BinaryPrimitives.ReadUInt32LittleEndian(words[4..]), BinaryPrimitives.ReadInt32LittleEndian(words[8..]))
-                    : RelayConnect(tid, BinaryPrimitives.ReadUInt32LittleEndian(words[4..]), BinaryPrimitives.ReadInt32LittleEndian(words[8..]));
-            default:
-                return null;
+            SyscallKind.Dup => LowestFreeFd(tid, 0) is int into and <= 2 ? SocketOnto(tid, comm, a0, into, "dup") : null,
+            SyscallKind.Dup2 or SyscallKind.Dup3 => SocketOnto(tid, comm, a0, a1, SyscallClassifier.Name(kind)),
+            SyscallKind.FcntlDupfd => LowestFreeFd(tid, a2) is int slot and <= 2 ? SocketOnto(tid, comm, a0, slot, "fcntl") : null,
+            _ => null,
+        };
+    }
+
+    /// <summary>
+    /// A connect (i386: socketcall(SYS_CONNECT, args), whose three 32-bit words are in memory):
+    /// on fd 0-2 of an interpreter, the fd 0-2 rule; by anyone else, the relay rule.
+    /// </summary>
+    private ControlFinding? DecideConnect(int tid, SyscallKind kind, in Libc.seccomp_data data)
+    {
+        int fd;
+        ulong address;
+        int length;
+        if (kind == SyscallKind.Connect)
+        {
+            (fd, address, length) = (unchecked((int)(uint)ExecRequest.ArgAt(data, 0)), ExecRequest.ArgAt(data, 1),
+                unchecked((int)(uint)ExecRequest.ArgAt(data, 2)));
         }
+        else
+        {
+            Span<byte> words = stackalloc byte[12];
+            if (ProcessMemory.TryRead(tid, ExecRequest.ArgAt(data, 1), words) != 0)
+                return null;   // the kernel will answer EFAULT itself
+            (fd, address, length) = (BinaryPrimitives.ReadInt32LittleEndian(words), BinaryPrimitives.ReadUInt32LittleEndian(words[4..]),
+                BinaryPrimitives.ReadInt32LittleEndian(words[8..]));
+        }
+        if (fd is >= 0 and <= 2 && ExecPathResolver.ReadLink($"/proc/{tid}/exe") is { } exe)
+        {
+            string comm = ProcComm.Read(tid) ?? "";
+            if (IsInterpreter(exe, comm) && !IsExempt(exe))
+                return ConnectOn(tid, comm, fd, address, length);
+        }
+        return RelayConnect(tid, address, length);
     }
 
     internal bool IsInterpreter(string executablePath, string invokedName)
     {
-        string file = ExecTarget.LastComponent(executablePath);
-        if (MultiCallBinaries.Contains(file))
+        if (ExecTarget.IsMultiCall(executablePath))
             return _policy.IsInterpreter(invokedName);
-        return _policy.IsInterpreter(file) || _policy.IsInterpreter(invokedName);
+        return _policy.IsInterpreter(ExecTarget.LastComponent(executablePath)) || _policy.IsInterpreter(invokedName);
     }
 
     private bool IsExempt(string executablePath) => _policy.AllowedProcesses.Any(glob => glob.Matches(executablePath));
@@ -191,7 +192,7 @@ internal sealed class ReverseShellDetector : IExecControl
     {
         if (!_policy.Enabled || !IsInterpreter(target.CanonicalPath, target.InvokedName) || IsExempt(target.CanonicalPath))
             return null;
-        string name = StdinRelay.InvokedName(target.CanonicalPath, target.InvokedName);
+        string name = ExecTarget.ProgramName(target.CanonicalPath, target.InvokedName);
         if (ProcCmdline.ReadArgv(pid) is not { } argv || !InterpreterInput.ReadsProgramFromStdin(name, argv))
             return null;
         if (_relay.FeedingInterpreter(pid, name) is not { } found)

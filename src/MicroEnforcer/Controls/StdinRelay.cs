@@ -177,21 +177,14 @@ internal sealed class StdinRelay(Func<IPAddress, bool> exemptPeer, Func<string, 
     private string? StdinInterpreter(int pid)
     {
         string? exe = ExecPathResolver.ReadLink($"/proc/{pid}/exe");
-        if (exe is null)
+        if (exe is null || ProcCmdline.ReadArgv(pid) is not [var argv0, ..] argv)
             return null;
         // A multi-call binary by its argv[0]: busybox's own execs leave comm "exe" for a while.
-        string name = ExecPathResolver.LoadedName(pid, exe);
-        if (!isInterpreter(exe, name) || exemptProcess(exe))
+        string invoked = ExecTarget.IsMultiCall(exe) ? ExecTarget.LastComponent(argv0) : ProcComm.Read(pid) ?? "";
+        if (!isInterpreter(exe, invoked) || exemptProcess(exe))
             return null;
-        name = InvokedName(exe, name);
-        return ProcCmdline.ReadArgv(pid) is { } argv && InterpreterInput.ReadsProgramFromStdin(name, argv) ? name : null;
-    }
-
-    /// <summary>The name an interpreter runs as: a multi-call binary's applet (comm), else its file name.</summary>
-    internal static string InvokedName(string exe, string comm)
-    {
-        string file = ExecTarget.LastComponent(exe);
-        return file is "busybox" or "toybox" ? comm : file;
+        string name = ExecTarget.ProgramName(exe, invoked);
+        return InterpreterInput.ReadsProgramFromStdin(name, argv) ? name : null;
     }
 
     private bool Exempt(int pid) => ExecPathResolver.ReadLink($"/proc/{pid}/exe") is { } exe && exemptProcess(exe);

@@ -17,6 +17,20 @@ internal static class ProcCmdline
         }
     }
 
+    /// <summary>
+    /// argv[0] alone, from one read into the stack (it is on the exec event's path of every exec
+    /// of a multi-call binary); null if unreadable or longer than the buffer.
+    /// </summary>
+    public static string? ReadArgv0(int pid)
+    {
+        Span<byte> buffer = stackalloc byte[512];
+        int n = ProcFile.ReadOnce($"/proc/{pid}/cmdline", buffer);
+        if (n <= 0)
+            return null;
+        int nul = buffer[..n].IndexOf((byte)0);
+        return nul < 0 ? null : Baseline.PathText.Decode(buffer[..nul]);
+    }
+
     /// <summary>The arguments, argv[0] first; null if the process is gone or has none.</summary>
     public static string[]? ReadArgv(int pid)
     {

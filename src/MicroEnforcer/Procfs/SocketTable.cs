@@ -16,21 +16,8 @@ internal static class SocketTable
     /// <summary>The socket with this inode in <paramref name="pid"/>'s network namespace, or null.</summary>
     public static InetSocket? Find(int pid, ulong inode)
     {
-        foreach ((string file, string protocol) in Tables)
+        foreach ((string text, string protocol) in ReadTables(pid))
         {
-            string text;
-            try
-            {
-                text = File.ReadAllText($"/proc/{pid}/net/{file}");
-            }
-            catch (IOException)
-            {
-                continue;
-            }
-            catch (UnauthorizedAccessException)
-            {
-                continue;
-            }
             if (Parse(text, protocol).FirstOrDefault(s => s.Inode == inode) is { } socket)
                 return socket;
         }
@@ -41,6 +28,17 @@ internal static class SocketTable
     public static Dictionary<ulong, InetSocket> ReadAll(int pid)
     {
         var sockets = new Dictionary<ulong, InetSocket>();
+        foreach ((string text, string protocol) in ReadTables(pid))
+        {
+            foreach (InetSocket socket in Parse(text, protocol))
+                sockets.TryAdd(socket.Inode, socket);
+        }
+        return sockets;
+    }
+
+    // The tables one at a time (Find stops at the first that has the socket); unreadable ones skipped.
+    private static IEnumerable<(string Text, string Protocol)> ReadTables(int pid)
+    {
         foreach ((string file, string protocol) in Tables)
         {
             string text;
@@ -52,10 +50,8 @@ internal static class SocketTable
             {
                 continue;
             }
-            foreach (InetSocket socket in Parse(text, protocol))
-                sockets.TryAdd(socket.Inode, socket);
+            yield return (text, protocol);
         }
-        return sockets;
     }
 
     public static IEnumerable<InetSocket> Parse(string table, string protocol)

@@ -44,19 +44,7 @@ public sealed class ContentStampsTests : IDisposable
         return signature;
     }
 
-    private static StartMark TakeMark(string root)
-    {
-        int fd = NativePath.Open(root, Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_CLOEXEC);
-        Assert.True(fd >= 0);
-        try
-        {
-            return StartMark.Take(fd);
-        }
-        finally
-        {
-            Libc.Close(fd);
-        }
-    }
+    private static StartMark TakeMark(string root) => StartMarkTests.Take(root);
 
     [Fact]
     public void MetadataChangesKeepTheStamp()

@@ -49,7 +49,7 @@ public sealed partial class StartMarkTests : IDisposable
         return Take(_root);
     }
 
-    private static StartMark Take(string root)
+    internal static StartMark Take(string root)
     {
         int fd = NativePath.Open(root, Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_CLOEXEC);
         Assert.True(fd >= 0);
