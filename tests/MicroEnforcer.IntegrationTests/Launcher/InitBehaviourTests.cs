@@ -65,7 +65,7 @@ public sealed class InitBehaviourTests
     {
         // Sent from inside the container to PID 1, as `docker stop` sends SIGTERM from outside.
         // Waits with a builtin (read -t on a FIFO nobody writes), not by forking sleep: a signal
-        // that lands while a shell is entering a notified fork can fail it with EINTR (README, Limits).
+        // that lands while a shell is entering a notified fork can fail it with EINTR (docs/limits.md).
         var r = Container.Run(["/bin/sh", "-c", $"mkfifo /tmp/w; exec 3<>/tmp/w; trap 'echo got-{signal}; exit 3' {signal}; kill -{signal} 1; read -t 3 x <&3; echo timeout"]);
 
         Assert.True(r.Stdout.Contains($"got-{signal}", StringComparison.Ordinal), r.ToString());

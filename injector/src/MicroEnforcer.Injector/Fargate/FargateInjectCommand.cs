@@ -71,7 +71,7 @@ internal static class FargateInjectCommand
             foreach (JsonNode? definition in task["containerDefinitions"] as JsonArray ?? [])
             {
                 // ECS's init (tini) becomes PID 1 and the enforcer its child: it still enforces its
-                // own process tree, but is not PID 1 (see the README's Limits).
+                // own process tree, but is not PID 1 (see docs/limits.md).
                 if (definition?["linuxParameters"]?["initProcessEnabled"] is JsonValue init && init.TryGetValue(out bool enabled) && enabled)
                     await stderr.WriteLineAsync($"microenforcer-injector: warning: container {definition["name"]} has linuxParameters.initProcessEnabled: true; ECS's init will be PID 1, not the enforcer (set it to false to have the enforcer at PID 1)").ConfigureAwait(false);
             }
