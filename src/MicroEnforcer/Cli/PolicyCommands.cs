@@ -1,3 +1,4 @@
+using MicroEnforcer.Controls;
 using MicroEnforcer.Policy;
 
 namespace MicroEnforcer.Cli;
@@ -7,13 +8,13 @@ internal static class PolicyCommands
 {
     public static int Validate(string path)
     {
-        PolicyLoadResult result = PolicyLoader.LoadFile(path);
+        PolicyLoadResult result = ControlRegistry.LoadPolicyFile(path);
         if (!result.Succeeded)
         {
             PrintErrors(result);
             return ExitCodes.BadPolicy;
         }
-        StandardStreams.Out.WriteLine($"{path}: valid policy '{result.Policy!.Name}': {Describe(result.Policy)}");
+        StandardStreams.Out.WriteLine($"{path}: valid policy '{result.Policy!.Name}': {ControlRegistry.Describe(result.Policy)}");
         return ExitCodes.Success;
     }
 
@@ -29,16 +30,4 @@ internal static class PolicyCommands
             StandardStreams.Error.WriteLine($"microenforcer: policy error: {error}");
         StandardStreams.Error.WriteLine($"microenforcer: policy refused ({result.Errors.Count} error{(result.Errors.Count == 1 ? "" : "s")}); nothing was started");
     }
-
-    public static string Describe(RuntimePolicy policy) => string.Join("; ",
-        Control("drift prevention", policy.DriftPrevention.Enabled, policy.DriftPrevention.Mode,
-            $"{policy.DriftPrevention.AllowedExecutables.Count} allowed pattern(s)"),
-        Control("fileless exec", policy.BlockFilelessExec.Enabled, policy.BlockFilelessExec.Mode, null),
-        Control("fork guard", policy.ForkGuard.Enabled, policy.ForkGuard.Mode, $"max {policy.ForkGuard.MaxProcesses} processes"),
-        Control("reverse shell", policy.ReverseShell.Enabled, policy.ReverseShell.Mode,
-            $"{policy.ReverseShell.AllowedProcesses.Count} allowed process(es), {policy.ReverseShell.AllowedAddresses.Count} allowed network(s)"));
-
-    private static string Control(string name, bool enabled, EnforcementMode mode, string? detail) =>
-        !enabled ? $"{name} off" : detail is null ? $"{name} {mode.ToPolicyText()}" : $"{name} {mode.ToPolicyText()} ({detail})";
-
 }

@@ -39,8 +39,7 @@ internal static class RunCommand
         // not drift, and the one program an exec session may exec to join by itself.
         FileSignature? launcher = FileSignature.TryRead("/proc/self/exe", out FileSignature self) == 0 ? self : null;
         var audit = new AuditLog();
-        var reverseShell = new ReverseShellDetector(policy.ReverseShell);
-        // Every exec is decided here, at entry and once loaded. The most specific finding first.
+        var outcome = new Outcome(audit);
         // The baseline is recorded behind the workload; its start mark is taken now, before the
         // workload exists, so nothing of the container has run yet.
         using BaselineRecording baseline = BaselineRecording.Begin("/");
@@ -49,21 +48,14 @@ internal static class RunCommand
             Log.BaselineBeforeStart(log, reason);
             baseline.RecordBeforeStart(MountTable.ReadMountPoints(), warning => Log.BaselineWarning(log, warning));
         }
-        var drift = new DriftPrevention(policy.DriftPrevention, baseline, launcher);
-        var decider = new ExecDecider([
-            new FilelessExec(policy.BlockFilelessExec),
-            reverseShell,
-            drift,
-        ]);
-        var filter = SeccompFilter.Build(SeccompFilter.ForPolicy(policy));
+        var filter = SeccompFilter.Build(ControlRegistry.FilterRules(policy));
 
         using var inbox = new NotifyInbox();
         var listeners = new NotificationListeners(inbox, log);
-        // An exec nobody can judge is refused when any exec control enforces, else reported.
-        EnforcementMode failureMode = ExecControlsEnforce(policy) ? EnforcementMode.Enforce : EnforcementMode.Audit;
-        var tracer = new Tracer(decider, audit, new SessionEnforcement(filter, listeners, audit, failureMode, launcher, log), drift, reverseShell);
         using var reaper = new Reaper(inbox, log, options.SignalProcessGroup);
-        using var forkGuard = new ForkGuard(policy.ForkGuard, audit, new ProcessCounter().Count, reaper.ReapNow);
+        using var controls = new ActiveControls(policy,
+            new ControlServices(audit, outcome, baseline, launcher, new ProcessCounter().Count, reaper.ReapNow), log);
+        var tracer = new Tracer(controls, outcome, new SessionEnforcement(filter, listeners, outcome, controls.ExecFailureMode, launcher, log));
         var (started, failure, childPid) = WorkloadLauncher.Spawn(RawCommandLine.Tail(options.Command.Count), filter.AsSpan(), newProcessGroup: true);
         reaper.Start(childPid);
         if (started is null)
@@ -73,9 +65,9 @@ internal static class RunCommand
             return ExitCodes.EnforcementUnavailable;
         }
 
-        var execCheck = new ExecEntryCheck(decider, tracer, audit, failureMode);
         NotificationListener workload = NotificationListeners.Workload(started.ListenerFd);
-        new NotifyLoop(workload, execCheck, tracer, inbox, forkGuard, reverseShell, baseline, audit, failureMode, log).Start();
+        new NotifyLoop(workload, new ExecEntryCheck(controls, tracer, outcome), controls.Syscalls, tracer, inbox, baseline,
+            controls.ExecFailureMode, log).Start();
         if (options.ExecSessions)
             new SessionServer(filter, listeners, log).Start();
         // Before the exec result is awaited: the entrypoint's own exec may wait for it.
@@ -99,7 +91,7 @@ internal static class RunCommand
         }
 
         WorkloadExit exit = reaper.WorkloadExit.GetAwaiter().GetResult();
-        forkGuard.Flush();
+        controls.Dispose();   // Fork Guard's last refusals are reported before the exit is
         Log.WorkloadExited(log, exit.ExitCode);
         return exit.ExitCode;
     }
@@ -152,27 +144,22 @@ internal static class RunCommand
         new SessionWatcher(inbox, interval, log).Start();
     }
 
-    private static bool ExecControlsEnforce(RuntimePolicy policy) =>
-        (policy.DriftPrevention.Enabled && policy.DriftPrevention.Mode == EnforcementMode.Enforce) ||
-        (policy.BlockFilelessExec.Enabled && policy.BlockFilelessExec.Mode == EnforcementMode.Enforce) ||
-        (policy.ReverseShell.Enabled && policy.ReverseShell.Mode == EnforcementMode.Enforce);
-
     private static RuntimePolicy? LoadPolicy(string? path, ILogger log)
     {
         if (path is null)
         {
-            RuntimePolicy builtIn = DefaultPolicy.Load();
-            Log.PolicyLoaded(log, builtIn.Name, "built-in default", PolicyCommands.Describe(builtIn));
+            RuntimePolicy builtIn = ControlRegistry.DefaultPolicy();
+            Log.PolicyLoaded(log, builtIn.Name, "built-in default", ControlRegistry.Describe(builtIn));
             return builtIn;
         }
-        PolicyLoadResult result = PolicyLoader.LoadFile(path);
+        PolicyLoadResult result = ControlRegistry.LoadPolicyFile(path);
         if (!result.Succeeded)
         {
             PolicyCommands.PrintErrors(result);
             return null;
         }
         RuntimePolicy policy = result.Policy!;
-        Log.PolicyLoaded(log, policy.Name, path, PolicyCommands.Describe(policy));
+        Log.PolicyLoaded(log, policy.Name, path, ControlRegistry.Describe(policy));
         return policy;
     }
 

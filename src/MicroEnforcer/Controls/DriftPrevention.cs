@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using MicroEnforcer.Baseline;
 using MicroEnforcer.Interop;
 using MicroEnforcer.Policy;
+using MicroEnforcer.Seccomp;
 
 namespace MicroEnforcer.Controls;
 
@@ -22,7 +23,7 @@ namespace MicroEnforcer.Controls;
 /// objection awaits the baseline (the entry check holds the exec until it is recorded, then
 /// asks again), so the verdicts and reasons are those of the recorded baseline.
 /// </summary>
-internal sealed class DriftPrevention(DriftPreventionPolicy policy, BaselineRecording recording, FileSignature? launcher = null) : IExecControl
+internal sealed class DriftPrevention(DriftPreventionPolicy policy, BaselineRecording recording, FileSignature? launcher = null) : IExecControl, ISyscallControl
 {
     public const string ControlName = "drift";
 
@@ -37,6 +38,15 @@ internal sealed class DriftPrevention(DriftPreventionPolicy policy, BaselineReco
     public EnforcementMode Mode => policy.Mode;
 
     public bool Enabled => policy.Enabled;
+
+    public IReadOnlyList<SyscallKind> Kinds { get; } = [SyscallKind.SetTimes];
+
+    /// <summary>
+    /// A time call (utime, utimensat...) waits in its notification while the content stamps may
+    /// vouch for an image file: it could set an mtime back (see <see cref="ContentStamps"/>).
+    /// Registers only, nothing read: which file it names cannot be pinned down race-free.
+    /// </summary>
+    public SyscallVerdict Decide(in SyscallCall call) => recording.Stamps.Active ? SyscallVerdict.HoldUntilHashed : SyscallVerdict.Continue;
 
     public ControlFinding? Evaluate(ExecTarget target)
     {

@@ -3,6 +3,7 @@ using MicroEnforcer.Audit;
 using MicroEnforcer.Interop;
 using MicroEnforcer.Policy;
 using MicroEnforcer.Procfs;
+using MicroEnforcer.Seccomp;
 
 namespace MicroEnforcer.Controls;
 
@@ -29,7 +30,7 @@ namespace MicroEnforcer.Controls;
 /// so a bomb hammering fork cannot keep PID 1 busy counting. Denials are audited as one event per
 /// second with a count.
 /// </summary>
-internal sealed class ForkGuard : IDisposable
+internal sealed class ForkGuard : ISyscallControl, IDisposable
 {
     public const string ControlName = "forkGuard";
 
@@ -82,7 +83,18 @@ internal sealed class ForkGuard : IDisposable
         _flush = new Timer(_ => Flush(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
     }
 
-    public bool Enabled => _policy.Enabled;
+    public string Name => ControlName;
+
+    public EnforcementMode Mode => _policy.Mode;
+
+    public IReadOnlyList<SyscallKind> Kinds { get; } = [SyscallKind.Fork, SyscallKind.Vfork, SyscallKind.Clone];
+
+    /// <summary>Registers only: nothing read from the caller, nothing to validate. Refusals are reported aggregated (see <see cref="Flush"/>).</summary>
+    public SyscallVerdict Decide(in SyscallCall call)
+    {
+        int answer = Decide(call.Tid, call.Name, call.Nr);
+        return answer == 0 ? SyscallVerdict.Continue : SyscallVerdict.Refused(-answer);
+    }
 
     /// <summary>Forks allowed whose child may not exist yet, as of the last count or settle (for tests and logs).</summary>
     internal int InFlight => _inFlight.Count;

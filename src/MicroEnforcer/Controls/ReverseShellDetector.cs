@@ -25,7 +25,7 @@ namespace MicroEnforcer.Controls;
 /// (busybox) the applet name it runs as, so that busybox httpd, which serves on fd 0 and 1, is
 /// not taken for busybox sh.
 /// </summary>
-internal sealed class ReverseShellDetector : IExecControl
+internal sealed class ReverseShellDetector : IExecControl, ISyscallControl
 {
     public const string ControlName = "reverseShell";
 
@@ -43,6 +43,13 @@ internal sealed class ReverseShellDetector : IExecControl
     public EnforcementMode Mode => _policy.Mode;
 
     public bool Enabled => _policy.Enabled;
+
+    public IReadOnlyList<SyscallKind> Kinds { get; } =
+        [SyscallKind.Dup, SyscallKind.Dup2, SyscallKind.Dup3, SyscallKind.FcntlDupfd, SyscallKind.Connect, SyscallKind.SocketCallConnect];
+
+    /// <summary>A notified dup/dup2/dup3/fcntl/connect: refused with EPERM in enforce mode.</summary>
+    public SyscallVerdict Decide(in SyscallCall call) =>
+        DecideDescriptorCall(call.Tid, call.Kind, call.Data) is { } finding ? SyscallVerdict.Object(finding, Libc.EPERM) : SyscallVerdict.Continue;
 
     public ControlFinding? Evaluate(ExecTarget target)
     {

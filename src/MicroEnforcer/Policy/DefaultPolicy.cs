@@ -10,9 +10,10 @@ public static class DefaultPolicy
     /// <summary>The commented YAML, e.g. for printing as a starting point for a custom policy.</summary>
     public static string Text => s_text ??= ReadResource();
 
-    public static RuntimePolicy Load()
+    /// <summary>The default policy, read with the controls' <paramref name="sections"/>.</summary>
+    public static RuntimePolicy Load(IReadOnlyList<PolicySection> sections)
     {
-        PolicyLoadResult result = PolicyLoader.Parse(Text, ResourceName);
+        PolicyLoadResult result = PolicyLoader.Parse(Text, ResourceName, sections);
 
         // The default ships inside the binary and is covered by tests: failing here is a build defect.
         return result.Succeeded

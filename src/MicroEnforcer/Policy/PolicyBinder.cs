@@ -1,4 +1,3 @@
-using System.Collections.ObjectModel;
 using System.Globalization;
 using MicroEnforcer.Policy.Yaml;
 
@@ -11,21 +10,23 @@ namespace MicroEnforcer.Policy;
 /// The binder keeps going after an error so that one run reports every problem in the file; each
 /// Bind/Read method returns a placeholder when its input is bad, and a policy is produced only if
 /// nothing was reported. The fields a mapping may hold are exactly the ones the binder reads from
-/// it, so adding a control is one Bind method plus one line in <see cref="BindSpec"/>, and the
-/// unknown-field check and suggestions pick the new names up by themselves.
+/// it: each control's section reads its own (<see cref="PolicySection"/>), so adding a control
+/// adds its section to the list the binder is given, and the unknown-field check and suggestions
+/// pick the new names up by themselves.
 /// </remarks>
 internal sealed class PolicyBinder
 {
     private const string DefaultName = "unnamed";
 
     private readonly string _source;
+    private readonly IReadOnlyList<PolicySection> _sections;
     private readonly List<PolicyError> _errors = [];
 
-    private PolicyBinder(string source) => _source = source;
+    private PolicyBinder(string source, IReadOnlyList<PolicySection> sections) => (_source, _sections) = (source, sections);
 
-    public static PolicyLoadResult Bind(YamlNode? root, string source)
+    public static PolicyLoadResult Bind(YamlNode? root, string source, IReadOnlyList<PolicySection> sections)
     {
-        var binder = new PolicyBinder(source);
+        var binder = new PolicyBinder(source, sections);
         RuntimePolicy? policy = binder.BindDocument(root);
         return policy is not null && binder._errors.Count == 0
             ? PolicyLoadResult.Success(policy)
@@ -74,50 +75,17 @@ internal sealed class PolicyBinder
     {
         FieldReader fields = Fields(field);
         EnforcementMode mode = ReadMode(fields.Optional("mode")) ?? EnforcementMode.Enforce;
-        DriftPreventionPolicy driftPrevention = BindDriftPrevention(fields.Optional("driftPrevention"), mode);
-        FilelessExecPolicy blockFilelessExec = BindFilelessExec(fields.Optional("blockFilelessExec"), mode);
-        ForkGuardPolicy forkGuard = BindForkGuard(fields.Optional("forkGuard"), mode);
-        ReverseShellPolicy reverseShell = BindReverseShell(fields.Optional("reverseShell"), mode);
+        var controls = new ControlPolicy[_sections.Count];
+        for (int i = 0; i < _sections.Count; i++)
+        {
+            FieldReader section = ControlFields(fields.Optional(_sections[i].Name));
+            controls[i] = _sections[i].Bind(new SectionReader(this, section, mode));
+            section.ReportUnknown();
+        }
+
         bool allowIoUring = ReadBool(fields.Optional("allowIoUring"), defaultValue: false);
         fields.ReportUnknown();
-        return new RuntimePolicy(name, mode, driftPrevention, blockFilelessExec, forkGuard, reverseShell) { AllowIoUring = allowIoUring };
-    }
-
-    private DriftPreventionPolicy BindDriftPrevention(Field field, EnforcementMode inheritedMode)
-    {
-        FieldReader fields = ControlFields(field);
-        (bool enabled, EnforcementMode mode) = ReadSwitches(fields, inheritedMode);
-        IReadOnlyList<ExecutableGlob> allowed = ReadGlobs(fields.Optional("allowedExecutables"));
-        fields.ReportUnknown();
-        return new DriftPreventionPolicy(enabled, mode, allowed);
-    }
-
-    private FilelessExecPolicy BindFilelessExec(Field field, EnforcementMode inheritedMode)
-    {
-        FieldReader fields = ControlFields(field);
-        (bool enabled, EnforcementMode mode) = ReadSwitches(fields, inheritedMode);
-        fields.ReportUnknown();
-        return new FilelessExecPolicy(enabled, mode);
-    }
-
-    private ForkGuardPolicy BindForkGuard(Field field, EnforcementMode inheritedMode)
-    {
-        FieldReader fields = ControlFields(field);
-        (bool enabled, EnforcementMode mode) = ReadSwitches(fields, inheritedMode);
-        int maxProcesses = ReadInt(fields.Optional("maxProcesses"), 1, ForkGuardPolicy.MaxProcessesLimit, ForkGuardPolicy.DefaultMaxProcesses);
-        fields.ReportUnknown();
-        return new ForkGuardPolicy(enabled, mode, maxProcesses);
-    }
-
-    private ReverseShellPolicy BindReverseShell(Field field, EnforcementMode inheritedMode)
-    {
-        FieldReader fields = ControlFields(field);
-        (bool enabled, EnforcementMode mode) = ReadSwitches(fields, inheritedMode);
-        IReadOnlyList<ExecutableGlob> processes = ReadGlobs(fields.Optional("allowedProcesses"));
-        IReadOnlyList<IpNetwork> addresses = ReadNetworks(fields.Optional("allowedAddresses"));
-        IReadOnlyList<string> interpreters = ReadInterpreters(fields.Optional("interpreters"));
-        fields.ReportUnknown();
-        return new ReverseShellPolicy(enabled, mode, processes, addresses, interpreters);
+        return new RuntimePolicy(name, mode, [.. controls]) { AllowIoUring = allowIoUring };
     }
 
     /// <summary>
@@ -134,14 +102,6 @@ internal sealed class PolicyBinder
         }
 
         return Fields(field);
-    }
-
-    /// <summary>The <c>enabled</c> and <c>mode</c> fields every control has.</summary>
-    private (bool Enabled, EnforcementMode Mode) ReadSwitches(FieldReader fields, EnforcementMode inheritedMode)
-    {
-        bool enabled = ReadBool(fields.Optional("enabled"), defaultValue: true);
-        EnforcementMode mode = ReadMode(fields.Optional("mode")) ?? inheritedMode;
-        return (enabled, mode);
     }
 
     // ---- Value readers: each reports its own errors and returns null/default when absent or bad.
@@ -167,7 +127,7 @@ internal sealed class PolicyBinder
         }
     }
 
-    private string? ReadString(Field field)
+    internal string? ReadString(Field field)
     {
         if (field.Node is null)
         {
@@ -183,7 +143,7 @@ internal sealed class PolicyBinder
         return null;
     }
 
-    private bool ReadBool(Field field, bool defaultValue)
+    internal bool ReadBool(Field field, bool defaultValue)
     {
         // Only the YAML 1.2 spellings: "yes", "on" and friends are too easy to write by accident.
         switch (field.Node)
@@ -200,7 +160,7 @@ internal sealed class PolicyBinder
         }
     }
 
-    private EnforcementMode? ReadMode(Field field)
+    internal EnforcementMode? ReadMode(Field field)
     {
         const string Allowed = "allowed values: enforce, audit";
         switch (field.Node)
@@ -221,42 +181,8 @@ internal sealed class PolicyBinder
         }
     }
 
-    private ReadOnlyCollection<ExecutableGlob> ReadGlobs(Field field)
-    {
-        if (field.Node is null)
-        {
-            return ReadOnlyCollection<ExecutableGlob>.Empty;
-        }
-
-        if (field.Node is not YamlSequence sequence)
-        {
-            Report(field, $"expected a list of glob patterns, got {Describe(field.Node)}");
-            return ReadOnlyCollection<ExecutableGlob>.Empty;
-        }
-
-        var globs = new List<ExecutableGlob>(sequence.Items.Count);
-        for (int i = 0; i < sequence.Items.Count; i++)
-        {
-            var item = new Field($"{field.Path}[{i}]", sequence.Items[i]);
-            if (item.Node is not YamlScalar { IsNull: false } scalar)
-            {
-                Report(item, $"expected a glob pattern, got {Describe(item.Node!)}");
-            }
-            else if (ExecutableGlob.TryParse(scalar.Value, out ExecutableGlob? glob, out string error))
-            {
-                globs.Add(glob);
-            }
-            else
-            {
-                Report(item, $"invalid glob '{scalar.Value}': {error}");
-            }
-        }
-
-        return globs.AsReadOnly();
-    }
-
     /// <summary>A decimal integer in [<paramref name="min"/>, <paramref name="max"/>]; quoted numbers are strings, not integers.</summary>
-    private int ReadInt(Field field, int min, int max, int defaultValue)
+    internal int ReadInt(Field field, int min, int max, int defaultValue)
     {
         if (field.Node is null)
         {
@@ -301,79 +227,42 @@ internal sealed class PolicyBinder
         return true;
     }
 
-    private ReadOnlyCollection<IpNetwork> ReadNetworks(Field field)
+    /// <summary>
+    /// A list of scalars, each turned into an item by <paramref name="parse"/> (null: valid, with
+    /// the item; else the error for that item). Null when the field is absent or not a list.
+    /// </summary>
+    internal List<T>? ReadList<T>(Field field, string listDescription, string itemDescription, ItemParser<T> parse)
     {
         if (field.Node is null)
         {
-            return ReadOnlyCollection<IpNetwork>.Empty;
+            return null;
         }
 
         if (field.Node is not YamlSequence sequence)
         {
-            Report(field, $"expected a list of networks in CIDR notation (e.g. [10.0.0.0/8, \"fd00::/8\"]), got {Describe(field.Node)}");
-            return ReadOnlyCollection<IpNetwork>.Empty;
+            Report(field, $"expected {listDescription}, got {Describe(field.Node)}");
+            return null;
         }
 
-        var networks = new List<IpNetwork>(sequence.Items.Count);
+        var items = new List<T>(sequence.Items.Count);
         for (int i = 0; i < sequence.Items.Count; i++)
         {
             var item = new Field($"{field.Path}[{i}]", sequence.Items[i]);
             if (item.Node is not YamlScalar { IsNull: false } scalar)
             {
-                Report(item, $"expected a network in CIDR notation such as 10.0.0.0/8, got {Describe(item.Node!)}");
+                Report(item, $"expected {itemDescription}, got {Describe(item.Node!)}");
             }
-            else if (IpNetwork.TryParse(scalar.Value, out IpNetwork? network, out string error))
+            else if (parse(scalar.Value, out T? value) is { } error)
             {
-                networks.Add(network);
+                Report(item, error);
             }
             else
             {
-                Report(item, $"invalid network '{scalar.Value}': {error}");
+                items.Add(value!);
             }
         }
 
-        return networks.AsReadOnly();
-    }
-
-    private IReadOnlyList<string> ReadInterpreters(Field field)
-    {
-        if (field.Node is null)
-        {
-            return ReverseShellPolicy.DefaultInterpreters;
-        }
-
-        if (field.Node is not YamlSequence sequence)
-        {
-            Report(field, $"expected a list of executable names, got {Describe(field.Node)}");
-            return ReverseShellPolicy.DefaultInterpreters;
-        }
-
-        var names = new List<string>(sequence.Items.Count);
-        for (int i = 0; i < sequence.Items.Count; i++)
-        {
-            var item = new Field($"{field.Path}[{i}]", sequence.Items[i]);
-            if (item.Node is not YamlScalar { IsNull: false } scalar)
-            {
-                Report(item, $"expected an executable name, got {Describe(item.Node!)}");
-            }
-            else if (scalar.Value.Length == 0)
-            {
-                Report(item, "the executable name is empty");
-            }
-            else if (scalar.Value.Contains('/', StringComparison.Ordinal))
-            {
-                // Names are matched against the executable's file name, so a path would never match.
-                string baseName = scalar.Value[(scalar.Value.LastIndexOf('/') + 1)..];
-                string hint = baseName.Length == 0 ? string.Empty : $"; did you mean '{baseName}'?";
-                Report(item, $"invalid interpreter name '{scalar.Value}': give a file name, not a path (it is matched against the executable's file name){hint}");
-            }
-            else
-            {
-                names.Add(scalar.Value);
-            }
-        }
-
-        return names.AsReadOnly();
+        return items;
     }
 
     // ---- Plumbing ------------------------------------------------------------------------------
@@ -400,19 +289,19 @@ internal sealed class PolicyBinder
         _ => "an unsupported value",
     };
 
-    private void Report(Field field, string message) => Report(field.Node!, field.Path, message);
+    internal void Report(Field field, string message) => Report(field.Node!, field.Path, message);
 
     private void Report(YamlNode at, string path, string message) =>
         _errors.Add(new PolicyError(_source, at.Line, at.Column, path, message));
 
     /// <summary>A field's dotted path and its value, or a null value when the field is absent.</summary>
-    private readonly record struct Field(string Path, YamlNode? Node);
+    internal readonly record struct Field(string Path, YamlNode? Node);
 
     /// <summary>
     /// Hands out the fields of one mapping and remembers which names were asked for: whatever the
     /// binder never asked for is, by definition, an unknown field.
     /// </summary>
-    private sealed class FieldReader(PolicyBinder binder, YamlMapping? mapping, string path)
+    internal sealed class FieldReader(PolicyBinder binder, YamlMapping? mapping, string path)
     {
         private readonly List<string> _known = [];
 

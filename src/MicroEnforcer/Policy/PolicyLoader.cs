@@ -11,8 +11,8 @@ public static class PolicyLoader
     /// <summary>The kind of document a policy file holds.</summary>
     public const string Kind = "RuntimePolicy";
 
-    /// <summary>Loads the policy at <paramref name="path"/>; errors name the path as given.</summary>
-    public static PolicyLoadResult LoadFile(string path)
+    /// <summary>Loads the policy at <paramref name="path"/>, whose controls are <paramref name="sections"/>; errors name the path as given.</summary>
+    public static PolicyLoadResult LoadFile(string path, IReadOnlyList<PolicySection> sections)
     {
         if (string.IsNullOrWhiteSpace(path))
         {
@@ -42,11 +42,11 @@ public static class PolicyLoader
             return FileError(path, $"cannot read the policy file: {ex.Message}");
         }
 
-        return Parse(text, path);
+        return Parse(text, path, sections);
     }
 
     /// <summary>Parses and validates policy <paramref name="text"/>; <paramref name="source"/> names it in errors.</summary>
-    public static PolicyLoadResult Parse(string text, string source)
+    public static PolicyLoadResult Parse(string text, string source, IReadOnlyList<PolicySection> sections)
     {
         YamlNode? root;
         try
@@ -59,7 +59,7 @@ public static class PolicyLoader
             return PolicyLoadResult.Failure([new PolicyError(source, ex.Line, ex.Column, field, ex.Message)]);
         }
 
-        return PolicyBinder.Bind(root, source);
+        return PolicyBinder.Bind(root, source, sections);
     }
 
     private static PolicyLoadResult FileError(string path, string message) =>

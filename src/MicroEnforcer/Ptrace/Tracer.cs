@@ -1,4 +1,3 @@
-using MicroEnforcer.Audit;
 using MicroEnforcer.Controls;
 using MicroEnforcer.Interop;
 using MicroEnforcer.Policy;
@@ -33,8 +32,7 @@ namespace MicroEnforcer.Ptrace;
 /// gets the workload's filter injected (<see cref="FilterInjection"/>) and is released: from then
 /// on its execs are refused at entry with EACCES, like the workload's.
 /// </summary>
-internal sealed class Tracer(ExecDecider decider, AuditLog audit, SessionEnforcement sessions, DriftPrevention? drift = null,
-    ReverseShellDetector? reverseShell = null)
+internal sealed class Tracer(ActiveControls controls, Outcome outcome, SessionEnforcement sessions)
 {
     private const int PruneThreshold = 1024;
     private const int SessionOptions = Libc.PTRACE_O_TRACESYSGOOD | Libc.PTRACE_O_TRACEEXEC | Libc.PTRACE_O_TRACEFORK |
@@ -43,6 +41,9 @@ internal sealed class Tracer(ExecDecider decider, AuditLog audit, SessionEnforce
     private readonly Dictionary<int, PendingExec> _pending = [];
     private readonly Dictionary<int, FilterInjection> _injections = [];
     private readonly ElfImageFacts _elfFacts = new();
+    private readonly ExecDecider _decider = controls.Exec;
+    private readonly DriftPrevention? _drift = controls.Find<DriftPrevention>();
+    private readonly ReverseShellDetector? _reverseShell = controls.Find<ReverseShellDetector>();
     private int _tracerTid;
 
     /// <summary>Called once, on the tracing thread: ptrace ties tracees to this thread id.</summary>
@@ -187,7 +188,7 @@ internal sealed class Tracer(ExecDecider decider, AuditLog audit, SessionEnforce
         ExecTarget? target = ExecPathResolver.DescribeLoaded(pid);
         ExecDecision decision = target is null
             ? Unreadable("cannot inspect the loaded image (/proc/PID/exe unreadable)")
-            : decider.Decide(target);
+            : _decider.Decide(target);
         string path = target?.CanonicalPath ?? "?";
 
         // The kernel also mapped the ELF interpreter (PT_INTERP, e.g. ld.so), which runs first:
@@ -203,7 +204,7 @@ internal sealed class Tracer(ExecDecider decider, AuditLog audit, SessionEnforce
             }
             else if (interpreter.Target is { } loader)
             {
-                ExecDecision loaderDecision = decider.Decide(loader);
+                ExecDecision loaderDecision = _decider.Decide(loader);
                 if (loaderDecision.Finding is { } finding)
                 {
                     decision = loaderDecision with { Finding = finding with { Reason = $"its ELF interpreter {loader.CanonicalPath}: {finding.Reason}" } };
@@ -216,7 +217,7 @@ internal sealed class Tracer(ExecDecider decider, AuditLog audit, SessionEnforce
         // program of a loader run directly. Only a dynamically linked image (or one not known to
         // be static) or a loader run as a program has a loader that reads them (see LoaderEnvironment).
         ElfImageFacts.LoaderKind runAs = facts?.Loader ?? ElfImageFacts.LoaderKind.None;
-        if (!decision.Deny && target is not null && drift is { Enabled: true } && (facts?.HasInterpreter != false || runAs != ElfImageFacts.LoaderKind.None) &&
+        if (!decision.Deny && target is not null && _drift is { } drift && (facts?.HasInterpreter != false || runAs != ElfImageFacts.LoaderKind.None) &&
             LoaderEnvironment.Decide(pid, target.CanonicalPath, runAs, drift) is { } loaded &&
             (loaded.Decision.Deny || decision.Finding is null))
         {
@@ -227,7 +228,7 @@ internal sealed class Tracer(ExecDecider decider, AuditLog audit, SessionEnforce
         // A shebang script: the interpreter is the image, and what it will read is the script
         // the kernel named in its argv (/dev/fd/N or the path). That file is judged here, where
         // the new image's fds and argv are its own (see ShebangScripts).
-        if (!decision.Deny && target is not null && ShebangScripts.Decide(pid, target.CanonicalPath, decider) is { } script &&
+        if (!decision.Deny && target is not null && ShebangScripts.Decide(pid, target.CanonicalPath, _decider) is { } script &&
             (script.Decision.Deny || decision.Finding is null))
         {
             decision = script.Decision;
@@ -236,23 +237,19 @@ internal sealed class Tracer(ExecDecider decider, AuditLog audit, SessionEnforce
 
         // A shell fed from the network through a relay: its stdin is a pipe, FIFO or pty whose
         // other end a connected process holds (see StdinRelay). Its argv and fds are its own now.
-        if (!decision.Deny && target is not null && reverseShell?.DecideRelayAtExec(pid, target) is { } relay &&
-            (reverseShell.Mode == Policy.EnforcementMode.Enforce || decision.Finding is null))
+        if (!decision.Deny && target is not null && _reverseShell?.DecideRelayAtExec(pid, target) is { } relay &&
+            (_reverseShell.Mode == Policy.EnforcementMode.Enforce || decision.Finding is null))
         {
-            decision = new ExecDecision(relay, reverseShell.Mode);
+            decision = new ExecDecision(relay, _reverseShell.Mode);
             path = target.CanonicalPath;
         }
 
-        if (decision.Deny)
-        {
-            // Killed while stopped: the new image never runs an instruction. Reported first,
-            // while /proc still shows its status and command line.
-            Report(pid, path, pending, decision, AuditAction.Killed);
-            Libc.Kill(pid, Libc.SIGKILL);
-            return;   // its exit is reported to the reaper, and that ends the trace
-        }
-        if (decision.Detected && !SameAsEntry(decision, pending, path))
-            Report(pid, path, pending, decision, AuditAction.Detected);
+        // Killed while stopped: the new image never runs an instruction. Its exit is reported to
+        // the reaper, and that ends the trace.
+        if (decision.Finding is { } objection &&
+            outcome.AtExecEvent(pid, objection, decision.Mode, pending?.Syscall ?? "execve", path, pending?.RequestedPath,
+                reportDetection: !SameAsEntry(decision, pending, path)))
+            return;
         if (pending is null)
         {
             // Not seized for an exec check: a session process, traced since it entered. Its new
@@ -295,11 +292,7 @@ internal sealed class Tracer(ExecDecider decider, AuditLog audit, SessionEnforce
                 injection.ResendHeldSignals();
                 break;
             default:
-                if (sessions.InjectionFailed(injection.Pid, injection.Failure ?? "unknown"))
-                {
-                    Libc.Kill(injection.Pid, Libc.SIGKILL);
-                }
-                else
+                if (!sessions.InjectionFailed(injection.Pid, injection.Failure ?? "unknown"))   // true: killed
                 {
                     Libc.Ptrace(Libc.PTRACE_CONT, injection.Pid, 0, 0);
                     injection.ResendHeldSignals();
@@ -308,18 +301,14 @@ internal sealed class Tracer(ExecDecider decider, AuditLog audit, SessionEnforce
         }
     }
 
-    // An image we cannot read is not a policy question: it never runs, whatever the mode.
-    private static ExecDecision Unreadable(string reason) =>
-        new(new ControlFinding(DriftPrevention.ControlName, reason), EnforcementMode.Enforce);
+    // An image we cannot read is not a policy question: it never runs, whatever the mode. It is
+    // reported under the exec control that could not decide.
+    private ExecDecision Unreadable(string reason) => controls.Undecidable(reason) with { Mode = EnforcementMode.Enforce };
 
     // In audit mode the entry check already reported the same finding for the same file.
     private static bool SameAsEntry(ExecDecision loaded, PendingExec? pending, string path) =>
         pending?.EntryDecision.Finding is { } entry && entry.Control == loaded.Finding?.Control &&
         pending.EntryCanonicalPath == path;
-
-    private void Report(int pid, string path, PendingExec? pending, ExecDecision decision, AuditAction action) =>
-        audit.Write(ProcessAudit.For(pid, decision.Finding!, decision, action, path, pending?.RequestedPath, null,
-            pending?.Syscall ?? "execve"));
 
     // Drops entries for tasks that are no longer ours (gone, or released unreported).
     private void Prune()

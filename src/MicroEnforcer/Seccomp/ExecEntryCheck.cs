@@ -1,7 +1,5 @@
-using MicroEnforcer.Audit;
 using MicroEnforcer.Controls;
 using MicroEnforcer.Interop;
-using MicroEnforcer.Policy;
 using MicroEnforcer.Procfs;
 using MicroEnforcer.Ptrace;
 
@@ -13,7 +11,7 @@ namespace MicroEnforcer.Seccomp;
 /// memory may be rewritten after it answers, so every CONTINUE it gives is preceded by a seize,
 /// and the <see cref="Tracer"/> decides again on what the kernel actually loaded.
 /// </summary>
-internal sealed class ExecEntryCheck(ExecDecider decider, Tracer tracer, AuditLog audit, EnforcementMode failureMode)
+internal sealed class ExecEntryCheck(ActiveControls controls, Tracer tracer, Outcome outcome)
 {
     /// <summary>
     /// The answer that is no answer yet: the file is not provably the image's and the baseline
@@ -47,7 +45,7 @@ internal sealed class ExecEntryCheck(ExecDecider decider, Tracer tracer, AuditLo
             target = ExecPathResolver.Describe(tid, fd, path);
             if (target is null)
                 return Undecidable(tid, request, path, "cannot inspect the file to be executed");
-            decision = decider.Decide(target);
+            decision = controls.Exec.Decide(target);
         }
         finally
         {
@@ -56,13 +54,8 @@ internal sealed class ExecEntryCheck(ExecDecider decider, Tracer tracer, AuditLo
 
         if (decision.AwaitsBaseline)
             return AwaitBaseline;   // nothing seized, nothing reported: all of it happens when asked again
-        if (decision.Deny)
-        {
-            Report(tid, target.CanonicalPath, path, request, decision, AuditAction.Blocked);
-            return -Libc.EACCES;
-        }
-        if (decision.Detected)
-            Report(tid, target.CanonicalPath, path, request, decision, AuditAction.Detected);
+        if (decision.Finding is not null && Report(tid, target.CanonicalPath, path, request, decision) is int refused && refused != 0)
+            return refused;   // enforce mode; in audit mode it is reported and goes on
 
         // Every CONTINUE is preceded by a seize: that is what makes the entry check's reads safe to race.
         int seizeErrno = tracer.Seize(tid, new PendingExec(request.Syscall, path, decision, target.CanonicalPath));
@@ -82,16 +75,15 @@ internal sealed class ExecEntryCheck(ExecDecider decider, Tracer tracer, AuditLo
     /// <summary>No decision is possible: refuse in enforce mode, let it run and say so in audit mode.</summary>
     private int Undecidable(int tid, ExecRequest request, string path, string reason)
     {
-        var decision = new ExecDecision(new ControlFinding(DriftPrevention.ControlName, reason), failureMode);
-        Report(tid, path, path, request, decision, decision.Deny ? AuditAction.Blocked : AuditAction.Detected);
-        return decision.Deny ? -Libc.EACCES : 0;
+        return Report(tid, path, path, request, controls.Undecidable(reason));
     }
 
     // Only reports read the argv from the caller's memory: an allowed exec never pays for it.
     // The caller is still parked in its notification, so the argv is the one it passed.
-    private void Report(int tid, string path, string requestedPath, ExecRequest request, ExecDecision decision, AuditAction action)
+    // Refused with EACCES, so a shell prints "Permission denied".
+    private int Report(int tid, string path, string requestedPath, ExecRequest request, ExecDecision decision)
     {
         string? cmdline = ProcessMemory.TryReadArgv(tid, request.ArgvAddress, request.Pointers32);
-        audit.Write(ProcessAudit.For(tid, decision.Finding!, decision, action, path, requestedPath, cmdline, request.Syscall));
+        return outcome.AtCall(tid, decision.Finding!, decision.Mode, Libc.EACCES, request.Syscall, path, requestedPath, cmdline);
     }
 }

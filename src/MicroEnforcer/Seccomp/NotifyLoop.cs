@@ -1,4 +1,3 @@
-using MicroEnforcer.Audit;
 using MicroEnforcer.Baseline;
 using MicroEnforcer.Controls;
 using MicroEnforcer.Interop;
@@ -27,13 +26,9 @@ namespace MicroEnforcer.Seccomp;
 /// Every read of the caller's memory or /proc is followed by SECCOMP_IOCTL_NOTIF_ID_VALID: if
 /// the caller died and its pid was reused, what was read belongs to someone else.
 /// </summary>
-internal sealed class NotifyLoop(NotificationListener workload, ExecEntryCheck exec, Tracer tracer, NotifyInbox inbox, ForkGuard forkGuard,
-    ReverseShellDetector reverseShell, BaselineRecording baseline, AuditLog audit, EnforcementMode failureMode, ILogger log)
+internal sealed class NotifyLoop(NotificationListener workload, ExecEntryCheck exec, SyscallDispatch syscalls, Tracer tracer, NotifyInbox inbox,
+    BaselineRecording baseline, EnforcementMode failureMode, ILogger log)
 {
-    // A time call (utime, utimensat...) waits in its notification while the content stamps may
-    // vouch for an image file: it could set an mtime back (see ContentStamps).
-    private const int AwaitHashing = int.MinValue + 1;
-
     // Time calls received while the baseline was being hashed: answered (CONTINUE) when it is
     // over (NotifyWork.BaselineHashed), in arrival order.
     private readonly List<(NotificationListener Listener, Libc.seccomp_notif Notification)> _awaitingHashing = [];
@@ -173,7 +168,7 @@ internal sealed class NotifyLoop(NotificationListener workload, ExecEntryCheck e
         }
         if (answer == ExecEntryCheck.AwaitBaseline)
             _awaitingBaseline.Add((listener, notification));
-        else if (answer == AwaitHashing)
+        else if (answer == SyscallDispatch.HoldUntilHashed)
             _awaitingHashing.Add((listener, notification));
         else if (answer is int value)
             listener.Respond(notification.id, value);
@@ -225,38 +220,10 @@ internal sealed class NotifyLoop(NotificationListener workload, ExecEntryCheck e
 
     private int? Handle(NotificationListener listener, in Libc.seccomp_notif notification)
     {
-
         int tid = (int)notification.pid;
         (SyscallKind kind, _) = SyscallClassifier.Classify(notification.data.arch, unchecked((uint)notification.data.nr));
-        switch (kind)
-        {
-            case SyscallKind.Execve or SyscallKind.Execveat:
-                return exec.Decide(notification.id, tid, ExecRequest.Decode(notification.data)!, listener);
-
-            case SyscallKind.Fork or SyscallKind.Vfork or SyscallKind.Clone:
-                // Registers only: nothing read from the caller, nothing to validate.
-                return forkGuard.Decide(tid, SyscallClassifier.Name(kind), unchecked((uint)notification.data.nr));
-
-            case SyscallKind.Dup or SyscallKind.Dup2 or SyscallKind.Dup3 or SyscallKind.FcntlDupfd
-                or SyscallKind.Connect or SyscallKind.SocketCallConnect:
-                ControlFinding? finding = reverseShell.DecideDescriptorCall(tid, kind, notification.data);
-                if (!listener.IsStillValid(notification.id))
-                    return null;
-                if (finding is null)
-                    return 0;
-                var decision = new ExecDecision(finding, reverseShell.Mode);
-                string exe = ExecPathResolver.ReadLink($"/proc/{tid}/exe") ?? "?";
-                audit.Write(ProcessAudit.For(tid, finding, decision, decision.Deny ? AuditAction.Blocked : AuditAction.Detected,
-                    exe, null, null, SyscallClassifier.Name(kind)));
-                return decision.Deny ? -Libc.EPERM : 0;
-
-            case SyscallKind.SetTimes:
-                // Registers only, nothing read: which file it names cannot be pinned down race-free.
-                return baseline.Stamps.Active ? AwaitHashing : 0;
-
-            default:
-                // The filter sends nothing else here; anything else is a bug, and is refused.
-                return -Libc.EPERM;
-        }
+        if (kind is SyscallKind.Execve or SyscallKind.Execveat)
+            return exec.Decide(notification.id, tid, ExecRequest.Decode(notification.data)!, listener);
+        return syscalls.Decide(new SyscallCall(tid, kind, notification.data, listener, notification.id));
     }
 }

@@ -1,11 +1,10 @@
 using System.Collections.Immutable;
-using MicroEnforcer.Interop;
-using MicroEnforcer.Policy;
 
 namespace MicroEnforcer.Seccomp;
 
 /// <summary>
-/// Builds the workload's seccomp program from the policy. A pure function of the rules, so it is
+/// Builds the workload's seccomp program from the rules the enabled controls need
+/// (ControlRegistry.FilterRules). A pure function of the rules, so it is
 /// run against crafted seccomp_data in a userspace interpreter (see the unit tests).
 ///
 /// Shape:
@@ -17,62 +16,6 @@ namespace MicroEnforcer.Seccomp;
 /// </summary>
 internal static class SeccompFilter
 {
-    private const uint CLONE_THREAD = 0x10000;
-    private const uint F_DUPFD = 0, F_DUPFD_CLOEXEC = 1030;
-    private const uint SYS_CONNECT = 3;
-
-    /// <summary>The rules a policy needs: only what its enabled controls decide reaches PID 1.</summary>
-    public static ImmutableArray<FilterRule> ForPolicy(RuntimePolicy policy)
-    {
-        var rules = ImmutableArray.CreateBuilder<FilterRule>();
-
-        if (policy.DriftPrevention.Enabled || policy.BlockFilelessExec.Enabled || policy.ReverseShell.Enabled)
-            rules.AddRange(FilterRule.Notify(SyscallTable.Execve), FilterRule.Notify(SyscallTable.Execveat));
-
-        if (policy.DriftPrevention.Enabled)
-        {
-            // The calls that can set an mtime back: while the baseline's hashing runs, an image
-            // file's unchanged mtime vouches for its content, and they wait (see ContentStamps).
-            rules.AddRange(FilterRule.Notify(SyscallTable.Utime), FilterRule.Notify(SyscallTable.Utimes),
-                FilterRule.Notify(SyscallTable.Futimesat), FilterRule.Notify(SyscallTable.Utimensat));
-        }
-
-        if (policy.ForkGuard.Enabled)
-        {
-            // Threads are not processes: clone with CLONE_THREAD never reaches PID 1. clone3 keeps
-            // its flags in memory, out of the filter's reach: ENOSYS makes libc fall back to clone.
-            rules.AddRange(
-                FilterRule.Notify(SyscallTable.Fork), FilterRule.Notify(SyscallTable.Vfork),
-                FilterRule.Notify(SyscallTable.Clone, ArgumentTest.BitsClear(0, CLONE_THREAD)),
-                FilterRule.Errno(SyscallTable.Clone3, Libc.ENOSYS));
-        }
-
-        if (policy.ReverseShell.Enabled)
-        {
-            // Only calls that can put a socket on fd 0-2 reach PID 1: dup2/dup3 onto 0-2,
-            // fcntl(F_DUPFD*) with a minimum of 0-2 (the minimum is a third argument, which the
-            // handler checks); dup, whose result fd only the kernel knows, always; and connect on
-            // any fd (a relay's connect may feed a shell through a pipe), i386's through socketcall.
-            rules.AddRange(
-                FilterRule.Notify(SyscallTable.Dup),
-                FilterRule.Notify(SyscallTable.Dup2, ArgumentTest.AtMost(1, 2)),
-                FilterRule.Notify(SyscallTable.Dup3, ArgumentTest.AtMost(1, 2)),
-                FilterRule.Notify(SyscallTable.Fcntl, ArgumentTest.OneOf(1, F_DUPFD, F_DUPFD_CLOEXEC)),
-                FilterRule.Notify(SyscallTable.Connect),
-                FilterRule.Notify(SyscallTable.SocketCall, ArgumentTest.EqualTo(0, SYS_CONNECT)));
-        }
-
-        if (!policy.AllowIoUring)
-        {
-            // io_uring performs opens, connects, renames... in the kernel's own workers: they never
-            // pass through seccomp, so every control on a syscall would have a way around it.
-            // ENOSYS, as Docker's default profile answers: programs fall back to plain syscalls.
-            rules.AddRange(FilterRule.Errno(SyscallTable.IoUringSetup, Libc.ENOSYS), FilterRule.Errno(SyscallTable.IoUringEnter, Libc.ENOSYS),
-                FilterRule.Errno(SyscallTable.IoUringRegister, Libc.ENOSYS));
-        }
-        return rules.ToImmutable();
-    }
-
     public static ImmutableArray<BpfInstruction> Build(ImmutableArray<FilterRule> rules)
     {
         var x86_64 = Block(rules, Abi.X86_64);

@@ -17,7 +17,7 @@ namespace MicroEnforcer.Sessions;
 /// controls enforce (fail closed), and reported otherwise.
 /// </summary>
 /// <param name="ownBinary">The launcher's own binary as it was at start (null if unreadable).</param>
-internal sealed class SessionEnforcement(ImmutableArray<BpfInstruction> filter, NotificationListeners listeners, AuditLog audit,
+internal sealed class SessionEnforcement(ImmutableArray<BpfInstruction> filter, NotificationListeners listeners, Outcome outcome,
     EnforcementMode failureMode, FileSignature? ownBinary, ILogger log)
 {
     public const string ControlName = "execSessions";
@@ -53,27 +53,17 @@ internal sealed class SessionEnforcement(ImmutableArray<BpfInstruction> filter, 
     public void CannotCapture(int pid, string reason, string failure) =>
         FailClosed(pid, $"an exec session ({reason}) cannot be brought under enforcement: {failure}");
 
-    /// <summary>The filter could not be injected. True: the caller kills the (stopped) process.</summary>
+    /// <summary>The filter could not be injected. True: the (stopped) process was killed.</summary>
     public bool InjectionFailed(int pid, string failure)
     {
-        var decision = Decision($"the exec session's filter could not be injected: {failure}");
-        Report(pid, decision);
-        if (!decision.Deny)
+        bool killed = FailClosed(pid, $"the exec session's filter could not be injected: {failure}");
+        if (!killed)
             Log.SessionTracedOnly(log, pid, failure);
-        return decision.Deny;
+        return killed;
     }
 
-    private void FailClosed(int pid, string reason)
-    {
-        var decision = Decision(reason);
-        Report(pid, decision);
-        if (decision.Deny)
-            Libc.Kill(pid, Libc.SIGKILL);
-    }
-
-    private ExecDecision Decision(string reason) => new(new ControlFinding(ControlName, reason), failureMode);
-
-    private void Report(int pid, ExecDecision decision) =>
-        audit.Write(ProcessAudit.For(pid, decision.Finding!, decision, decision.Deny ? AuditAction.Killed : AuditAction.Detected,
-            ExecPathResolver.ReadLink($"/proc/{pid}/exe") ?? "?", null, null, "none"));
+    // Killed in enforce mode (a seized process is stopped, or not yet running anything of its
+    // own), reported either way.
+    private bool FailClosed(int pid, string reason) =>
+        outcome.AtExecEvent(pid, new ControlFinding(ControlName, reason), failureMode, "none", ExecPathResolver.ReadLink($"/proc/{pid}/exe") ?? "?");
 }

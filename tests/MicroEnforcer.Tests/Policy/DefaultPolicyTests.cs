@@ -1,3 +1,4 @@
+using MicroEnforcer.Controls;
 using MicroEnforcer.Policy;
 using Xunit;
 
@@ -8,16 +9,18 @@ public class DefaultPolicyTests
     [Fact]
     public void Load_GivesAllControlsEnforcedWithNoExceptions()
     {
-        var policy = DefaultPolicy.Load();
+        var policy = ControlRegistry.DefaultPolicy();
 
         Assert.Equal(
             new RuntimePolicy(
                 "default",
                 EnforcementMode.Enforce,
-                new DriftPreventionPolicy(true, EnforcementMode.Enforce, []),
-                new FilelessExecPolicy(true, EnforcementMode.Enforce),
-                new ForkGuardPolicy(true, EnforcementMode.Enforce, 1024),
-                new ReverseShellPolicy(true, EnforcementMode.Enforce, [], [], ReverseShellPolicy.DefaultInterpreters)),
+                [   // in the registry's order
+                    new FilelessExecPolicy(true, EnforcementMode.Enforce),
+                    new ReverseShellPolicy(true, EnforcementMode.Enforce, [], [], ReverseShellPolicy.DefaultInterpreters),
+                    new DriftPreventionPolicy(true, EnforcementMode.Enforce, []),
+                    new ForkGuardPolicy(true, EnforcementMode.Enforce, 1024),
+                ]),
             policy);
     }
 
@@ -25,9 +28,9 @@ public class DefaultPolicyTests
     public void Load_EqualsThePolicyBuiltFromDefaultsAlone()
     {
         // The file spells out what the binder's defaults give: the two must not drift apart.
-        var fromDefaults = PolicyLoader.Parse("apiVersion: microenforcer.dev/v1\nkind: RuntimePolicy\nspec: {}\n", "t.yaml").Policy;
+        var fromDefaults = ControlRegistry.ParsePolicy("apiVersion: microenforcer.dev/v1\nkind: RuntimePolicy\nspec: {}\n", "t.yaml").Policy;
 
-        Assert.Equal(fromDefaults! with { Name = "default" }, DefaultPolicy.Load());
+        Assert.Equal(fromDefaults! with { Name = "default" }, ControlRegistry.DefaultPolicy());
     }
 
     [Theory]
@@ -49,6 +52,6 @@ public class DefaultPolicyTests
     {
         Assert.Contains("apiVersion: microenforcer.dev/v1", DefaultPolicy.Text, StringComparison.Ordinal);
         Assert.Contains("# ", DefaultPolicy.Text, StringComparison.Ordinal);
-        Assert.True(PolicyLoader.Parse(DefaultPolicy.Text, DefaultPolicy.ResourceName).Succeeded);
+        Assert.True(ControlRegistry.ParsePolicy(DefaultPolicy.Text, DefaultPolicy.ResourceName).Succeeded);
     }
 }

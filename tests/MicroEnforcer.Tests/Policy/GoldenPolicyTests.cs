@@ -1,3 +1,4 @@
+using MicroEnforcer.Controls;
 using MicroEnforcer.Policy;
 using Xunit;
 
@@ -35,7 +36,7 @@ public class GoldenPolicyTests
         string policyFile = new[] { "policy.yaml", "policy.json" }.Select(f => Path.Combine(dir, f)).Single(File.Exists);
         string[] expected = File.ReadAllLines(Path.Combine(dir, "expected-errors.txt")).Where(l => l.Length > 0).ToArray();
 
-        var result = PolicyLoader.Parse(File.ReadAllText(policyFile), Path.GetFileName(policyFile));
+        var result = ControlRegistry.ParsePolicy(File.ReadAllText(policyFile), Path.GetFileName(policyFile));
 
         Assert.False(result.Succeeded);
         Assert.Equal(expected, result.Errors.Select(e => e.ToString()));

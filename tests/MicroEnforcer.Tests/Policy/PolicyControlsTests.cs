@@ -1,4 +1,5 @@
 using System.Net;
+using MicroEnforcer.Controls;
 using MicroEnforcer.Policy;
 using Xunit;
 
@@ -361,7 +362,7 @@ public class PolicyControlsTests
                 "t.yaml:6:19: spec.reverseShell.allowedAddress: unknown field 'allowedAddress'; did you mean 'allowedAddresses'? (allowed: enabled, mode, allowedProcesses, allowedAddresses, interpreters)",
                 "t.yaml:6:39: spec.reverseShell.interpreter: unknown field 'interpreter'; did you mean 'interpreters'? (allowed: enabled, mode, allowedProcesses, allowedAddresses, interpreters)",
                 "t.yaml:6:58: spec.reverseShell.allowedProcess: unknown field 'allowedProcess'; did you mean 'allowedProcesses'? (allowed: enabled, mode, allowedProcesses, allowedAddresses, interpreters)",
-                "t.yaml:7:3: spec.reverseshell: unknown field 'reverseshell'; did you mean 'reverseShell'? (allowed: mode, driftPrevention, blockFilelessExec, forkGuard, reverseShell, allowIoUring)",
+                "t.yaml:7:3: spec.reverseshell: unknown field 'reverseshell'; did you mean 'reverseShell'? (allowed: mode, blockFilelessExec, reverseShell, driftPrevention, forkGuard, allowIoUring)",
             ],
             errors.Select(e => e.ToString()));
     }
@@ -395,7 +396,7 @@ public class PolicyControlsTests
     public void IoUring_IsRefusedUnlessThePolicyAllowsIt()
     {
         Assert.False(Load(Header + "spec: {}").AllowIoUring);
-        Assert.False(DefaultPolicy.Load().AllowIoUring);
+        Assert.False(ControlRegistry.DefaultPolicy().AllowIoUring);
         Assert.True(Load(Header + "spec:\n  allowIoUring: true\n").AllowIoUring);
         Assert.NotEqual(Load(Header + "spec: {}"), Load(Header + "spec:\n  allowIoUring: true\n"));
     }
@@ -411,14 +412,14 @@ public class PolicyControlsTests
 
     private static RuntimePolicy Load(string text)
     {
-        var result = PolicyLoader.Parse(text, "t.yaml");
+        var result = ControlRegistry.ParsePolicy(text, "t.yaml");
         Assert.True(result.Succeeded, string.Join("\n", result.Errors));
         return result.Policy;
     }
 
     private static IReadOnlyList<PolicyError> Errors(string text)
     {
-        var result = PolicyLoader.Parse(text, "t.yaml");
+        var result = ControlRegistry.ParsePolicy(text, "t.yaml");
         Assert.False(result.Succeeded);
         Assert.Null(result.Policy);
         return result.Errors;

@@ -1,4 +1,5 @@
 using System.Text;
+using MicroEnforcer.Controls;
 using MicroEnforcer.Policy;
 using Xunit;
 
@@ -89,10 +90,12 @@ public class PolicyLoaderTests
             new RuntimePolicy(
                 "unnamed",
                 EnforcementMode.Enforce,
-                new DriftPreventionPolicy(true, EnforcementMode.Enforce, []),
-                new FilelessExecPolicy(true, EnforcementMode.Enforce),
-                new ForkGuardPolicy(true, EnforcementMode.Enforce, ForkGuardPolicy.DefaultMaxProcesses),
-                new ReverseShellPolicy(true, EnforcementMode.Enforce, [], [], ReverseShellPolicy.DefaultInterpreters)),
+                [   // in the registry's order
+                    new FilelessExecPolicy(true, EnforcementMode.Enforce),
+                    new ReverseShellPolicy(true, EnforcementMode.Enforce, [], [], ReverseShellPolicy.DefaultInterpreters),
+                    new DriftPreventionPolicy(true, EnforcementMode.Enforce, []),
+                    new ForkGuardPolicy(true, EnforcementMode.Enforce, ForkGuardPolicy.DefaultMaxProcesses),
+                ]),
             policy);
     }
 
@@ -200,7 +203,7 @@ public class PolicyLoaderTests
 
         Assert.Equal(
             [
-                "t.yaml:4:3: spec.Mode: unknown field 'Mode'; did you mean 'mode'? (allowed: mode, driftPrevention, blockFilelessExec, forkGuard, reverseShell, allowIoUring)",
+                "t.yaml:4:3: spec.Mode: unknown field 'Mode'; did you mean 'mode'? (allowed: mode, blockFilelessExec, reverseShell, driftPrevention, forkGuard, allowIoUring)",
                 "t.yaml:6:5: spec.driftPrevention.enabeld: unknown field 'enabeld'; did you mean 'enabled'? (allowed: enabled, mode, allowedExecutables)",
                 "t.yaml:7:5: spec.driftPrevention.frobnicate: unknown field 'frobnicate' (allowed: enabled, mode, allowedExecutables)",
             ],
@@ -235,7 +238,7 @@ public class PolicyLoaderTests
     [Fact]
     public void SyntaxErrors_AreReportedAsASingleError()
     {
-        var result = PolicyLoader.Parse("apiVersion: microenforcer.dev/v1\nkind: \"RuntimePolicy\n", "t.yaml");
+        var result = ControlRegistry.ParsePolicy("apiVersion: microenforcer.dev/v1\nkind: \"RuntimePolicy\n", "t.yaml");
 
         Assert.False(result.Succeeded);
         Assert.Null(result.Policy);
@@ -253,9 +256,9 @@ public class PolicyLoaderTests
             string bad = Path.Combine(dir, "bad.yaml");
             File.WriteAllText(bad, "apiVersion: v2\nkind: RuntimePolicy\nspec: {}\n");
 
-            Assert.Equal(Load(ExampleYaml), PolicyLoader.LoadFile(good).Policy);
-            Assert.Equal($"{bad}:1:13: apiVersion: unsupported apiVersion 'v2'; it must be 'microenforcer.dev/v1'", Assert.Single(PolicyLoader.LoadFile(bad).Errors).ToString());
-            Assert.Equal(new PolicyError(dir, 0, 0, "(file)", "the path is a directory, not a policy file"), Assert.Single(PolicyLoader.LoadFile(dir).Errors));
+            Assert.Equal(Load(ExampleYaml), ControlRegistry.LoadPolicyFile(good).Policy);
+            Assert.Equal($"{bad}:1:13: apiVersion: unsupported apiVersion 'v2'; it must be 'microenforcer.dev/v1'", Assert.Single(ControlRegistry.LoadPolicyFile(bad).Errors).ToString());
+            Assert.Equal(new PolicyError(dir, 0, 0, "(file)", "the path is a directory, not a policy file"), Assert.Single(ControlRegistry.LoadPolicyFile(dir).Errors));
         }
         finally
         {
@@ -268,7 +271,7 @@ public class PolicyLoaderTests
     {
         string path = Path.Combine(Path.GetTempPath(), $"no-such-policy-{Guid.NewGuid():N}.yaml");
 
-        var result = PolicyLoader.LoadFile(path);
+        var result = ControlRegistry.LoadPolicyFile(path);
 
         Assert.False(result.Succeeded);
         Assert.Equal($"{path}:0:0: (file): policy file not found", Assert.Single(result.Errors).ToString());
@@ -314,7 +317,7 @@ public class PolicyLoaderTests
                 }
             }
 
-            var result = PolicyLoader.Parse(text.ToString(), "fuzz.yaml");
+            var result = ControlRegistry.ParsePolicy(text.ToString(), "fuzz.yaml");
 
             Assert.True(result.Succeeded != result.Errors.Count > 0, text.ToString());
         }
@@ -328,7 +331,7 @@ public class PolicyLoaderTests
 
     private static RuntimePolicy Load(string text)
     {
-        var result = PolicyLoader.Parse(text, "t.yaml");
+        var result = ControlRegistry.ParsePolicy(text, "t.yaml");
         Assert.True(result.Succeeded, string.Join("\n", result.Errors));
         Assert.Empty(result.Errors);
         return result.Policy;
@@ -336,7 +339,7 @@ public class PolicyLoaderTests
 
     private static IReadOnlyList<PolicyError> Errors(string text)
     {
-        var result = PolicyLoader.Parse(text, "t.yaml");
+        var result = ControlRegistry.ParsePolicy(text, "t.yaml");
         Assert.False(result.Succeeded);
         Assert.Null(result.Policy);
         return result.Errors;

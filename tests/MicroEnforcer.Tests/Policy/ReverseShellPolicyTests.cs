@@ -1,3 +1,4 @@
+using MicroEnforcer.Controls;
 using MicroEnforcer.Policy;
 using Xunit;
 

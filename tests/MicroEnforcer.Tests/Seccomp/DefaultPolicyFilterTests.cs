@@ -1,3 +1,4 @@
+using MicroEnforcer.Controls;
 using MicroEnforcer.Policy;
 using MicroEnforcer.Seccomp;
 using Xunit;
@@ -9,7 +10,7 @@ namespace MicroEnforcer.Tests.Seccomp;
 /// <summary>The filter of the default policy (all four controls), against crafted seccomp_data.</summary>
 public sealed class DefaultPolicyFilterTests
 {
-    private static readonly IReadOnlyList<BpfInstruction> Program = SeccompFilter.Build(SeccompFilter.ForPolicy(DefaultPolicy.Load()));
+    private static readonly IReadOnlyList<BpfInstruction> Program = SeccompFilter.Build(ControlRegistry.FilterRules(ControlRegistry.DefaultPolicy()));
 
     private const uint CLONE_THREAD = 0x10000, CLONE_VM = 0x100, CLONE_VFORK = 0x4000, SIGCHLD = 17;
     private const uint ENOSYS_ACTION = RET_ERRNO | 38;
@@ -75,13 +76,9 @@ public sealed class DefaultPolicyFilterTests
     [Fact]
     public void DisabledControlsAddNoRules()
     {
-        var policy = DefaultPolicy.Load();
-        var execOnly = policy with
-        {
-            ForkGuard = policy.ForkGuard with { Enabled = false },
-            ReverseShell = policy.ReverseShell with { Enabled = false },
-        };
-        var program = SeccompFilter.Build(SeccompFilter.ForPolicy(execOnly));
+        var policy = ControlRegistry.DefaultPolicy();
+        var execOnly = policy.With(policy.ForkGuard with { Enabled = false }).With(policy.ReverseShell with { Enabled = false });
+        var program = SeccompFilter.Build(ControlRegistry.FilterRules(execOnly));
 
         Assert.Equal(RET_ALLOW, Run(program, SeccompData(AUDIT_ARCH_X86_64, 57)));
         Assert.Equal(RET_ALLOW, Run(program, SeccompData(AUDIT_ARCH_X86_64, 435)));
@@ -92,16 +89,10 @@ public sealed class DefaultPolicyFilterTests
     [Fact]
     public void IoUringIsRefusedEvenWithEveryControlOffUnlessThePolicyAllowsIt()
     {
-        var policy = DefaultPolicy.Load();
-        var noControls = policy with
-        {
-            DriftPrevention = policy.DriftPrevention with { Enabled = false },
-            BlockFilelessExec = policy.BlockFilelessExec with { Enabled = false },
-            ForkGuard = policy.ForkGuard with { Enabled = false },
-            ReverseShell = policy.ReverseShell with { Enabled = false },
-        };
-        var refusing = SeccompFilter.Build(SeccompFilter.ForPolicy(noControls));
-        var allowing = SeccompFilter.Build(SeccompFilter.ForPolicy(noControls with { AllowIoUring = true }));
+        var policy = ControlRegistry.DefaultPolicy();
+        var noControls = policy.With(policy.DriftPrevention with { Enabled = false }).With(policy.BlockFilelessExec with { Enabled = false }).With(policy.ForkGuard with { Enabled = false }).With(policy.ReverseShell with { Enabled = false });
+        var refusing = SeccompFilter.Build(ControlRegistry.FilterRules(noControls));
+        var allowing = SeccompFilter.Build(ControlRegistry.FilterRules(noControls with { AllowIoUring = true }));
 
         foreach (uint nr in new uint[] { 425, 426, 427 })
         {

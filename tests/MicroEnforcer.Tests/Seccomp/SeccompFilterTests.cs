@@ -1,3 +1,4 @@
+using MicroEnforcer.Controls;
 using MicroEnforcer.Policy;
 using MicroEnforcer.Seccomp;
 using Xunit;
@@ -8,14 +9,12 @@ namespace MicroEnforcer.Tests.Seccomp;
 
 public sealed class SeccompFilterTests
 {
-    private static readonly RuntimePolicy ExecOnly = DefaultPolicy.Load() with
-    {
-        ForkGuard = DefaultPolicy.Load().ForkGuard with { Enabled = false },
-        ReverseShell = DefaultPolicy.Load().ReverseShell with { Enabled = false },
-        AllowIoUring = true,   // io_uring's ENOSYS rules are DefaultPolicyFilterTests'
-    };
+    // io_uring's ENOSYS rules are DefaultPolicyFilterTests'.
+    private static readonly RuntimePolicy ExecOnly = ControlRegistry.DefaultPolicy()
+        .With(ControlRegistry.DefaultPolicy().ForkGuard with { Enabled = false })
+        .With(ControlRegistry.DefaultPolicy().ReverseShell with { Enabled = false }) with { AllowIoUring = true };
 
-    private static readonly IReadOnlyList<BpfInstruction> Program = SeccompFilter.Build(SeccompFilter.ForPolicy(ExecOnly));
+    private static readonly IReadOnlyList<BpfInstruction> Program = SeccompFilter.Build(ControlRegistry.FilterRules(ExecOnly));
 
     [Theory]
     [InlineData(AUDIT_ARCH_X86_64, 59u)]               // execve

@@ -1,0 +1,60 @@
+using MicroEnforcer.Audit;
+using MicroEnforcer.Interop;
+using MicroEnforcer.Policy;
+using MicroEnforcer.Procfs;
+
+namespace MicroEnforcer.Controls;
+
+/// <summary>
+/// The one step that turns a finding into what happens: at a call's entry, the call fails with
+/// the control's errno in enforce mode and goes on in audit mode; at the exec event, the process
+/// is killed before the new image runs one instruction in enforce mode and goes on in audit mode.
+/// Either way the audit event says what was done (blocked, killed, detected), under the control
+/// that found it, with the process read from /proc while it is still there.
+/// Fork Guard is the one control that reports by itself: a fork bomb is thousands of refusals a
+/// second, which it aggregates into one event a second (see <see cref="ForkGuard"/>).
+/// </summary>
+internal sealed class Outcome(AuditLog audit)
+{
+    /// <summary>At syscall entry: returns the answer, -<paramref name="errno"/> (enforce) or 0 (audit).</summary>
+    public int AtCall(int tid, ControlFinding finding, EnforcementMode mode, int errno, string syscall, string path,
+        string? requestedPath = null, string? cmdline = null)
+    {
+        bool enforce = mode == EnforcementMode.Enforce;
+        Write(tid, finding, mode, enforce ? AuditAction.Blocked : AuditAction.Detected, path, requestedPath, cmdline, syscall);
+        return enforce ? -errno : 0;
+    }
+
+    /// <summary>
+    /// At the exec event (the process is stopped there): true when it was killed (enforce). In
+    /// audit mode the event is written unless <paramref name="reportDetection"/> is false (the
+    /// entry check reported the same finding already).
+    /// </summary>
+    public bool AtExecEvent(int pid, ControlFinding finding, EnforcementMode mode, string syscall, string path,
+        string? requestedPath = null, bool reportDetection = true)
+    {
+        if (mode != EnforcementMode.Enforce)
+        {
+            if (reportDetection)
+                Write(pid, finding, mode, AuditAction.Detected, path, requestedPath, null, syscall);
+            return false;
+        }
+        // Reported first, while /proc still shows its status and command line.
+        Write(pid, finding, mode, AuditAction.Killed, path, requestedPath, null, syscall);
+        Libc.Kill(pid, Libc.SIGKILL);
+        return true;
+    }
+
+    private void Write(int tid, ControlFinding finding, EnforcementMode mode, AuditAction action, string path, string? requestedPath,
+        string? cmdline, string syscall)
+    {
+        ProcStatus? status = ProcStatus.Read(tid);
+        audit.Write(new AuditEvent(
+            finding.Control, action, mode.ToPolicyText(),
+            status?.Tgid ?? tid, status?.PPid, status?.Uid, path, requestedPath, cmdline ?? ProcCmdline.Read(tid),
+            finding.Reason, syscall)
+        {
+            Remote = finding.Remote,
+        });
+    }
+}

@@ -1,0 +1,152 @@
+using System.Collections.ObjectModel;
+using System.Text;
+using MicroEnforcer.Policy;
+
+namespace MicroEnforcer.Controls;
+
+/// <summary>
+/// Reverse shell: a shell or interpreter (see <see cref="Interpreters"/>) may not run with its
+/// standard streams connected to a network socket, unless the process or the peer is exempted.
+/// </summary>
+/// <param name="AllowedProcesses">Executables (absolute path globs) exempted from the control.</param>
+/// <param name="AllowedAddresses">Peer networks exempted from the control.</param>
+/// <param name="Interpreters">
+/// File-name patterns of the programs the control applies to; <c>*</c> matches any run of characters
+/// and every other character matches itself. Defaults to <see cref="DefaultInterpreters"/>.
+/// </param>
+public sealed record ReverseShellPolicy(
+    bool Enabled,
+    EnforcementMode Mode,
+    IReadOnlyList<ExecutableGlob> AllowedProcesses,
+    IReadOnlyList<IpNetwork> AllowedAddresses,
+    IReadOnlyList<string> Interpreters)
+    : ControlPolicy(Enabled, Mode)
+{
+    /// <summary>The interpreters the control applies to when the policy does not list its own.</summary>
+    public static IReadOnlyList<string> DefaultInterpreters { get; } = new ReadOnlyCollection<string>(
+    [
+        // Shells.
+        "sh", "bash", "dash", "ash", "zsh", "ksh", "mksh", "csh", "tcsh", "fish", "busybox",
+        // Script interpreters that can open a socket and hand it to a shell.
+        "python*", "perl*", "ruby*", "php*", "node", "nodejs", "lua*", "tclsh*", "wish*",
+        // Network relays that can wire a socket to a program.
+        "nc", "ncat", "netcat", "socat", "telnet",
+        // Other programs with a built-in way to run commands over a connection.
+        "awk", "gawk", "mawk", "nawk", "ssh", "openssl",
+    ]);
+
+    /// <summary>
+    /// Whether <paramref name="fileName"/>, an executable's file name such as <c>python3.12</c>,
+    /// matches one of <see cref="Interpreters"/>. Given a path, only its last segment is compared.
+    /// Comparison is case-sensitive, as Linux file names are.
+    /// </summary>
+    public bool IsInterpreter(string fileName)
+    {
+        ArgumentNullException.ThrowIfNull(fileName);
+        ReadOnlySpan<char> name = fileName.AsSpan(fileName.LastIndexOf('/') + 1);
+        if (name.IsEmpty)
+        {
+            return false;
+        }
+
+        // Indexed, not foreach: asked twice per exec, and a list's enumerator through the
+        // interface is an allocation each time.
+        for (int i = 0; i < Interpreters.Count; i++)
+        {
+            if (NameMatches(Interpreters[i], name))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    // Records compare lists by reference; comparing the entries lets a reloaded policy be
+    // recognised as unchanged.
+    public bool Equals(ReverseShellPolicy? other) =>
+        other is not null
+        && Enabled == other.Enabled
+        && Mode == other.Mode
+        && AllowedProcesses.SequenceEqual(other.AllowedProcesses)
+        && AllowedAddresses.SequenceEqual(other.AllowedAddresses)
+        && Interpreters.SequenceEqual(other.Interpreters, StringComparer.Ordinal);
+
+    public override int GetHashCode()
+    {
+        var hash = new HashCode();
+        hash.Add(Enabled);
+        hash.Add(Mode);
+        foreach (ExecutableGlob glob in AllowedProcesses)
+        {
+            hash.Add(glob);
+        }
+
+        foreach (IpNetwork network in AllowedAddresses)
+        {
+            hash.Add(network);
+        }
+
+        foreach (string interpreter in Interpreters)
+        {
+            hash.Add(interpreter, StringComparer.Ordinal);
+        }
+
+        return hash.ToHashCode();
+    }
+
+    /// <summary>
+    /// Wildcard match where only <c>*</c> is special. Remembers just the last star, so the cost is
+    /// O(n·m) at worst whatever the pattern.
+    /// </summary>
+    internal static bool NameMatches(ReadOnlySpan<char> pattern, ReadOnlySpan<char> name)
+    {
+        int p = 0, s = 0, starP = -1, starS = -1;
+        while (s < name.Length)
+        {
+            if (p < pattern.Length && pattern[p] == '*')
+            {
+                starP = p++;
+                starS = s;
+            }
+            else if (p < pattern.Length && pattern[p] == name[s])
+            {
+                p++;
+                s++;
+            }
+            else if (starP >= 0)
+            {
+                p = starP + 1;
+                s = ++starS;
+            }
+            else
+            {
+                return false;
+            }
+        }
+
+        while (p < pattern.Length && pattern[p] == '*')
+        {
+            p++;
+        }
+
+        return p == pattern.Length;
+    }
+
+    // Shows the entries rather than the lists' type names when the policy is logged.
+    protected override bool PrintMembers(StringBuilder builder)
+    {
+        builder.Append($"Enabled = {Enabled}, Mode = {Mode}, AllowedProcesses = [{string.Join(", ", AllowedProcesses)}], ")
+            .Append($"AllowedAddresses = [{string.Join(", ", AllowedAddresses)}], Interpreters = [{string.Join(", ", Interpreters)}]");
+        return true;
+    }
+}
+
+/// <summary>The reverse shell policy of a <see cref="RuntimePolicy"/>, by name.</summary>
+public static class ReverseShellPolicyAccess
+{
+    extension(RuntimePolicy policy)
+    {
+        public ReverseShellPolicy ReverseShell => policy.Get<ReverseShellPolicy>();
+    }
+}

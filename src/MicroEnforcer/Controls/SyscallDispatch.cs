@@ -1,0 +1,70 @@
+using MicroEnforcer.Interop;
+using MicroEnforcer.Logging;
+using MicroEnforcer.Seccomp;
+using Microsoft.Extensions.Logging;
+
+namespace MicroEnforcer.Controls;
+
+/// <summary>
+/// Hands a notified call (other than an exec) to every control that decides its kind, in
+/// registry order, and gives the answer. The first refusal stands: an enforcing control's
+/// objection ends the call; an audit-mode objection is reported and the next control is asked, so
+/// a control in audit mode never hides an enforced refusal by another.
+/// A control that throws could not decide: that is reported under its name, and the call is
+/// refused if it enforces (fail closed), let through if it audits.
+/// </summary>
+internal sealed class SyscallDispatch
+{
+    /// <summary>The answer that is no answer yet: the call waits until the baseline is hashed (see <see cref="SyscallVerdict.HoldUntilHashed"/>).</summary>
+    public const int HoldUntilHashed = int.MinValue + 1;
+
+    private readonly ISyscallControl[][] _byKind;
+    private readonly Outcome _outcome;
+    private readonly ILogger _log;
+
+    public SyscallDispatch(IEnumerable<ISyscallControl> controls, Outcome outcome, ILogger log)
+    {
+        _byKind = new ISyscallControl[Enum.GetValues<SyscallKind>().Length][];
+        for (int kind = 0; kind < _byKind.Length; kind++)
+            _byKind[kind] = [.. controls.Where(control => control.Kinds.Contains((SyscallKind)kind))];
+        _outcome = outcome;
+        _log = log;
+    }
+
+    /// <summary>Returns 0 (CONTINUE), a negative errno, <see cref="HoldUntilHashed"/>, or null when the caller is gone.</summary>
+    public int? Decide(in SyscallCall call)
+    {
+        ISyscallControl[] controls = _byKind[(int)call.Kind];
+        if (controls.Length == 0)
+            return -Libc.EPERM;   // the filter sends nothing else here; anything else is a bug, and is refused
+        foreach (ISyscallControl control in controls)
+        {
+            SyscallVerdict verdict;
+            try
+            {
+                verdict = control.Decide(call);
+            }
+            catch (Exception e)
+            {
+                Log.NotifyHandlerFailed(_log, call.Tid, e);
+                verdict = SyscallVerdict.Object(new ControlFinding(control.Name, $"could not decide the call: {e.Message}"), Libc.EACCES);
+            }
+            switch (verdict.Kind)
+            {
+                case SyscallVerdictKind.HoldUntilHashed:
+                    return HoldUntilHashed;
+                case SyscallVerdictKind.Refused:
+                    return -verdict.Errno;
+                case SyscallVerdictKind.Objection:
+                    if (!call.IsStillValid())
+                        return null;   // what was read may belong to a recycled pid
+                    string exe = ExecPathResolver.ReadLink($"/proc/{call.Tid}/exe") ?? "?";
+                    int answer = _outcome.AtCall(call.Tid, verdict.Finding!, control.Mode, verdict.Errno, call.Name, exe);
+                    if (answer != 0)
+                        return answer;
+                    break;
+            }
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,25 @@
+namespace MicroEnforcer.Controls;
+
+/// <summary>What a syscall control says of one call (see <see cref="SyscallDispatch"/> for what is done with it).</summary>
+internal readonly record struct SyscallVerdict(SyscallVerdictKind Kind, ControlFinding? Finding = null, int Errno = 0)
+{
+    /// <summary>No objection.</summary>
+    public static SyscallVerdict Continue => default;
+
+    /// <summary>An objection: refused with <paramref name="errno"/> in enforce mode, reported either way, by the outcome step.</summary>
+    public static SyscallVerdict Object(ControlFinding finding, int errno) => new(SyscallVerdictKind.Objection, finding, errno);
+
+    /// <summary>Refused with <paramref name="errno"/>; the control reported it itself (Fork Guard aggregates its events).</summary>
+    public static SyscallVerdict Refused(int errno) => new(SyscallVerdictKind.Refused, null, errno);
+
+    /// <summary>The call waits in its notification until the baseline is hashed, then is asked again.</summary>
+    public static SyscallVerdict HoldUntilHashed => new(SyscallVerdictKind.HoldUntilHashed);
+}
+
+internal enum SyscallVerdictKind
+{
+    Continue,
+    Objection,
+    Refused,
+    HoldUntilHashed,
+}

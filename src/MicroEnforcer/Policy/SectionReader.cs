@@ -1,0 +1,70 @@
+using System.Collections.ObjectModel;
+
+namespace MicroEnforcer.Policy;
+
+/// <summary>Turns one list item's text into a value: null with the value, or the error for that item.</summary>
+public delegate string? ItemParser<T>(string text, out T value);
+
+/// <summary>
+/// What a <see cref="PolicySection"/> reads its fields through. Each read names a field, which
+/// makes it a known field of the section; every value is checked and a bad one reported with its
+/// line, column and path, and the default stands in for it so that the rest is still read.
+/// </summary>
+public sealed class SectionReader
+{
+    private readonly PolicyBinder _binder;
+    private readonly PolicyBinder.FieldReader _fields;
+
+    internal SectionReader(PolicyBinder binder, PolicyBinder.FieldReader fields, EnforcementMode inheritedMode)
+    {
+        _binder = binder;
+        _fields = fields;
+        InheritedMode = inheritedMode;
+    }
+
+    /// <summary><c>spec.mode</c>, which a control follows unless it has a <c>mode</c> of its own.</summary>
+    public EnforcementMode InheritedMode { get; }
+
+    /// <summary>The <c>enabled</c> field (default: on) and the <c>mode</c> field every control has.</summary>
+    public (bool Enabled, EnforcementMode Mode) Switches(bool enabledByDefault = true) =>
+        (Bool("enabled", enabledByDefault), _binder.ReadMode(_fields.Optional("mode")) ?? InheritedMode);
+
+    /// <summary>For an audit-only control: <c>enabled</c>, and <c>mode</c> refused unless it says audit.</summary>
+    public bool AuditOnlySwitch(bool enabledByDefault)
+    {
+        PolicyBinder.Field mode = _fields.Optional("mode");
+        if (_binder.ReadMode(mode) == EnforcementMode.Enforce)
+            _binder.Report(mode, "this control only audits: it reports and never blocks, so its mode can only be 'audit'");
+        return Bool("enabled", enabledByDefault);
+    }
+
+    public bool Bool(string name, bool defaultValue) => _binder.ReadBool(_fields.Optional(name), defaultValue);
+
+    /// <summary>A decimal integer from <paramref name="min"/> to <paramref name="max"/>.</summary>
+    public int Int(string name, int min, int max, int defaultValue) => _binder.ReadInt(_fields.Optional(name), min, max, defaultValue);
+
+    /// <summary>A list of executable path globs (<see cref="ExecutableGlob"/>); empty when absent.</summary>
+    public IReadOnlyList<ExecutableGlob> Globs(string name) =>
+        ReadOnly(List<ExecutableGlob>(name, "a list of glob patterns", "a glob pattern", static (string text, out ExecutableGlob glob) =>
+        {
+            bool valid = ExecutableGlob.TryParse(text, out ExecutableGlob? parsed, out string error);
+            glob = parsed!;
+            return valid ? null : $"invalid glob '{text}': {error}";
+        }));
+
+    /// <summary>A list of networks in CIDR notation (a bare address is that one address); empty when absent.</summary>
+    public IReadOnlyList<IpNetwork> Networks(string name) =>
+        ReadOnly(List(name, "a list of networks in CIDR notation (e.g. [10.0.0.0/8, \"fd00::/8\"])",
+            "a network in CIDR notation such as 10.0.0.0/8", static (string text, out IpNetwork network) =>
+            {
+                bool valid = IpNetwork.TryParse(text, out IpNetwork? parsed, out string error);
+                network = parsed!;
+                return valid ? null : $"invalid network '{text}': {error}";
+            }));
+
+    /// <summary>A list of items of the section's own kind; null when absent (the section's default applies).</summary>
+    public IReadOnlyList<T>? List<T>(string name, string listDescription, string itemDescription, ItemParser<T> parse) =>
+        _binder.ReadList(_fields.Optional(name), listDescription, itemDescription, parse)?.AsReadOnly();
+
+    private static IReadOnlyList<T> ReadOnly<T>(IReadOnlyList<T>? list) => list ?? ReadOnlyCollection<T>.Empty;
+}
