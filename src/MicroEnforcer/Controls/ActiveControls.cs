@@ -31,12 +31,14 @@ internal sealed class ActiveControls : IDisposable
     public EnforcementMode ExecFailureMode { get; }
 
     /// <summary>
-    /// An exec no control could judge (its file or image cannot be read): reported under the
-    /// first exec control that enforces, whose refusal it becomes, else the first that audits.
+    /// An exec no control could judge (its file or image cannot be read): reported under an exec
+    /// control that enforces, whose refusal it becomes, else one that audits; drift prevention
+    /// first, as the control that judges which file it is (the others judge what the file is).
     /// </summary>
     public ExecDecision Undecidable(string reason)
     {
-        IExecControl? control = _exec.FirstOrDefault(c => c.Mode == EnforcementMode.Enforce) ?? _exec.FirstOrDefault();
+        IEnumerable<IExecControl> candidates = _exec.OfType<DriftPrevention>().Concat(_exec);
+        IExecControl? control = candidates.FirstOrDefault(c => c.Mode == EnforcementMode.Enforce) ?? candidates.FirstOrDefault();
         return new ExecDecision(new ControlFinding(control?.Name ?? DriftPrevention.ControlName, reason), ExecFailureMode);
     }
 

@@ -4,7 +4,7 @@ using MicroEnforcer.Seccomp;
 namespace MicroEnforcer.Controls;
 
 /// <summary>One notified call as a control sees it: who made it, which call, its registers.</summary>
-internal readonly struct SyscallCall(int tid, SyscallKind kind, in Libc.seccomp_data data, NotificationListener listener, ulong id)
+internal readonly struct SyscallCall(int tid, SyscallKind kind, in Libc.seccomp_data data, INotificationValidity listener, ulong id)
 {
     private readonly Libc.seccomp_data _data = data;
 
