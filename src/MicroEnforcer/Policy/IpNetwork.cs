@@ -10,32 +10,40 @@ namespace MicroEnforcer.Policy;
 /// address is a network of one (<c>/32</c> or <c>/128</c>).
 /// </summary>
 /// <remarks>
-/// Parsing is stricter than <see cref="IPAddress.TryParse(string, out IPAddress)"/> alone: IPv4 must
-/// be four decimal parts without leading zeros (no "10.1", no "0x0a.0.0.1", no octal "010.0.0.1",
-/// all of which inet_aton would silently read as some other address), IPv6 zone ids ("%eth0") are
-/// refused, and a network whose host bits are set is refused rather than silently truncated.
+/// <see cref="System.Net.IPNetwork"/> holds the network and does the matching. The textual front
+/// stays hand-written because .NET's address parser is inet_aton's: it reads "10.1" as 10.0.0.1,
+/// "0x0a000001" and octal "012.0.0.1" as addresses too, so a policy author's typo would silently
+/// allow some other network. Here IPv4 must be four decimal parts without leading zeros, IPv6 zone
+/// ids ("%eth0") and brackets are refused, and a network whose host bits are set is refused with the
+/// network it likely meant rather than an exception (<see cref="System.Net.IPNetwork"/> throws).
 /// </remarks>
 public sealed class IpNetwork : IEquatable<IpNetwork>
 {
-    // ::ffff:0:0/96, the IPv4-mapped IPv6 addresses.
-    private static ReadOnlySpan<byte> MappedPrefix => [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff];
+    private readonly System.Net.IPNetwork _network;
 
-    // The network address, 4 or 16 bytes, with every host bit zero.
-    private readonly byte[] _bytes;
+    // For an IPv6 network inside ::ffff:0:0/96, whose addresses are IPv4 ones written as IPv6, the
+    // IPv4 network it is: matching is done on that. Besides sparing an allocation per check, it
+    // goes around System.Net.IPNetwork missing mapped addresses (seen on .NET 10.0.12:
+    // ::ffff:0:0/96 does not contain ::ffff:0:1, while fd00::/96 contains fd00::1).
+    private readonly System.Net.IPNetwork? _mappedAsIPv4;
 
-    private IpNetwork(byte[] bytes, int prefixLength)
+    private IpNetwork(IPAddress address, int prefixLength)
     {
-        _bytes = bytes;
-        PrefixLength = prefixLength;
+        _network = new System.Net.IPNetwork(address, prefixLength);
+        if (address.IsIPv4MappedToIPv6)
+        {
+            // Host bits are zero, and 0xffff sits in bits 80-95: the prefix is at least 96.
+            _mappedAsIPv4 = new System.Net.IPNetwork(address.MapToIPv4(), prefixLength - 96);
+        }
     }
 
-    public AddressFamily AddressFamily => _bytes.Length == 4 ? AddressFamily.InterNetwork : AddressFamily.InterNetworkV6;
+    public AddressFamily AddressFamily => _network.BaseAddress.AddressFamily;
 
     /// <summary>The network address (all host bits zero).</summary>
-    public IPAddress Address => new(_bytes);
+    public IPAddress Address => _network.BaseAddress;
 
     /// <summary>Number of leading bits that identify the network: 0..32 for IPv4, 0..128 for IPv6.</summary>
-    public int PrefixLength { get; }
+    public int PrefixLength => _network.PrefixLength;
 
     /// <summary>Parses CIDR <paramref name="text"/>; on failure <paramref name="error"/> says why.</summary>
     public static bool TryParse(string text, [NotNullWhen(true)] out IpNetwork? network, out string error)
@@ -55,13 +63,13 @@ public sealed class IpNetwork : IEquatable<IpNetwork>
 
         int slash = text.IndexOf('/', StringComparison.Ordinal);
         string addressText = slash < 0 ? text : text[..slash];
-        if (!TryParseAddress(addressText, out byte[]? bytes, out error))
+        if (!TryParseAddress(addressText, out IPAddress? address, out error))
         {
             return false;
         }
 
-        int maxPrefix = bytes.Length * 8;
-        string family = bytes.Length == 4 ? "IPv4" : "IPv6";
+        int maxPrefix = address.AddressFamily == AddressFamily.InterNetwork ? 32 : 128;
+        string family = maxPrefix == 32 ? "IPv4" : "IPv6";
         int prefix = maxPrefix;
         if (slash >= 0)
         {
@@ -86,16 +94,17 @@ public sealed class IpNetwork : IEquatable<IpNetwork>
             }
         }
 
-        if (HasHostBits(bytes, prefix))
+        byte[] bytes = address.GetAddressBytes();
+        byte[] networkBytes = Mask(bytes, prefix);
+        if (!networkBytes.AsSpan().SequenceEqual(bytes))
         {
-            byte[] networkBytes = Mask(bytes, prefix);
             string suggestion = $"{new IPAddress(networkBytes)}/{prefix}";
             error = $"host bits are set: {addressText} is not the first address of a /{prefix} network; "
                 + $"did you mean {suggestion}? (or {addressText}/{maxPrefix} for the single address)";
             return false;
         }
 
-        network = new IpNetwork(bytes, prefix);
+        network = new IpNetwork(address, prefix);
         error = string.Empty;
         return true;
     }
@@ -104,57 +113,31 @@ public sealed class IpNetwork : IEquatable<IpNetwork>
     /// Whether <paramref name="address"/> lies in this network. An IPv4-mapped IPv6 address
     /// (<c>::ffff:a.b.c.d</c>) counts as the IPv4 address it carries, so it matches IPv4 networks
     /// and vice versa for IPv6 networks inside <c>::ffff:0:0/96</c>; other IPv6 networks, even
-    /// <c>::/0</c>, never match IPv4 traffic.
+    /// <c>::/0</c>, never match IPv4 traffic. <see cref="System.Net.IPNetwork.Contains"/> alone
+    /// compares families as they are written, so a mapped peer would miss an IPv4 network.
     /// </summary>
     public bool Contains(IPAddress address)
     {
         ArgumentNullException.ThrowIfNull(address);
 
-        Span<byte> buffer = stackalloc byte[16];
-        if (!address.TryWriteBytes(buffer, out int written))
-        {
-            return false;
-        }
-
-        ReadOnlySpan<byte> candidate = buffer[..written];
-        if (written == 16 && candidate.StartsWith(MappedPrefix))
-        {
-            candidate = candidate[12..];
-        }
-
-        if (_bytes.Length == candidate.Length)
-        {
-            return PrefixMatches(_bytes, candidate, PrefixLength);
-        }
-
-        // An IPv4 address against an IPv6 network: only a network of mapped addresses can hold it.
-        if (_bytes.Length == 16 && PrefixLength >= 96 && _bytes.AsSpan().StartsWith(MappedPrefix))
-        {
-            return PrefixMatches(_bytes.AsSpan(12), candidate, PrefixLength - 96);
-        }
-
-        return false;
+        // Only a mapped peer address costs an allocation.
+        IPAddress candidate = address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
+        System.Net.IPNetwork network = _mappedAsIPv4 ?? _network;
+        return candidate.AddressFamily == network.BaseAddress.AddressFamily && network.Contains(candidate);
     }
 
     /// <summary>Canonical CIDR form: <c>10.0.0.0/8</c>, <c>fd00::/8</c>, always with the prefix length.</summary>
-    public override string ToString() => $"{Address}/{PrefixLength}";
+    public override string ToString() => _network.ToString();
 
-    public bool Equals(IpNetwork? other) =>
-        other is not null && PrefixLength == other.PrefixLength && _bytes.AsSpan().SequenceEqual(other._bytes);
+    public bool Equals(IpNetwork? other) => other is not null && _network.Equals(other._network);
 
     public override bool Equals(object? obj) => Equals(obj as IpNetwork);
 
-    public override int GetHashCode()
-    {
-        var hash = new HashCode();
-        hash.Add(PrefixLength);
-        hash.AddBytes(_bytes);
-        return hash.ToHashCode();
-    }
+    public override int GetHashCode() => _network.GetHashCode();
 
-    private static bool TryParseAddress(string text, [NotNullWhen(true)] out byte[]? bytes, out string error)
+    private static bool TryParseAddress(string text, [NotNullWhen(true)] out IPAddress? address, out string error)
     {
-        bytes = null;
+        address = null;
         if (text.Length == 0)
         {
             error = "missing address before '/'";
@@ -180,14 +163,13 @@ public sealed class IpNetwork : IEquatable<IpNetwork>
             return false;
         }
 
-        if (!IPAddress.TryParse(text, out IPAddress? address)
+        if (!IPAddress.TryParse(text, out address)
             || address.AddressFamily != (isV6 ? AddressFamily.InterNetworkV6 : AddressFamily.InterNetwork))
         {
             error = $"'{text}' is not a valid IPv{(isV6 ? 6 : 4)} address";
             return false;
         }
 
-        bytes = address.GetAddressBytes();
         error = string.Empty;
         return true;
     }
@@ -236,30 +218,6 @@ public sealed class IpNetwork : IEquatable<IpNetwork>
         }
 
         return text.Length > 0;
-    }
-
-    private static bool PrefixMatches(ReadOnlySpan<byte> network, ReadOnlySpan<byte> address, int prefix)
-    {
-        int whole = prefix / 8;
-        if (!network[..whole].SequenceEqual(address[..whole]))
-        {
-            return false;
-        }
-
-        int rest = prefix % 8;
-        if (rest == 0)
-        {
-            return true;
-        }
-
-        int mask = (0xff << (8 - rest)) & 0xff;
-        return (network[whole] & mask) == (address[whole] & mask);
-    }
-
-    private static bool HasHostBits(byte[] bytes, int prefix)
-    {
-        byte[] masked = Mask(bytes, prefix);
-        return !masked.AsSpan().SequenceEqual(bytes);
     }
 
     private static byte[] Mask(byte[] bytes, int prefix)

@@ -240,24 +240,27 @@ public class YamlParserTests
     [Theory]
     [InlineData("a:\n\tb: 1", 2, 1, "tab characters cannot be used for indentation")]
     [InlineData("a:\n  b: 1\n \tc: 2", 3, 2, "tab characters cannot be used for indentation")]
-    [InlineData("-\tx", 1, 2, "a tab cannot follow '-'")]
     [InlineData("a: 1\nb: 2\na: 3", 3, 1, "duplicate key 'a' (first defined on line 1)")]
     [InlineData("a:\n  x: 1\n  'x': 2", 3, 3, "duplicate key 'x'")]
     [InlineData("{a: 1, \"a\": 2}", 1, 8, "duplicate key 'a'")]
-    [InlineData("a: &anchor 1", 1, 4, "anchors ('&') are not supported in policy files")]
-    [InlineData("a: *anchor", 1, 4, "aliases ('*') are not supported in policy files")]
-    [InlineData("a: !!str 1", 1, 4, "tags ('!') are not supported in policy files")]
-    [InlineData("a: [!x]", 1, 5, "tags ('!') are not supported in policy files")]
-    [InlineData("&a key: 1", 1, 1, "anchors ('&') are not supported in policy files")]
-    [InlineData("a: |\n  text", 1, 4, "block scalars ('|' and '>') are not supported in policy files")]
-    [InlineData("a: >-\n  text", 1, 4, "block scalars ('|' and '>') are not supported in policy files")]
-    [InlineData("? a\n: b", 1, 1, "complex keys ('?') are not supported")]
-    [InlineData("%YAML 1.2\n---\na: 1", 1, 1, "directives ('%') are not supported")]
+    [InlineData("a: *anchor", 1, 4, "alias '*anchor' refers to no anchor: define '&anchor' before using it")]
+    [InlineData("a: *x\nb: &x 1", 1, 4, "alias '*x' refers to no anchor")]
+    [InlineData("a: &x [1, *x]", 1, 11, "alias '*x' refers to the node that contains it")]
+    [InlineData("a: [!x 1]", 1, 5, "tag '!x' is not supported in policy files")]
+    [InlineData("a: !local 1", 1, 4, "tag '!local' is not supported in policy files")]
+    [InlineData("a: !!binary aGk=", 1, 4, "tag '!!binary' is not supported")]
+    [InlineData("a: !!int 1.5", 1, 4, "'1.5' is not a valid !!int value")]
+    [InlineData("a: !!bool yes", 1, 4, "'yes' is not a valid !!bool value")]
+    [InlineData("a: !!seq {b: 1}", 1, 4, "tag '!!seq' is not supported")]
+    [InlineData("? [a]\n: b", 1, 3, "a list or mapping cannot be used as a mapping key")]
+    [InlineData("? {a: 1}\n: b", 1, 3, "a list or mapping cannot be used as a mapping key")]
     [InlineData("a: @x", 1, 4, "'@' is reserved")]
     [InlineData("a:\n  b: 1\n   c: 2", 3, 4, "inconsistent indentation: found 3 spaces where 2 were expected")]
     [InlineData("a:\n    b: 1\n  c: 2", 3, 3, "inconsistent indentation: found 2 spaces where 0 were expected")]
     [InlineData("a: 1\n  b: 2", 2, 3, "inconsistent indentation")]
-    [InlineData("l:\n  - a\n   - b", 3, 4, "inconsistent indentation")]
+    [InlineData("l:\n  - a\n   - b", 3, 4, "this line continues the unquoted value 'a' from line 2")]
+    [InlineData("a: x\n\n   y", 3, 4, "this line continues the unquoted value 'x' from line 1")]
+    [InlineData("a: \"x\n  y\"", 1, 4, "a quoted string cannot span lines")]
     [InlineData("l:\n  - a\n  b", 3, 3, "expected a list item ('- ') at this indentation")]
     [InlineData("a: 1\n- b", 2, 1, "unexpected list item")]
     [InlineData("a: 1\nb", 2, 1, "expected 'key: value', found 'b'")]
@@ -278,8 +281,10 @@ public class YamlParserTests
     [InlineData("{[a]: 1}", 1, 2, "a list or mapping cannot be used as a mapping key")]
     [InlineData("a: 1\n---\nb: 2", 2, 1, "multiple documents ('---') are not supported in policy files")]
     [InlineData("---\n---\n", 2, 1, "multiple documents ('---') are not supported in policy files")]
-    [InlineData("a: 1\n...\n", 2, 1, "the document end marker '...' is not supported")]
-    [InlineData("--- a: 1", 1, 5, "content after '---' is not supported")]
+    [InlineData("a: 1\n...\nb: 2", 3, 1, "multiple documents ('---') are not supported in policy files")]
+    [InlineData("a: {<<: 1}", 1, 9, "the merge key '<<' takes a mapping or a list of mappings")]
+    [InlineData("a: &x 1\nb: {<<: [*x]}", 2, 9, "the merge key '<<' takes a mapping or a list of mappings")]
+    [InlineData("--- a: 1", 1, 6, "unexpected ': ' inside a value")]
     [InlineData("a: b: c", 1, 5, "unexpected ': ' inside a value")]
     [InlineData("a: - b", 1, 4, "a list cannot start on the same line as its key")]
     [InlineData("a: \"x\" y", 1, 8, "unexpected 'y' after the value")]
@@ -308,7 +313,8 @@ public class YamlParserTests
     [InlineData("spec:\n  mode: \"x", "spec.mode")]
     [InlineData("spec:\n  list:\n    - a\n    - 'b", "spec.list[1]")]
     [InlineData("spec:\n  a: 1\n  a: 2", "spec.a")]
-    [InlineData("{\"spec\": [1, {\"x\": &a 1}]}", "spec[1].x")]
+    [InlineData("{\"spec\": [1, {\"x\": !t 1}]}", "spec[1].x")]
+    [InlineData("spec:\n  a: &x [1]\n  b: *y", "spec.b")]
     [InlineData("a: [", "a")]
     [InlineData("\"x", "")]
     public void Errors_CarryThePathReachedSoFar(string text, string path)
@@ -317,6 +323,178 @@ public class YamlParserTests
 
         Assert.Equal(path, ex.Path);
     }
+
+    [Theory]
+    [InlineData("-\tx", "[x]")]
+    [InlineData("? a\n: b", "{a: b}")]
+    [InlineData("%YAML 1.2\n---\na: 1", "{a: 1}")]
+    [InlineData("a: 1\n...\n", "{a: 1}")]
+    [InlineData("a: !!str 1", "{a: \"1\"}")]
+    [InlineData("a: !!int \"5\"", "{a: 5}")]
+    [InlineData("a: !!null ''", "{a: ~}")]
+    [InlineData("!!map {a: !!seq [x]}", "{a: [x]}")]
+    public void FormerlyRefusedYaml_IsNowRead(string text, string expected) => Assert.Equal(expected, Show(YamlParser.Parse(text)));
+
+    [Fact]
+    public void Alias_OfAMapping_IsTheSameNodeInEveryPlace()
+    {
+        var root = Mapping("""
+            first: &control
+              enabled: true
+              mode: audit
+            second: *control
+            third: [*control]
+            """);
+
+        var first = Assert.IsType<YamlMapping>(root.Entries[0].Value);
+        Assert.Same(first, root.Entries[1].Value);
+        Assert.Same(first, Assert.IsType<YamlSequence>(root.Entries[2].Value).Items[0]);
+        Assert.Equal("audit", Scalar(first, "mode").Value);
+        AssertAt(first, 1, 8); // at its anchor, wherever the aliases are: errors point at the text to fix
+    }
+
+    [Fact]
+    public void Alias_OfAScalar_KeepsItsQuoting_AndAnAnchorMayBeRedefined()
+    {
+        var root = Mapping("""
+            a: &v "true"
+            b: *v
+            c: &v plain
+            d: *v
+            """);
+
+        Assert.True(Scalar(root, "b").IsQuoted);
+        Assert.Equal("true", Scalar(root, "b").Value);
+        Assert.Equal("plain", Scalar(root, "d").Value);
+    }
+
+    [Fact]
+    public void MergeKey_AddsTheEntriesNotWrittenInTheMapping()
+    {
+        var root = Mapping("""
+            base: &base
+              enabled: true
+              mode: audit
+            control:
+              mode: enforce
+              <<: *base
+              extra: 1
+            """);
+
+        var control = Assert.IsType<YamlMapping>(root.Entries[1].Value);
+        Assert.Equal(["mode", "enabled", "extra"], control.Entries.Select(e => e.Key.Value));
+        Assert.Equal("enforce", Scalar(control, "mode").Value);
+        Assert.Equal("true", Scalar(control, "enabled").Value);
+        Assert.Equal(["enabled", "mode"], Assert.IsType<YamlMapping>(root.Entries[0].Value).Entries.Select(e => e.Key.Value));
+    }
+
+    [Fact]
+    public void MergeKey_TakesAListOfMappings_TheFirstWinning_AndInlineMappings()
+    {
+        var root = Mapping("""
+            a: &a {x: from-a, y: from-a}
+            b: &b {y: from-b, z: from-b}
+            both: {<<: [*a, *b]}
+            inline:
+              <<: {x: 1}
+              y: 2
+            """);
+
+        var both = Assert.IsType<YamlMapping>(root.Entries[2].Value);
+        Assert.Equal(["x", "y", "z"], both.Entries.Select(e => e.Key.Value));
+        Assert.Equal("from-a", Scalar(both, "y").Value);
+        Assert.Equal("from-b", Scalar(both, "z").Value);
+        var inline = Assert.IsType<YamlMapping>(root.Entries[3].Value);
+        Assert.Equal(["x", "y"], inline.Entries.Select(e => e.Key.Value));
+    }
+
+    [Fact]
+    public void MergeKey_Quoted_IsAnOrdinaryKey()
+    {
+        var root = Mapping("""
+            a: &a {x: 1}
+            b: {"<<": *a}
+            """);
+
+        var b = Assert.IsType<YamlMapping>(root.Entries[1].Value);
+        Assert.Equal("<<", Assert.Single(b.Entries).Key.Value);
+    }
+
+    [Theory]
+    [InlineData("a: |\n  one\n   two\n\nb: 1", "one\n two\n")]
+    [InlineData("a: |-\n  one\n  two\n\nb: 1", "one\ntwo")]
+    [InlineData("a: |+\n  one\n  two\n\nb: 1", "one\ntwo\n\n")]
+    [InlineData("a: >\n  one\n  two\n\n  three\nb: 1", "one two\nthree\n")]
+    [InlineData("a: >-\n  one\n  two\n\nb: 1", "one two")]
+    [InlineData("a: >+\n  one\n  two\n\nb: 1", "one two\n\n")]
+    [InlineData("a: |2\n    indented\nb: 1", "  indented\n")]
+    public void BlockScalars_LiteralAndFolded_WithChomping(string text, string expected)
+    {
+        var a = Scalar(Mapping(text), "a");
+
+        Assert.Equal(expected, a.Value);
+        Assert.True(a.IsQuoted); // a block scalar is a string: "|\n  true" is not a boolean
+        AssertAt(a, 1, 4);
+    }
+
+    [Fact]
+    public void FlowCollections_InBlockStyleDocuments()
+    {
+        var root = Mapping("""
+            labels: {app: web, tier: "front"}
+            ports: [80, 443]
+            """);
+
+        Assert.Equal("front", Scalar(Assert.IsType<YamlMapping>(root.Entries[0].Value), "tier").Value);
+        Assert.Equal(["80", "443"], Assert.IsType<YamlSequence>(root.Entries[1].Value).Items.Cast<YamlScalar>().Select(s => s.Value));
+    }
+
+    [Fact]
+    public void AliasBomb_IsRefused_NotExpanded()
+    {
+        // Each level holds ten aliases of the one before: 11, 111, ..., 111,111 nodes at 'e'.
+        var text = new System.Text.StringBuilder("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+        foreach ((char name, char previous) in new[] { ('b', 'a'), ('c', 'b'), ('d', 'c'), ('e', 'd') })
+        {
+            text.Append($"{name}: &{name} [{string.Join(", ", Enumerable.Repeat($"*{previous}", 10))}]\n");
+        }
+
+        var ex = Assert.Throws<YamlException>(() => YamlParser.Parse(text.ToString()));
+
+        Assert.Contains("more than 100,000 nodes once its aliases are expanded (an alias bomb?)", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(5, ex.Line);
+        Assert.Equal("e[7]", ex.Path); // after a to d, the eighth alias of d (11,111 nodes each) crosses the limit
+        // One level less (11,111 nodes) is a document like any other.
+        Assert.NotNull(YamlParser.Parse(string.Join('\n', text.ToString().Split('\n').Take(4))));
+    }
+
+    [Fact]
+    public void SyntaxError_InTheMiddle_IsReportedWhereItIs()
+    {
+        var ex = Assert.Throws<YamlException>(() => YamlParser.Parse("""
+            spec:
+              driftPrevention:
+                enabled: true
+                allowedExecutables: [/usr/bin/a, /usr/bin/b
+              mode: audit
+            """));
+
+        Assert.Equal((5, 3), (ex.Line, ex.Column));
+        Assert.Equal("spec.driftPrevention.allowedExecutables[1]", ex.Path);
+        Assert.Contains("expected ',' or ']' in the list", ex.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>A compact rendering: plain scalars bare, quoted ones in quotes, nulls as ~.</summary>
+    private static string Show(YamlNode? node) => node switch
+    {
+        null => "null",
+        YamlScalar { IsNull: true } => "~",
+        YamlScalar { IsQuoted: true } s => $"\"{s.Value}\"",
+        YamlScalar s => s.Value,
+        YamlSequence q => $"[{string.Join(", ", q.Items.Select(Show))}]",
+        YamlMapping m => $"{{{string.Join(", ", m.Entries.Select(e => $"{Show(e.Key)}: {Show(e.Value)}"))}}}",
+        _ => "?",
+    };
 
     private static YamlMapping Mapping(string text) => Assert.IsType<YamlMapping>(YamlParser.Parse(text));
 

@@ -19,7 +19,10 @@ internal sealed class YamlScalar(string value, bool isQuoted, int line, int colu
 {
     public string Value { get; } = value;
 
-    /// <summary>Quoting makes a scalar a string: <c>"true"</c> is text, <c>true</c> a boolean.</summary>
+    /// <summary>
+    /// Whether the scalar is a string whatever it reads as: quoted (<c>"true"</c> is text, <c>true</c>
+    /// a boolean), a block scalar (<c>|</c> or <c>&gt;</c>), or tagged <c>!!str</c>.
+    /// </summary>
     public bool IsQuoted { get; } = isQuoted;
 
     /// <summary>YAML's null: an absent value (<c>key:</c>), <c>~</c> or <c>null</c>, when not quoted.</summary>

@@ -1,33 +1,40 @@
-using System.Diagnostics.CodeAnalysis;
-using System.Globalization;
 using System.Text;
+using YamlDotNet.Core;
+using YamlDotNet.Core.Events;
+using LibYaml = YamlDotNet.Core;
 
 namespace MicroEnforcer.Policy.Yaml;
 
 /// <summary>
-/// Parser for the YAML subset used by policy files: block and flow mappings and sequences, plain and
-/// quoted scalars, comments. JSON is YAML flow syntax, so JSON policies parse here too.
+/// Reads a policy file into <see cref="YamlNode"/>s: YamlDotNet parses the YAML (JSON too, being
+/// YAML flow syntax), and this class builds the nodes from its events and refuses what a policy
+/// file must not hold.
 /// </summary>
 /// <remarks>
-/// Anchors, aliases, tags, block scalars, multi-line plain scalars and multiple documents are
-/// rejected rather than half-supported: a security policy should mean exactly what it looks like,
-/// and an explicit error beats a surprising interpretation.
-/// The cursor is (<see cref="_line"/>, <see cref="_col"/>), both 0-based. On a content line it sits
-/// on the first non-space character, so the column there is that line's indentation (or, after
-/// <c>- </c>, the column of a compact nested node). A node that ends with its line leaves the cursor
-/// at that line's end; the enclosing collection moves on (<see cref="NextLineIfDone"/>) only after
-/// leaving the node's path, so errors on the following line name the right field.
+/// Only YamlDotNet's event layer is used (<see cref="LibYaml.Parser"/>): its serializer works
+/// by reflection, which Native AOT cannot keep. Refused on top of YAML: more than one document, a
+/// key given twice, a mapping or list as a key, tags other than the standard ones, a plain or
+/// quoted value that spans lines, and trailing commas (see <see cref="StrictScanner"/>): a security
+/// policy should mean exactly what it looks like. An alias is the node it names, shared, not a copy;
+/// what a document expands to through aliases is capped at <see cref="MaxNodes"/>, so an alias bomb
+/// ("billion laughs") is an error and not a hang.
 /// </remarks>
 internal sealed class YamlParser
 {
-    // Policies are a few levels deep; the limit keeps hostile input from overflowing the stack.
+    /// <summary>Nodes a document may expand to, aliases counted at their full size.</summary>
+    public const int MaxNodes = 100_000;
+
+    // Policies are a few levels deep; the limit keeps hostile input from nesting without bound.
     private const int MaxDepth = 64;
 
+    private const string CoreTagPrefix = "tag:yaml.org,2002:";
+
     private readonly string[] _lines;
-    private readonly List<string> _path = [];
-    private int _line;
-    private int _col;
-    private int _depth;
+    private readonly List<Frame> _open = [];
+    private readonly Dictionary<string, (YamlNode Node, int Size)> _anchors = new(StringComparer.Ordinal);
+    private YamlNode? _root;
+    private int _documents;
+    private int _nodes;
 
     private YamlParser(string text)
     {
@@ -45,753 +52,328 @@ internal sealed class YamlParser
                 char c = line[col];
                 if ((c < ' ' && c != '\t') || c == '\x7f')
                 {
-                    throw Error(i, col, $"control character U+{(int)c:X4} is not allowed");
+                    throw new YamlException($"control character U+{(int)c:X4} is not allowed", i + 1, col + 1, string.Empty);
                 }
             }
         }
     }
-
-    private string Current => _lines[_line];
-
-    private bool AtEnd => _line >= _lines.Length;
 
     /// <summary>Parses one document; returns null when it holds nothing but blank lines and comments.</summary>
     /// <exception cref="YamlException">The text is not valid YAML, or uses a feature policies do not support.</exception>
     public static YamlNode? Parse(string text)
     {
-        var parser = new YamlParser(text.StartsWith('\uFEFF') ? text[1..] : text);
-        return parser.ParseDocument();
-    }
-
-    private YamlNode? ParseDocument()
-    {
-        if (!MoveToContent(allowDocumentStart: true))
+        if (text.StartsWith('\uFEFF'))
         {
-            return null;
+            text = text[1..];
         }
 
-        YamlNode root = ParseBlockNode();
-        NextLineIfDone();
-        if (!AtEnd)
+        var parser = new YamlParser(text);
+        var scanner = new StrictScanner(new Scanner(new StringReader(text)));
+        var events = new LibYaml.Parser(scanner);
+        try
         {
-            throw Error(_line, _col, "unexpected content after the end of the top-level value");
-        }
-
-        return root;
-    }
-
-    // ---- Block structure -------------------------------------------------------------------
-
-    private YamlNode ParseBlockNode()
-    {
-        Enter();
-        int indent = _col;
-        YamlNode node;
-        if (AtSequenceItem())
-        {
-            node = ParseBlockSequence(indent, sharesIndentWithKey: false);
-        }
-        else if (AtBlockKey())
-        {
-            node = ParseBlockMapping(indent);
-        }
-        else
-        {
-            node = ParseInlineValue(flow: false);
-            ExpectLineEnd();
-        }
-
-        _depth--;
-        return node;
-    }
-
-    private YamlMapping ParseBlockMapping(int indent)
-    {
-        int startLine = _line;
-        var entries = new List<YamlMappingEntry>();
-        var seen = new Dictionary<string, YamlScalar>(StringComparer.Ordinal);
-        while (true)
-        {
-            if (!TryReadBlockKey(out YamlScalar? key))
+            while (events.MoveNext())
             {
-                if (AtSequenceItem())
+                parser.Handle(events.Current!);
+            }
+        }
+        catch (LibYaml.YamlException ex)
+        {
+            throw parser.ErrorText().Translate(ex);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or IndexOutOfRangeException)
+        {
+            // YamlDotNet's own failure on odd input (seen: a flow list whose last item runs onto
+            // the next line); the input is still what is wrong, and the position is known.
+            throw parser.ErrorText().Unexpected(scanner.CurrentPosition);
+        }
+
+        // An empty document is one empty plain scalar.
+        return parser._root is YamlScalar { IsQuoted: false, Value: "" } ? null : parser._root;
+    }
+
+    private void Handle(ParsingEvent e)
+    {
+        switch (e)
+        {
+            case DocumentStart start:
+                if (++_documents > 1)
                 {
-                    throw Error(_line, _col, "unexpected list item: expected 'key: value' at this indentation");
+                    throw Error(start.Start, "multiple documents ('---') are not supported in policy files");
                 }
 
-                RejectUnsupported(flow: false);
-                string text = RestOfLine();
-                throw Error(_line, _col, text.Contains(':', StringComparison.Ordinal)
-                    ? $"expected 'key: value', found '{text}' (a ':' must be followed by a space)"
-                    : $"expected 'key: value', found '{text}'");
-            }
-
-            AddKey(seen, key);
-            _path.Add(key.Value);
-            entries.Add(new YamlMappingEntry(key, ParseBlockMappingValue(indent)));
-            _path.RemoveAt(_path.Count - 1);
-            NextLineIfDone();
-
-            if (AtEnd || _col < indent)
-            {
                 break;
-            }
-
-            if (_col > indent)
-            {
-                throw BadIndentation(indent);
-            }
-        }
-
-        return new YamlMapping(entries, startLine + 1, indent + 1);
-    }
-
-    /// <summary>Parses what follows <c>key:</c>; the cursor is just after the colon.</summary>
-    private YamlNode ParseBlockMappingValue(int indent)
-    {
-        int valueLine = _line, valueCol = _col;
-        SkipSpaces(allowTabs: true);
-        if (AtLineEndOrComment())
-        {
-            bool more = NextLine();
-            if (more && _col > indent)
-            {
-                return ParseBlockNode();
-            }
-
-            // YAML lets a list sit at the same indentation as its key ("key:\n- a").
-            if (more && _col == indent && AtSequenceItem())
-            {
-                return ParseBlockSequence(indent, sharesIndentWithKey: true);
-            }
-
-            return new YamlScalar(string.Empty, isQuoted: false, valueLine + 1, valueCol + 1);
-        }
-
-        if (AtSequenceItem())
-        {
-            throw Error(_line, _col, "a list cannot start on the same line as its key; put each '- ' item on its own line");
-        }
-
-        YamlNode value = ParseInlineValue(flow: false);
-        ExpectLineEnd();
-        return value;
-    }
-
-    private YamlSequence ParseBlockSequence(int indent, bool sharesIndentWithKey)
-    {
-        int startLine = _line;
-        var items = new List<YamlNode>();
-        while (true)
-        {
-            _col++; // past '-'
-            int itemLine = _line, itemCol = _col;
-            SkipSpaces(allowTabs: false);
-            _path.Add($"[{items.Count}]");
-            YamlNode item;
-            if (AtLineEndOrComment())
-            {
-                item = NextLine() && _col > indent
-                    ? ParseBlockNode()
-                    : new YamlScalar(string.Empty, isQuoted: false, itemLine + 1, itemCol + 1);
-            }
-            else
-            {
-                // A compact node ("- key: v", "- - x") lives at the column after the dash.
-                item = ParseBlockNode();
-            }
-
-            _path.RemoveAt(_path.Count - 1);
-            items.Add(item);
-            NextLineIfDone();
-
-            if (AtEnd || _col < indent)
-            {
+            case Scalar scalar:
+                AddScalar(scalar);
                 break;
-            }
-
-            if (_col > indent)
-            {
-                throw BadIndentation(indent);
-            }
-
-            if (!AtSequenceItem())
-            {
-                if (sharesIndentWithKey)
-                {
-                    break; // the next key of the enclosing mapping
-                }
-
-                throw Error(_line, _col, "expected a list item ('- ') at this indentation");
-            }
-        }
-
-        return new YamlSequence(items, startLine + 1, indent + 1);
-    }
-
-    /// <summary>Reads <c>key:</c> at the cursor; on failure the cursor is unchanged.</summary>
-    private bool TryReadBlockKey([NotNullWhen(true)] out YamlScalar? key)
-    {
-        int start = _col;
-        string s = Current;
-        key = null;
-        if (s[start] is '"' or '\'')
-        {
-            YamlScalar quoted = ReadQuoted();
-            SkipSpaces(allowTabs: true);
-            if (Peek() == ':')
-            {
-                _col++;
-                key = quoted;
-                return true;
-            }
-
-            _col = start;
-            return false;
-        }
-
-        if (!CanStartPlain(flow: false))
-        {
-            return false;
-        }
-
-        for (int i = start; i < s.Length; i++)
-        {
-            if (s[i] == ':' && (i + 1 == s.Length || s[i + 1] is ' ' or '\t'))
-            {
-                key = new YamlScalar(s[start..i].TrimEnd(' ', '\t'), isQuoted: false, _line + 1, start + 1);
-                _col = i + 1;
-                return true;
-            }
-
-            if (s[i] == '#' && s[i - 1] is ' ' or '\t')
-            {
+            case SequenceStart sequence:
+                CheckCollectionTag(sequence, "seq");
+                Open(new Frame(sequence, isSequence: true, sequence.Style == SequenceStyle.Flow, _nodes));
                 break;
-            }
-        }
-
-        return false;
-    }
-
-    private bool AtBlockKey()
-    {
-        int save = _col;
-        bool found = TryReadBlockKey(out _);
-        _col = save;
-        return found;
-    }
-
-    private bool AtSequenceItem()
-    {
-        if (Peek() != '-')
-        {
-            return false;
-        }
-
-        char next = Peek(1);
-        if (next == '\t')
-        {
-            throw Error(_line, _col + 1, "a tab cannot follow '-'; use a space");
-        }
-
-        return next is ' ' or '\0';
-    }
-
-    /// <summary>Rejects anything but a comment after a value that should end its line.</summary>
-    private void ExpectLineEnd()
-    {
-        int valueEnd = _col;
-        SkipSpaces(allowTabs: true);
-        if (!AtLineEndOrComment())
-        {
-            throw Error(_line, _col, $"unexpected '{Peek()}' after the value");
-        }
-
-        if (Peek() == '#' && _col == valueEnd)
-        {
-            throw Error(_line, _col, "a comment must be separated from the value by a space");
-        }
-    }
-
-    /// <summary>Moves to the next content line if the cursor is at the end of a finished line.</summary>
-    private void NextLineIfDone()
-    {
-        // On a content line the cursor is never on '#' or past the end, so this only fires after
-        // ExpectLineEnd.
-        if (!AtEnd && AtLineEndOrComment())
-        {
-            NextLine();
-        }
-    }
-
-    // ---- Values ----------------------------------------------------------------------------
-
-    private YamlNode ParseInlineValue(bool flow)
-    {
-        switch (Peek())
-        {
-            case '[':
-                return ParseFlowSequence();
-            case '{':
-                return ParseFlowMapping();
-            case '"' or '\'':
-                return ReadQuoted();
-        }
-
-        RejectUnsupported(flow);
-        if (CanStartPlain(flow))
-        {
-            return ReadPlain(flow);
-        }
-
-        char c = Peek();
-        throw Error(_line, _col, c == '\0' ? "expected a value" : $"expected a value, found '{c}'");
-    }
-
-    private void RejectUnsupported(bool flow)
-    {
-        char next = Peek(1);
-        string? problem = Peek() switch
-        {
-            '&' => "anchors ('&') are not supported in policy files",
-            '*' => "aliases ('*') are not supported in policy files",
-            '!' => "tags ('!') are not supported in policy files",
-            '|' or '>' => "block scalars ('|' and '>') are not supported in policy files; use a quoted string",
-            '%' => "directives ('%') are not supported in policy files",
-            '@' or '`' => $"'{Peek()}' is reserved in YAML and cannot start a plain value; quote the value",
-            '?' when next is ' ' or '\0' || (flow && IsFlowIndicator(next)) => "complex keys ('?') are not supported in policy files",
-            '#' => "a comment must be separated from what precedes it by a space",
-            _ => null,
-        };
-        if (problem is not null)
-        {
-            throw Error(_line, _col, problem);
-        }
-    }
-
-    private bool CanStartPlain(bool flow)
-    {
-        char c = Peek();
-        if (c is '-' or '?' or ':')
-        {
-            // "-1", "-rf" and ":x" are plain text; "- ", "? " and ": " are indicators.
-            char next = Peek(1);
-            return next is not ('\0' or ' ' or '\t') && !(flow && IsFlowIndicator(next));
-        }
-
-        return c is not ('\0' or ' ' or '\t' or ',' or '[' or ']' or '{' or '}' or '#' or '&' or '*' or '!'
-            or '|' or '>' or '\'' or '"' or '%' or '@' or '`');
-    }
-
-    private static bool IsFlowIndicator(char c) => c is ',' or '[' or ']' or '{' or '}';
-
-    private YamlScalar ReadPlain(bool flow)
-    {
-        string s = Current;
-        int start = _col;
-        int i = start;
-        for (; i < s.Length; i++)
-        {
-            char c = s[i];
-            if (c == '#' && s[i - 1] is ' ' or '\t')
-            {
+            case MappingStart mapping:
+                CheckCollectionTag(mapping, "map");
+                Open(new Frame(mapping, isSequence: false, mapping.Style == MappingStyle.Flow, _nodes));
                 break;
-            }
-
-            if (c == ':' && (i + 1 == s.Length || s[i + 1] is ' ' or '\t' || (flow && IsFlowIndicator(s[i + 1]))))
-            {
-                if (flow)
-                {
-                    break; // the key/value separator of a flow mapping
-                }
-
-                throw Error(_line, i, "unexpected ': ' inside a value; quote the value, or start a nested mapping on its own, more indented line");
-            }
-
-            if (flow && IsFlowIndicator(c))
-            {
+            case SequenceEnd or MappingEnd:
+                Frame frame = _open[^1];
+                _open.RemoveAt(_open.Count - 1);
+                YamlNode node = frame.Build();
+                Remember(frame.Anchor, node, _nodes - frame.NodesBefore);
+                Add(node);
                 break;
-            }
-        }
-
-        string value = s[start..i].TrimEnd(' ', '\t');
-        _col = start + value.Length;
-        return new YamlScalar(value, isQuoted: false, _line + 1, start + 1);
-    }
-
-    /// <summary>Reads a single- or double-quoted scalar; quoted scalars may not span lines.</summary>
-    private YamlScalar ReadQuoted()
-    {
-        string s = Current;
-        char quote = s[_col];
-        int startCol = _col;
-        var value = new StringBuilder();
-        int i = _col + 1;
-        while (true)
-        {
-            if (i >= s.Length)
-            {
-                throw Error(_line, startCol, quote == '"'
-                    ? "unterminated double-quoted string: missing closing '\"' on this line"
-                    : "unterminated single-quoted string: missing closing \"'\" on this line");
-            }
-
-            char c = s[i];
-            if (c == quote)
-            {
-                if (quote == '\'' && i + 1 < s.Length && s[i + 1] == '\'')
-                {
-                    value.Append('\''); // '' is YAML's escaped single quote
-                    i += 2;
-                    continue;
-                }
-
-                i++;
+            case AnchorAlias alias:
+                AddAlias(alias);
                 break;
-            }
+        }
+    }
 
-            // A backslash ending the line escapes nothing: fall through and report the missing quote.
-            if (c == '\\' && quote == '"' && i + 1 < s.Length)
+    private void AddScalar(Scalar scalar)
+    {
+        bool isString = ScalarIsString(scalar);
+        if (scalar.Style != ScalarStyle.Literal && scalar.Style != ScalarStyle.Folded && scalar.End.Line > scalar.Start.Line)
+        {
+            throw MultiLineValue(scalar);
+        }
+
+        Count(1, scalar.Start);
+        var node = new YamlScalar(scalar.Value, isString, (int)scalar.Start.Line, (int)scalar.Start.Column);
+        Remember(scalar.Anchor, node, 1);
+        Add(node);
+    }
+
+    private void AddAlias(AnchorAlias alias)
+    {
+        string name = alias.Value.Value;
+        if (!_anchors.TryGetValue(name, out (YamlNode Node, int Size) target))
+        {
+            throw Error(alias.Start, _open.Any(frame => !frame.Anchor.IsEmpty && frame.Anchor.Value == name)
+                ? $"alias '*{name}' refers to the node that contains it; a policy cannot be recursive"
+                : $"alias '*{name}' refers to no anchor: define '&{name}' before using it");
+        }
+
+        Count(target.Size, alias.Start);
+        Add(target.Node);
+    }
+
+    private void Open(Frame frame)
+    {
+        if (_open.Count >= MaxDepth)
+        {
+            throw Error(frame.Start, $"nesting is deeper than {MaxDepth} levels");
+        }
+
+        Count(1, frame.Start);
+        _open.Add(frame);
+    }
+
+    /// <summary>Places a finished node in the collection around it, or makes it the document.</summary>
+    private void Add(YamlNode node)
+    {
+        if (_open.Count == 0)
+        {
+            _root = node;
+            return;
+        }
+
+        Frame parent = _open[^1];
+        if (parent.Sequence is { } items)
+        {
+            items.Add(node);
+            return;
+        }
+
+        MappingBuilder mapping = parent.Mapping!;
+        if (mapping.PendingKey is null)
+        {
+            if (node is not YamlScalar key)
             {
-                i = ReadEscape(s, i, value);
-                continue;
+                throw new YamlException("a list or mapping cannot be used as a mapping key", node.Line, node.Column, Path());
             }
 
-            value.Append(c);
-            i++;
-        }
-
-        _col = i;
-        return new YamlScalar(value.ToString(), isQuoted: true, _line + 1, startCol + 1);
-    }
-
-    /// <summary>Appends the escape starting at the backslash at <paramref name="i"/>; returns the index after it.</summary>
-    private int ReadEscape(string s, int i, StringBuilder value)
-    {
-        char c = s[i + 1];
-        char? simple = c switch
-        {
-            '"' => '"',
-            '\\' => '\\',
-            '/' => '/',
-            'n' => '\n',
-            't' => '\t',
-            'r' => '\r',
-            'b' => '\b',
-            'f' => '\f',
-            '0' => '\0',
-            _ => null,
-        };
-        if (simple is char ch)
-        {
-            value.Append(ch);
-            return i + 2;
-        }
-
-        if (c == 'u')
-        {
-            if (i + 6 > s.Length || !ushort.TryParse(s.AsSpan(i + 2, 4), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out ushort code))
+            if (!mapping.TryAddKey(key, out YamlScalar? first))
             {
-                throw Error(_line, i, "invalid escape: '\\u' must be followed by 4 hexadecimal digits");
+                throw new YamlException($"duplicate key '{key.Value}' (first defined on line {first.Line})", key.Line, key.Column, Path());
             }
 
-            value.Append((char)code);
-            return i + 6;
+            return;
         }
 
-        throw Error(_line, i, $"unknown escape sequence '\\{c}' in double-quoted string");
+        string path = Path();
+        if (mapping.AddValue(node) is { } problem)
+        {
+            throw new YamlException(problem, node.Line, node.Column, path);
+        }
     }
 
-    // ---- Flow collections ------------------------------------------------------------------
-
-    private YamlSequence ParseFlowSequence()
+    private void Remember(AnchorName anchor, YamlNode node, int size)
     {
-        Enter();
-        int openLine = _line, openCol = _col;
-        var items = new List<YamlNode>();
-        _col++;
-        SkipFlowSpace(openLine, openCol);
-        if (Peek() == ']')
+        if (!anchor.IsEmpty)
         {
-            _col++;
+            _anchors[anchor.Value] = (node, size); // a later anchor of the same name replaces it, as YAML says
         }
-        else
-        {
-            while (true)
-            {
-                _path.Add($"[{items.Count}]");
-                items.Add(ParseInlineValue(flow: true));
-                _path.RemoveAt(_path.Count - 1);
-                if (FlowSeparator(openLine, openCol, ']', "list"))
-                {
-                    break;
-                }
-            }
-        }
-
-        _depth--;
-        return new YamlSequence(items, openLine + 1, openCol + 1);
     }
 
-    private YamlMapping ParseFlowMapping()
+    private void Count(int nodes, Mark at)
     {
-        Enter();
-        int openLine = _line, openCol = _col;
-        var entries = new List<YamlMappingEntry>();
-        var seen = new Dictionary<string, YamlScalar>(StringComparer.Ordinal);
-        _col++;
-        SkipFlowSpace(openLine, openCol);
-        if (Peek() == '}')
+        _nodes += nodes;
+        if (_nodes > MaxNodes)
         {
-            _col++;
+            throw Error(at, $"the document expands to more than {MaxNodes:N0} nodes once its aliases are expanded (an alias bomb?); policy files are limited to {MaxNodes:N0}");
         }
-        else
-        {
-            while (true)
-            {
-                YamlScalar key = ReadFlowKey();
-                SkipFlowSpace(openLine, openCol);
-                if (Peek() != ':')
-                {
-                    throw Error(_line, _col, $"expected ':' after key '{key.Value}'");
-                }
-
-                _col++;
-                AddKey(seen, key);
-                _path.Add(key.Value);
-                SkipFlowSpace(openLine, openCol);
-                YamlNode value = Peek() is ',' or '}'
-                    ? new YamlScalar(string.Empty, isQuoted: false, _line + 1, _col + 1)
-                    : ParseInlineValue(flow: true);
-                _path.RemoveAt(_path.Count - 1);
-                entries.Add(new YamlMappingEntry(key, value));
-                if (FlowSeparator(openLine, openCol, '}', "mapping"))
-                {
-                    break;
-                }
-            }
-        }
-
-        _depth--;
-        return new YamlMapping(entries, openLine + 1, openCol + 1);
-    }
-
-    private YamlScalar ReadFlowKey()
-    {
-        char c = Peek();
-        if (c is '"' or '\'')
-        {
-            return ReadQuoted();
-        }
-
-        if (c is '[' or '{')
-        {
-            throw Error(_line, _col, "a list or mapping cannot be used as a mapping key");
-        }
-
-        RejectUnsupported(flow: true);
-        if (!CanStartPlain(flow: true))
-        {
-            throw Error(_line, _col, $"expected a key, found '{c}'");
-        }
-
-        return ReadPlain(flow: true);
-    }
-
-    /// <summary>Consumes the ',' or closing bracket after a flow item; returns true at the end of the collection.</summary>
-    private bool FlowSeparator(int openLine, int openCol, char close, string what)
-    {
-        SkipFlowSpace(openLine, openCol);
-        char c = Peek();
-        if (c == close)
-        {
-            _col++;
-            return true;
-        }
-
-        if (c != ',')
-        {
-            throw Error(_line, _col, $"expected ',' or '{close}' in the {what}, found '{c}'");
-        }
-
-        int commaLine = _line, commaCol = _col;
-        _col++;
-        SkipFlowSpace(openLine, openCol);
-        if (Peek() == close)
-        {
-            // YAML would accept it, JSON would not; policies take the stricter reading.
-            throw Error(commaLine, commaCol, $"trailing comma before '{close}' is not allowed");
-        }
-
-        return false;
-    }
-
-    /// <summary>Skips spaces, tabs, comments and line breaks inside a flow collection.</summary>
-    private void SkipFlowSpace(int openLine, int openCol)
-    {
-        while (!AtEnd)
-        {
-            string s = Current;
-            while (_col < s.Length && s[_col] is ' ' or '\t')
-            {
-                _col++;
-            }
-
-            bool comment = _col < s.Length && s[_col] == '#' && (_col == 0 || s[_col - 1] is ' ' or '\t');
-            if (_col < s.Length && !comment)
-            {
-                return;
-            }
-
-            _line++;
-            _col = 0;
-        }
-
-        char open = _lines[openLine][openCol];
-        throw Error(openLine, openCol, open == '['
-            ? "unterminated flow list: '[' is never closed with ']'"
-            : "unterminated flow mapping: '{' is never closed with '}'");
-    }
-
-    // ---- Lines and cursor ------------------------------------------------------------------
-
-    private bool NextLine()
-    {
-        _line++;
-        return MoveToContent(allowDocumentStart: false);
     }
 
     /// <summary>
-    /// Moves to the first non-space character of the next line, from <see cref="_line"/> on, that is
-    /// not blank or a comment; returns false at the end of the text.
+    /// Whether the scalar is a string whatever it reads as: quoted, a block scalar, or tagged
+    /// <c>!!str</c>. Other standard scalar tags must agree with the text, which is then read as it
+    /// would be untagged; any other tag is refused, as the binder could not honour it.
     /// </summary>
-    private bool MoveToContent(bool allowDocumentStart)
+    private bool ScalarIsString(Scalar scalar)
     {
-        for (; _line < _lines.Length; _line++)
+        if (scalar.Tag.IsEmpty)
         {
-            string s = _lines[_line];
-            int i = 0;
-            while (i < s.Length && s[i] is ' ' or '\t')
+            return scalar.Style != ScalarStyle.Plain;
+        }
+
+        string value = scalar.Value;
+        bool fits = TagName(scalar.Tag) switch
+        {
+            "!!str" => true,
+            "!!null" => value is "" or "~" or "null" or "Null" or "NULL",
+            "!!bool" => value is "true" or "false",
+            "!!int" => IsDecimalInteger(value),
+            _ => throw UnsupportedTag(scalar),
+        };
+        if (!fits)
+        {
+            throw Error(scalar.Start, $"'{value}' is not a valid {TagName(scalar.Tag)} value");
+        }
+
+        return TagName(scalar.Tag) == "!!str";
+    }
+
+    private void CheckCollectionTag(NodeEvent collection, string expected)
+    {
+        if (!collection.Tag.IsEmpty && TagName(collection.Tag) != $"!!{expected}")
+        {
+            throw UnsupportedTag(collection);
+        }
+    }
+
+    private YamlException UnsupportedTag(NodeEvent node) =>
+        Error(node.Start, $"tag '{TagName(node.Tag)}' is not supported in policy files; the standard tags are !!str, !!int, !!bool, !!null, !!map and !!seq");
+
+    private static string TagName(LibYaml.TagName tag) =>
+        tag.IsNonSpecific ? tag.ToString()
+        : tag.Value.StartsWith(CoreTagPrefix, StringComparison.Ordinal) ? $"!!{tag.Value[CoreTagPrefix.Length..]}"
+        : tag.Value;
+
+    private static bool IsDecimalInteger(string text)
+    {
+        int start = text.Length > 0 && text[0] is '-' or '+' ? 1 : 0;
+        return start < text.Length && text.AsSpan(start).IndexOfAnyExceptInRange('0', '9') < 0;
+    }
+
+    /// <summary>
+    /// A value that runs onto the next line. For an unquoted one that is nearly always a line
+    /// indented too far, which YAML reads as the value going on; the error points at that line.
+    /// </summary>
+    private YamlException MultiLineValue(Scalar scalar)
+    {
+        if (scalar.Style != ScalarStyle.Plain)
+        {
+            return Error(scalar.Start, "a quoted string cannot span lines: close it on the line it starts, or write a block scalar ('|' or '>')");
+        }
+
+        int startLine = (int)scalar.Start.Line;
+        int next = startLine;
+        while (next < (int)scalar.End.Line && _lines[next].Trim().Length == 0)
+        {
+            next++;
+        }
+
+        string first = _lines[startLine - 1][((int)scalar.Start.Column - 1)..].Trim();
+        int column = _lines[next].Length - _lines[next].TrimStart(' ', '\t').Length + 1;
+        return new YamlException(
+            $"this line continues the unquoted value '{first}' from line {startLine}, and such a value cannot span lines: fix this line's indentation, or write the value as a block scalar ('|' or '>')",
+            next + 1, column, Path());
+    }
+
+    private SyntaxErrorText ErrorText()
+    {
+        OpenCollection? block = null, flow = null;
+        for (int i = _open.Count - 1; i >= 0 && (block is null || flow is null); i--)
+        {
+            Frame frame = _open[i];
+            var open = new OpenCollection((int)frame.Start.Line, (int)frame.Start.Column, frame.Sequence is not null, frame.IsFlow, Path(i));
+            if (frame.IsFlow)
             {
-                i++;
+                flow ??= open;
             }
-
-            if (i == s.Length || s[i] == '#')
+            else
             {
-                continue;
+                block ??= open;
             }
-
-            int tab = s.IndexOf('\t', 0, i);
-            if (tab >= 0)
-            {
-                throw Error(_line, tab, "tab characters cannot be used for indentation; use spaces");
-            }
-
-            if (i == 0 && IsMarker(s, "---"))
-            {
-                if (!allowDocumentStart)
-                {
-                    throw new YamlException("multiple documents ('---') are not supported in policy files", _line + 1, 1, string.Empty);
-                }
-
-                string rest = s[3..].TrimStart(' ', '\t');
-                if (rest.Length > 0 && rest[0] != '#')
-                {
-                    throw Error(_line, s.Length - rest.Length, "content after '---' is not supported; start the document on the next line");
-                }
-
-                allowDocumentStart = false;
-                continue;
-            }
-
-            if (i == 0 && IsMarker(s, "..."))
-            {
-                throw new YamlException("the document end marker '...' is not supported in policy files", _line + 1, 1, string.Empty);
-            }
-
-            _col = i;
-            return true;
         }
 
-        _col = 0;
-        return false;
+        return new SyntaxErrorText(_lines, Path(), block, flow);
     }
 
-    private static bool IsMarker(string line, string marker) =>
-        line.StartsWith(marker, StringComparison.Ordinal) && (line.Length == 3 || line[3] is ' ' or '\t');
+    private YamlException Error(Mark at, string message) => new(message, (int)at.Line, (int)at.Column, Path());
 
-    /// <summary>The character at the cursor plus <paramref name="offset"/>, or '\0' past the end of the line.</summary>
-    private char Peek(int offset = 0)
-    {
-        if (AtEnd)
-        {
-            return '\0';
-        }
-
-        int i = _col + offset;
-        return i < Current.Length ? Current[i] : '\0';
-    }
-
-    private void SkipSpaces(bool allowTabs)
-    {
-        while (Peek() == ' ' || (allowTabs && Peek() == '\t'))
-        {
-            _col++;
-        }
-
-        if (Peek() == '\t')
-        {
-            throw Error(_line, _col, "tab characters cannot be used for indentation; use spaces");
-        }
-    }
-
-    private bool AtLineEndOrComment() => Peek() is '\0' or '#';
-
-    private string RestOfLine()
-    {
-        string rest = Current[_col..];
-        int comment = rest.IndexOf(" #", StringComparison.Ordinal);
-        return (comment >= 0 ? rest[..comment] : rest).TrimEnd(' ', '\t');
-    }
-
-    private void AddKey(Dictionary<string, YamlScalar> seen, YamlScalar key)
-    {
-        if (seen.TryGetValue(key.Value, out YamlScalar? first))
-        {
-            _path.Add(key.Value);
-            throw new YamlException(
-                $"duplicate key '{key.Value}' (first defined on line {first.Line})", key.Line, key.Column, PathText());
-        }
-
-        seen.Add(key.Value, key);
-    }
-
-    private void Enter()
-    {
-        if (++_depth > MaxDepth)
-        {
-            throw Error(_line, _col, $"nesting is deeper than {MaxDepth} levels");
-        }
-    }
-
-    private YamlException BadIndentation(int expected) =>
-        Error(_line, _col, $"inconsistent indentation: found {_col} spaces where {expected} were expected");
-
-    private YamlException Error(int line, int col, string message) => new(message, line + 1, col + 1, PathText());
-
-    private string PathText()
+    /// <summary>The dotted path of the field being read, through the first <paramref name="frames"/> open collections (all by default).</summary>
+    private string Path(int frames = int.MaxValue)
     {
         var text = new StringBuilder();
-        foreach (string part in _path)
+        for (int i = 0; i < Math.Min(frames, _open.Count); i++)
         {
-            if (text.Length > 0 && !part.StartsWith('['))
+            Frame frame = _open[i];
+            if (frame.Sequence is { } items)
             {
-                text.Append('.');
+                text.Append('[').Append(items.Count).Append(']');
             }
-
-            text.Append(part);
+            else if (frame.Mapping!.PendingKey is { } key)
+            {
+                text.Append(text.Length > 0 ? "." : string.Empty).Append(key.Value);
+            }
         }
 
         return text.ToString();
+    }
+
+    /// <summary>A mapping or list being read: where it starts, its anchor, and what it holds so far.</summary>
+    private sealed class Frame
+    {
+        public Frame(NodeEvent start, bool isSequence, bool isFlow, int nodesBefore)
+        {
+            Start = start.Start;
+            Anchor = start.Anchor;
+            IsFlow = isFlow;
+            NodesBefore = nodesBefore;
+            if (isSequence)
+            {
+                Sequence = [];
+            }
+            else
+            {
+                Mapping = new MappingBuilder((int)start.Start.Line, (int)start.Start.Column);
+            }
+        }
+
+        public Mark Start { get; }
+
+        public AnchorName Anchor { get; }
+
+        public bool IsFlow { get; }
+
+        /// <summary>The document's node count when this collection started: its size, aliases expanded, is the count at its end less this.</summary>
+        public int NodesBefore { get; }
+
+        public List<YamlNode>? Sequence { get; }
+
+        public MappingBuilder? Mapping { get; }
+
+        public YamlNode Build() => Sequence is { } items
+            ? new YamlSequence(items, (int)Start.Line, (int)Start.Column)
+            : Mapping!.Build();
     }
 }
