@@ -1,3 +1,4 @@
+using MicroEnforcer.Controls;
 using MicroEnforcer.Policy;
 using MicroEnforcer.Policy.Yaml;
 using Xunit;
@@ -44,7 +45,7 @@ public class PolicyYamlFeaturesTests
         Assert.True(configMap.TryGetValue("data", out var data));
         Assert.True(Assert.IsType<YamlMapping>(data).TryGetValue("policy.yaml", out var text));
 
-        var result = PolicyLoader.Parse(Assert.IsType<YamlScalar>(text).Value, "policy.yaml");
+        var result = ControlRegistry.ParsePolicy(Assert.IsType<YamlScalar>(text).Value, "policy.yaml");
 
         Assert.True(result.Succeeded, string.Join("\n", result.Errors));
         RuntimePolicy policy = result.Policy;
@@ -60,7 +61,7 @@ public class PolicyYamlFeaturesTests
     [Fact]
     public void AliasedMapping_ReusedInTwoControls_GivesBothTheSameSettings()
     {
-        var result = PolicyLoader.Parse("""
+        var result = ControlRegistry.ParsePolicy("""
             apiVersion: microenforcer.dev/v1
             kind: RuntimePolicy
             spec:
@@ -77,7 +78,7 @@ public class PolicyYamlFeaturesTests
     [Fact]
     public void BlockScalar_IsAString_NotABoolean()
     {
-        var result = PolicyLoader.Parse("""
+        var result = ControlRegistry.ParsePolicy("""
             apiVersion: microenforcer.dev/v1
             kind: RuntimePolicy
             spec:
@@ -92,7 +93,7 @@ public class PolicyYamlFeaturesTests
     [Fact]
     public void SyntaxError_BecomesAPolicyError_WithFileLineAndColumn()
     {
-        var result = PolicyLoader.Parse("""
+        var result = ControlRegistry.ParsePolicy("""
             apiVersion: microenforcer.dev/v1
             kind: RuntimePolicy
             spec:
