@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
+using MicroEnforcer.Interop;
 using MicroEnforcer.Logging;
 
 namespace MicroEnforcer.Audit;
@@ -37,9 +38,9 @@ internal sealed class AuditLog
             WriteNumberOrNull(json, "ppid", e.PPid);
             WriteNumberOrNull(json, "uid", e.Uid);
             // Paths are bytes; escaped ones (PathText) are shown as \xNN, never as invalid text.
-            json.WriteString("path", Baseline.PathText.Display(e.Path));
-            json.WriteString("requestedPath", e.RequestedPath is null ? null : Baseline.PathText.Display(e.RequestedPath));
-            json.WriteString("cmdline", e.Cmdline is null ? null : Baseline.PathText.Display(e.Cmdline));
+            json.WriteString("path", PathText.Display(e.Path));
+            json.WriteString("requestedPath", e.RequestedPath is null ? null : PathText.Display(e.RequestedPath));
+            json.WriteString("cmdline", e.Cmdline is null ? null : PathText.Display(e.Cmdline));
             json.WriteString("reason", e.Reason);
             json.WriteString("syscall", e.Syscall);
             if (e.Count is int count)

@@ -197,7 +197,7 @@ internal static class BaselineCapture
                         Libc.statx st;
                         int rc;
                         fixed (byte* namePointer = &buffer[nameOffset])
-                            rc = Libc.Statx(dirFd, namePointer, Libc.AT_SYMLINK_NOFOLLOW | Libc.AT_STATX_DONT_SYNC, FileSignature.StatxMask, &st);
+                            rc = Libc.Statx(dirFd, namePointer, Libc.AT_SYMLINK_NOFOLLOW | Libc.AT_STATX_DONT_SYNC, NativePath.StatxMask, &st);
                         if (rc != 0)
                             continue;   // vanished while we looked: it was not there at start
                         var signature = FileSignature.From(st);

@@ -16,9 +16,6 @@ internal readonly record struct FileSignature(
     long MtimeSec, uint MtimeNsec, long CtimeSec, uint CtimeNsec,
     ushort Mode, uint LinkCount, ulong MountId = 0)
 {
-    /// <summary>What statx is asked for: the basic stats, and the mount (0 where not asked, as in the baseline's own walk).</summary>
-    internal const uint StatxMask = Libc.STATX_BASIC_STATS | Libc.STATX_MNT_ID;
-
     public bool IsRegularFile => (Mode & Libc.S_IFMT) == Libc.S_IFREG;
 
     public bool IsExecutable => (Mode & Libc.S_IXUGO) != 0;
@@ -62,7 +59,7 @@ internal readonly record struct FileSignature(
     {
         Libc.statx st;
         byte empty = 0;
-        if (Libc.Statx(fd, &empty, Libc.AT_EMPTY_PATH, StatxMask, &st) != 0)
+        if (Libc.Statx(fd, &empty, Libc.AT_EMPTY_PATH, NativePath.StatxMask, &st) != 0)
         {
             signature = default;
             return Libc.LastErrno;

@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Collections.Concurrent;
 
+using MicroEnforcer.Interop;
 namespace MicroEnforcer.Baseline;
 
 /// <summary>

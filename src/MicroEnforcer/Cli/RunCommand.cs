@@ -8,6 +8,7 @@ using MicroEnforcer.Procfs;
 using MicroEnforcer.Ptrace;
 using MicroEnforcer.Seccomp;
 using MicroEnforcer.Sessions;
+using MicroEnforcer.Supervision;
 using Microsoft.Extensions.Logging;
 
 namespace MicroEnforcer.Cli;
@@ -141,7 +142,7 @@ internal static class RunCommand
         }
         if (!Capabilities.HasEffective(Libc.CAP_SYS_PTRACE))
             Log.SessionsNeedPtrace(log);
-        new SessionWatcher(inbox, interval, log).Start();
+        new SessionWatcher((pid, reason, firstSeen) => inbox.Post(new NotifyWork.Newcomer(pid, reason, firstSeen)), interval, log).Start();
     }
 
     private static RuntimePolicy? LoadPolicy(string? path, ILogger log)

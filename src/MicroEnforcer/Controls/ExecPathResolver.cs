@@ -113,14 +113,11 @@ internal static partial class ExecPathResolver
         }
     }
 
-    /// <summary>readlink(2) of a path, decoded losslessly; null on error.</summary>
-    public static string? ReadLink(string path) => NativePath.ReadLink(path);
-
     /// <summary>The target of an open O_PATH fd, at syscall entry.</summary>
     public static ExecTarget? Describe(int tid, int fd, string requestedPath)
     {
         string self = $"/proc/self/fd/{fd}";
-        string? canonical = ReadLink(self);
+        string? canonical = NativePath.ReadLink(self);
         if (canonical is null || FileSignature.TryRead(fd, out FileSignature signature) != 0)
             return null;
         // execveat(fd, "", AT_EMPTY_PATH) runs under the fd's number as its name, as the kernel does.
@@ -132,7 +129,7 @@ internal static partial class ExecPathResolver
     public static ExecTarget? DescribeLoaded(int pid)
     {
         string exe = $"/proc/{pid}/exe";
-        string? canonical = ReadLink(exe);
+        string? canonical = NativePath.ReadLink(exe);
         if (canonical is null || FileSignature.TryRead(exe, out FileSignature signature) != 0)
             return null;
         return new ExecTarget(pid, canonical, signature, exe, LoadedName(pid, canonical));

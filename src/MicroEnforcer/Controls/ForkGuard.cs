@@ -192,7 +192,7 @@ internal sealed class ForkGuard : ISyscallControl, IDisposable
         }
         if (first)
         {
-            var offender = new Offender(tid, syscall, ProcStatus.Read(tid), ExecPathResolver.ReadLink($"/proc/{tid}/exe"), ProcCmdline.Read(tid));
+            var offender = new Offender(tid, syscall, ProcStatus.Read(tid), NativePath.ReadLink($"/proc/{tid}/exe"), ProcCmdline.Read(tid));
             lock (_lock)
                 _first ??= offender;
         }

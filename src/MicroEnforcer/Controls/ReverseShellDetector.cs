@@ -91,7 +91,7 @@ internal sealed class ReverseShellDetector : IExecControl, ISyscallControl
         };
         if (!couldReachStdio)
             return null;
-        string? exe = ExecPathResolver.ReadLink($"/proc/{tid}/exe");
+        string? exe = NativePath.ReadLink($"/proc/{tid}/exe");
         string comm = ProcComm.Read(tid) ?? "";
         if (exe is null || !IsInterpreter(exe, comm) || IsExempt(exe))
             return null;
@@ -127,7 +127,7 @@ internal sealed class ReverseShellDetector : IExecControl, ISyscallControl
             (fd, address, length) = (BinaryPrimitives.ReadInt32LittleEndian(words), BinaryPrimitives.ReadUInt32LittleEndian(words[4..]),
                 BinaryPrimitives.ReadInt32LittleEndian(words[8..]));
         }
-        if (fd is >= 0 and <= 2 && ExecPathResolver.ReadLink($"/proc/{tid}/exe") is { } exe)
+        if (fd is >= 0 and <= 2 && NativePath.ReadLink($"/proc/{tid}/exe") is { } exe)
         {
             string comm = ProcComm.Read(tid) ?? "";
             if (IsInterpreter(exe, comm) && !IsExempt(exe))

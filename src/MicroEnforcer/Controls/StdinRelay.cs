@@ -1,4 +1,5 @@
 using System.Net;
+using MicroEnforcer.Interop;
 using MicroEnforcer.Procfs;
 
 namespace MicroEnforcer.Controls;
@@ -176,7 +177,7 @@ internal sealed class StdinRelay(Func<IPAddress, bool> exemptPeer, Func<string, 
 
     private string? StdinInterpreter(int pid)
     {
-        string? exe = ExecPathResolver.ReadLink($"/proc/{pid}/exe");
+        string? exe = NativePath.ReadLink($"/proc/{pid}/exe");
         if (exe is null || ProcCmdline.ReadArgv(pid) is not [var argv0, ..] argv)
             return null;
         // A multi-call binary by its argv[0]: busybox's own execs leave comm "exe" for a while.
@@ -187,7 +188,7 @@ internal sealed class StdinRelay(Func<IPAddress, bool> exemptPeer, Func<string, 
         return InterpreterInput.ReadsProgramFromStdin(name, argv) ? name : null;
     }
 
-    private bool Exempt(int pid) => ExecPathResolver.ReadLink($"/proc/{pid}/exe") is { } exe && exemptProcess(exe);
+    private bool Exempt(int pid) => NativePath.ReadLink($"/proc/{pid}/exe") is { } exe && exemptProcess(exe);
 
     private static string NameOf(int pid) => ProcComm.Read(pid) ?? "?";
 

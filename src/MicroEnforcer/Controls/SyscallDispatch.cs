@@ -58,7 +58,7 @@ internal sealed class SyscallDispatch
                 case SyscallVerdictKind.Objection:
                     if (!call.IsStillValid())
                         return null;   // what was read may belong to a recycled pid
-                    string exe = ExecPathResolver.ReadLink($"/proc/{call.Tid}/exe") ?? "?";
+                    string exe = NativePath.ReadLink($"/proc/{call.Tid}/exe") ?? "?";
                     int answer = _outcome.AtCall(call.Tid, verdict.Finding!, control.Mode, verdict.Errno, call.Name, exe);
                     if (answer != 0)
                         return answer;

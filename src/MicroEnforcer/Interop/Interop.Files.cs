@@ -97,7 +97,7 @@ internal static partial class Libc
     [LibraryImport(Library, EntryPoint = "statx", SetLastError = true)]
     internal static unsafe partial int Statx(int dirfd, byte* path, int flags, uint mask, statx* buffer);
 
-    // Paths go through NativePath: names are bytes (Baseline/PathText.cs), never re-encoded text.
+    // Paths go through NativePath: names are bytes (Interop/PathText.cs), never re-encoded text.
     [LibraryImport(Library, EntryPoint = "open", SetLastError = true)]
     internal static unsafe partial int Open(byte* path, int flags, int mode);
 

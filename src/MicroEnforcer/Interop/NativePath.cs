@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using System.Text;
-using MicroEnforcer.Baseline;
 
 namespace MicroEnforcer.Interop;
 
@@ -29,13 +28,16 @@ internal static class NativePath
             return Libc.OpenAt(dirFd, p, flags, 0);
     }
 
-    /// <summary>statx of a path, with what a <see cref="Baseline.FileSignature"/> needs (the mount id included).</summary>
+    /// <summary>What statx is asked for: the basic stats, and the mount (what a file's signature is made of; 0 where not asked).</summary>
+    internal const uint StatxMask = Libc.STATX_BASIC_STATS | Libc.STATX_MNT_ID;
+
+    /// <summary>statx of a path, with what a file signature needs (<see cref="StatxMask"/>).</summary>
     [SkipLocalsInit]
     public static unsafe int Statx(string path, int flags, out Libc.statx st)
     {
         fixed (byte* p = Terminated(path, stackalloc byte[StackPath]))
         fixed (Libc.statx* s = &st)
-            return Libc.Statx(Libc.AT_FDCWD, p, flags, Baseline.FileSignature.StatxMask, s);
+            return Libc.Statx(Libc.AT_FDCWD, p, flags, StatxMask, s);
     }
 
     /// <summary>readlink(2), decoded losslessly; null on error. Two of these are on every exec's

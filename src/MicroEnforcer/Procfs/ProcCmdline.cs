@@ -1,5 +1,6 @@
 using System.Text;
 
+using MicroEnforcer.Interop;
 namespace MicroEnforcer.Procfs;
 
 /// <summary>/proc/PID/cmdline: NUL-separated arguments, shown space-separated in audit events.</summary>
@@ -28,7 +29,7 @@ internal static class ProcCmdline
         if (n <= 0)
             return null;
         int nul = buffer[..n].IndexOf((byte)0);
-        return nul < 0 ? null : Baseline.PathText.Decode(buffer[..nul]);
+        return nul < 0 ? null : PathText.Decode(buffer[..nul]);
     }
 
     /// <summary>The arguments, argv[0] first; null if the process is gone or has none.</summary>
@@ -51,7 +52,7 @@ internal static class ProcCmdline
         {
             int nul = rest.IndexOf((byte)0);
             ReadOnlySpan<byte> arg = nul < 0 ? rest : rest[..nul];
-            argv.Add(Baseline.PathText.Decode(arg));
+            argv.Add(PathText.Decode(arg));
             rest = nul < 0 ? default : rest[(nul + 1)..];
         }
         return [.. argv];

@@ -1,3 +1,4 @@
+using MicroEnforcer.Interop;
 namespace MicroEnforcer.Procfs;
 
 /// <summary>/proc/PID/comm: the name a process runs under (the exec'd path's last component).</summary>
@@ -7,6 +8,6 @@ internal static class ProcComm
     {
         Span<byte> comm = stackalloc byte[32];   // TASK_COMM_LEN is 16
         int n = ProcFile.ReadOnce($"/proc/{pid}/comm", comm);
-        return n <= 0 || n == comm.Length ? null : Baseline.PathText.Decode(comm[..n].TrimEnd((byte)'\n'));
+        return n <= 0 || n == comm.Length ? null : PathText.Decode(comm[..n].TrimEnd((byte)'\n'));
     }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 
+using MicroEnforcer.Interop;
 namespace MicroEnforcer.Procfs;
 
 /// <summary>What a process's file descriptors are, through /proc/PID/fd.</summary>
@@ -8,11 +9,11 @@ internal static class ProcessDescriptors
     /// <summary>The INET socket open as <paramref name="fd"/> in <paramref name="pid"/>, or null.</summary>
     public static InetSocket? InetSocketAt(int pid, int fd)
     {
-        string? target = Controls.ExecPathResolver.ReadLink($"/proc/{pid}/fd/{fd}");
+        string? target = NativePath.ReadLink($"/proc/{pid}/fd/{fd}");
         return SocketInode(target) is ulong inode ? SocketTable.Find(pid, inode) : null;
     }
 
-    public static bool IsOpen(int pid, int fd) => Controls.ExecPathResolver.ReadLink($"/proc/{pid}/fd/{fd}") is not null;
+    public static bool IsOpen(int pid, int fd) => NativePath.ReadLink($"/proc/{pid}/fd/{fd}") is not null;
 
     /// <summary>"socket:[12345]" → 12345.</summary>
     public static ulong? SocketInode(string? linkTarget) =>

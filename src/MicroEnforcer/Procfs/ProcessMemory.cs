@@ -18,7 +18,7 @@ internal static class ProcessMemory
     public static int TryReadCString(int pid, ulong address, int maxBytes, out string? value)
     {
         int errno = TryReadCBytes(pid, address, maxBytes, out byte[]? bytes);
-        value = bytes is null ? null : Baseline.PathText.Decode(bytes);
+        value = bytes is null ? null : PathText.Decode(bytes);
         return errno;
     }
 

@@ -2,7 +2,6 @@ using MicroEnforcer.Controls;
 using MicroEnforcer.Interop;
 using MicroEnforcer.Policy;
 using MicroEnforcer.Procfs;
-using MicroEnforcer.Seccomp;
 using MicroEnforcer.Sessions;
 
 namespace MicroEnforcer.Ptrace;
@@ -67,23 +66,6 @@ internal sealed class Tracer(ActiveControls controls, Outcome outcome, SessionEn
             Prune();
         _pending[tid] = pending;
         return 0;
-    }
-
-    /// <summary>Handles what the reaper reported.</summary>
-    public void Handle(NotifyWork work)
-    {
-        switch (work)
-        {
-            case NotifyWork.Stopped stopped:
-                OnStopped(stopped.Pid, stopped.Status);
-                break;
-            case NotifyWork.Exited exited:
-                OnExited(exited.Pid);
-                break;
-            case NotifyWork.Newcomer newcomer:
-                Capture(newcomer.Pid, newcomer.Reason, Environment.TickCount64 - newcomer.FirstSeen);
-                break;
-        }
     }
 
     /// <summary>

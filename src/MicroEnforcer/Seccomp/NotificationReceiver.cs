@@ -13,7 +13,7 @@ namespace MicroEnforcer.Seccomp;
 /// A session's listener outlives nothing: when the last task using its filter is gone, poll()
 /// reports POLLHUP, the receiver says so and ends, and the notify loop closes the listener.
 /// </summary>
-internal sealed class NotificationReceiver(NotificationListener listener, NotifyInbox inbox, ILogger log)
+internal sealed class NotificationReceiver(NotificationListener listener, INotificationSink sink, ILogger log)
 {
     public void Start()
     {
@@ -36,7 +36,7 @@ internal sealed class NotificationReceiver(NotificationListener listener, Notify
             if ((ready.revents & Libc.POLLIN) == 0)
             {
                 // POLLHUP without POLLIN: nobody is left to notify, and nothing is pending.
-                inbox.Post(new NotifyWork.ListenerClosed(listener));
+                sink.Closed(listener);
                 return;
             }
 
@@ -47,7 +47,7 @@ internal sealed class NotificationReceiver(NotificationListener listener, Notify
                 Log.NotifyLoopStopped(log, Libc.DescribeErrno(errno));
                 return;
             }
-            inbox.Post(new NotifyWork.Notification(listener, notification));
+            sink.Received(listener, notification);
         }
     }
 }

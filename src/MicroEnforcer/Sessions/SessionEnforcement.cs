@@ -42,7 +42,7 @@ internal sealed class SessionEnforcement(ImmutableArray<BpfInstruction> filter, 
 
     public void Enforced(int pid, int listenerFd)
     {
-        string path = ExecPathResolver.ReadLink($"/proc/{pid}/exe") ?? "?";
+        string path = NativePath.ReadLink($"/proc/{pid}/exe") ?? "?";
         listeners.Session(listenerFd, $"exec session pid {pid} ({path})");
         Log.SessionEnforced(log, pid, path);
     }
@@ -65,5 +65,5 @@ internal sealed class SessionEnforcement(ImmutableArray<BpfInstruction> filter, 
     // Killed in enforce mode (a seized process is stopped, or not yet running anything of its
     // own), reported either way.
     private bool FailClosed(int pid, string reason) =>
-        outcome.AtExecEvent(pid, new ControlFinding(ControlName, reason), failureMode, "none", ExecPathResolver.ReadLink($"/proc/{pid}/exe") ?? "?");
+        outcome.AtExecEvent(pid, new ControlFinding(ControlName, reason), failureMode, "none", NativePath.ReadLink($"/proc/{pid}/exe") ?? "?");
 }

@@ -82,7 +82,7 @@ internal sealed class SessionServer(ImmutableArray<BpfInstruction> filter, Notif
             return;
         }
         // Whatever descriptor arrived, it must be a seccomp listener, or the receiver would spin on it.
-        if (ExecPathResolver.ReadLink($"/proc/self/fd/{listener}") != "anon_inode:seccomp notify")
+        if (NativePath.ReadLink($"/proc/self/fd/{listener}") != "anon_inode:seccomp notify")
         {
             Libc.Close(listener);
             Log.SessionJoinRefused(log, $"pid {peer}: what it sent is not a seccomp listener");

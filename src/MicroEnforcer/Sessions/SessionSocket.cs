@@ -1,4 +1,5 @@
 using System.Text;
+using MicroEnforcer.Interop;
 using MicroEnforcer.Controls;
 
 namespace MicroEnforcer.Sessions;
@@ -12,7 +13,7 @@ internal static class SessionSocket
 {
     public static byte[]? Name()
     {
-        string? pidNamespace = ExecPathResolver.ReadLink("/proc/self/ns/pid");   // "pid:[4026532...]"
+        string? pidNamespace = NativePath.ReadLink("/proc/self/ns/pid");   // "pid:[4026532...]"
         return pidNamespace is null ? null : Encoding.ASCII.GetBytes("microenforcer/sessions/" + pidNamespace);
     }
 }

@@ -22,7 +22,8 @@ namespace MicroEnforcer.Sessions;
 /// exec event, and gets the filter. What runs before the seize is the window this design cannot
 /// close: `microenforcer exec` closes it, by joining before it execs.
 /// </summary>
-internal sealed class SessionWatcher(NotifyInbox inbox, TimeSpan interval, ILogger log)
+/// <param name="found">Told of each newcomer at every scan until it is resolved: its pid, why it is one, and when it was first seen (Environment.TickCount64).</param>
+internal sealed class SessionWatcher(Action<int, string, long> found, TimeSpan interval, ILogger log)
 {
     private readonly int _self = Libc.GetPid();
     private HashSet<int> _seen = [];
@@ -100,7 +101,7 @@ internal sealed class SessionWatcher(NotifyInbox inbox, TimeSpan interval, ILogg
             }
             long firstSeen = _unresolved.TryGetValue(pid, out long t) ? t : Environment.TickCount64;
             unresolved[pid] = firstSeen;
-            inbox.Post(new NotifyWork.Newcomer(pid, reason, firstSeen));
+            found(pid, reason, firstSeen);
         }
         _seen = seen;
         _unresolved = unresolved;

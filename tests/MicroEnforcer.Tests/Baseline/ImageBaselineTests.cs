@@ -1,3 +1,4 @@
+using MicroEnforcer.Interop;
 using MicroEnforcer.Baseline;
 using Xunit;
 

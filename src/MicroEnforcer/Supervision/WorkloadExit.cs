@@ -1,6 +1,6 @@
 using MicroEnforcer.Interop;
 
-namespace MicroEnforcer.Launcher;
+namespace MicroEnforcer.Supervision;
 
 /// <summary>How the workload ended, as the launcher's own exit status: its code, or 128+signal.</summary>
 internal readonly record struct WorkloadExit(int ExitCode, int? Signal)

@@ -1,7 +1,8 @@
+using MicroEnforcer.Interop;
 using MicroEnforcer.Baseline;
 using Xunit;
 
-namespace MicroEnforcer.Tests.Baseline;
+namespace MicroEnforcer.Tests.Interop;
 
 public sealed class PathTextTests
 {

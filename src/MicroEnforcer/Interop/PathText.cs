@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace MicroEnforcer.Baseline;
+namespace MicroEnforcer.Interop;
 
 /// <summary>
 /// File names are bytes, not text. Decoding them as UTF-8 with replacement characters would make

@@ -1,6 +1,7 @@
 using MicroEnforcer.Interop;
+using MicroEnforcer.Seccomp;
 
-namespace MicroEnforcer.Seccomp;
+namespace MicroEnforcer.Supervision;
 
 /// <summary>What the notify loop's thread is handed (by the receivers, the reaper and the session
 /// watcher), in arrival order.</summary>
@@ -22,8 +23,8 @@ internal abstract record NotifyWork
     public sealed record Exited(int Pid) : NotifyWork;
 
     /// <summary>The reaper offers the loop its job: from now on the loop polls the signalfd and
-    /// drains waitpid itself (see <see cref="Launcher.Reaper"/>).</summary>
-    public sealed record ReapingOffered(Launcher.Reaper Reaper) : NotifyWork;
+    /// drains waitpid itself (see <see cref="Reaper"/>).</summary>
+    public sealed record ReapingOffered(Reaper Reaper) : NotifyWork;
 
     /// <summary>A process that entered the container from outside (an exec session) and is not
     /// under enforcement; reported again at every scan until it is (FirstSeen: when it was first).</summary>

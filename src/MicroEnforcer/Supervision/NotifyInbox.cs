@@ -1,7 +1,8 @@
 using System.Collections.Concurrent;
 using MicroEnforcer.Interop;
+using MicroEnforcer.Seccomp;
 
-namespace MicroEnforcer.Seccomp;
+namespace MicroEnforcer.Supervision;
 
 /// <summary>
 /// The notify loop's input from other threads: notifications from the exec sessions' receivers,
@@ -10,7 +11,7 @@ namespace MicroEnforcer.Seccomp;
 /// collect them with waitpid; only the tracer's thread may act on them) and signals to forward.
 /// The eventfd wakes the loop.
 /// </summary>
-internal sealed class NotifyInbox : IDisposable
+internal sealed class NotifyInbox : INotificationSink, IDisposable
 {
     private readonly ConcurrentQueue<NotifyWork> _work = new();
 
@@ -30,6 +31,11 @@ internal sealed class NotifyInbox : IDisposable
     }
 
     /// <summary>Wakes the loop with nothing queued here: the reaper queued work of its own for it.</summary>
+    public void Received(NotificationListener listener, in Libc.seccomp_notif notification) =>
+        Post(new NotifyWork.Notification(listener, notification));
+
+    public void Closed(NotificationListener listener) => Post(new NotifyWork.ListenerClosed(listener));
+
     public unsafe void Wake()
     {
         ulong one = 1;

@@ -2,8 +2,9 @@ using MicroEnforcer.Controls;
 using MicroEnforcer.Interop;
 using MicroEnforcer.Procfs;
 using MicroEnforcer.Ptrace;
+using MicroEnforcer.Seccomp;
 
-namespace MicroEnforcer.Seccomp;
+namespace MicroEnforcer.Supervision;
 
 /// <summary>
 /// The fast check of an execve/execveat, at syscall entry. It refuses with EACCES, so a shell
@@ -30,7 +31,7 @@ internal sealed class ExecEntryCheck(ActiveControls controls, Tracer tracer, Out
             return -errno;   // exactly what the kernel would answer
         if (errno != 0 || pathBytes is null)
             return Undecidable(tid, request, "?", $"cannot read the exec path from the caller's memory: {Libc.DescribeErrno(errno)}");
-        string path = Baseline.PathText.Decode(pathBytes);
+        string path = PathText.Decode(pathBytes);
 
         int fd = ExecPathResolver.Open(tid, request.DirFd, pathBytes, request.Flags);
         if (fd == ExecPathResolver.MagicLink)

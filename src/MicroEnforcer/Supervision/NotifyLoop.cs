@@ -4,9 +4,10 @@ using MicroEnforcer.Interop;
 using MicroEnforcer.Launcher;
 using MicroEnforcer.Policy;
 using MicroEnforcer.Ptrace;
+using MicroEnforcer.Seccomp;
 using Microsoft.Extensions.Logging;
 
-namespace MicroEnforcer.Seccomp;
+namespace MicroEnforcer.Supervision;
 
 /// <summary>
 /// Receives the workload's notified syscalls from the seccomp listener, hands each to the
@@ -136,14 +137,17 @@ internal sealed class NotifyLoop(NotificationListener workload, ExecEntryCheck e
                     // It ran outside the filter: it could have set an mtime back unseen.
                     if (baseline.RevokeStamps($"a process entered the container from outside the filter (pid {newcomer.Pid}) before the image was hashed"))
                         Log.ContentStampsRevoked(log, newcomer.Pid);
-                    tracer.Handle(work);
+                    tracer.Capture(newcomer.Pid, newcomer.Reason, Environment.TickCount64 - newcomer.FirstSeen);
+                    break;
+                case NotifyWork.Stopped stopped:
+                    tracer.OnStopped(stopped.Pid, stopped.Status);
+                    break;
+                case NotifyWork.Exited exited:
+                    tracer.OnExited(exited.Pid);
                     break;
                 case NotifyWork.ReapingOffered offered:
                     _reaper = offered.Reaper;
                     _reaper.HandOverToLoop();
-                    break;
-                default:
-                    tracer.Handle(work);
                     break;
             }
         }

@@ -1,9 +1,10 @@
 using System.Collections.Concurrent;
 using MicroEnforcer.Interop;
+using MicroEnforcer.Launcher;
 using MicroEnforcer.Seccomp;
 using Microsoft.Extensions.Logging;
 
-namespace MicroEnforcer.Launcher;
+namespace MicroEnforcer.Supervision;
 
 /// <summary>
 /// PID 1's init duties: waitpid(-1, __WALL) (reaping every zombie, and collecting the stops of
@@ -304,7 +305,7 @@ internal sealed class Reaper : IDisposable
             collected(new NotifyWork.Exited(pid));
             Interlocked.Increment(ref _reaped);
             if (pid == _workloadPid)
-                _workloadExit.TrySetResult(Launcher.WorkloadExit.FromWaitStatus(status));
+                _workloadExit.TrySetResult(Supervision.WorkloadExit.FromWaitStatus(status));
         }
     }
 

@@ -1,4 +1,4 @@
-namespace MicroEnforcer.Launcher;
+namespace MicroEnforcer.Supervision;
 
 /// <summary>
 /// The signals PID 1 handles itself. Native/launch_shim.c blocks the same set in every thread

@@ -1,0 +1,125 @@
+using System.Text.RegularExpressions;
+using Xunit;
+
+namespace MicroEnforcer.Tests;
+
+/// <summary>
+/// The enforcer's namespaces read top-down: Cli over Supervision (PID 1's event loop) over
+/// Ptrace and Sessions over Controls over Seccomp, Policy, Audit, Procfs, Baseline and Interop. A
+/// cycle means two namespaces that cannot be understood one without the other. Read from the
+/// sources: `using MicroEnforcer.X;` and references qualified by a sibling namespace (`Procfs.ProcFile`).
+/// </summary>
+public sealed partial class NamespaceLayeringTests
+{
+    private static readonly string Source = Path.Combine(RepositoryRoot(), "src", "MicroEnforcer");
+
+    [Fact]
+    public void NamespacesHaveNoCycles()
+    {
+        Dictionary<string, HashSet<string>> uses = Uses();
+        Assert.True(uses.Count > 10, "the sources were not found");
+
+        foreach (string start in uses.Keys)
+        {
+            // Depth-first from each namespace: a path back to it is a cycle.
+            var stack = new Stack<List<string>>();
+            stack.Push([start]);
+            while (stack.Count > 0)
+            {
+                List<string> path = stack.Pop();
+                foreach (string next in uses.GetValueOrDefault(path[^1], []))
+                {
+                    Assert.False(next == start, $"namespace cycle: {string.Join(" -> ", path)} -> {next}");
+                    if (!path.Contains(next))
+                        stack.Push([.. path, next]);
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void TheEventLoopIsOnTopOfWhatItDrives()
+    {
+        Dictionary<string, HashSet<string>> uses = Uses();
+
+        Assert.Contains("Supervision", uses["Cli"]);
+        foreach (string lower in new[] { "Controls", "Seccomp", "Ptrace", "Sessions", "Launcher", "Policy", "Audit", "Procfs", "Baseline", "Interop" })
+            Assert.DoesNotContain("Supervision", uses.GetValueOrDefault(lower, []));
+    }
+
+    private static Dictionary<string, HashSet<string>> Uses()
+    {
+        var uses = new Dictionary<string, HashSet<string>>();
+        var types = new Dictionary<string, HashSet<string>>();
+        foreach (string file in Directory.EnumerateFiles(Source, "*.cs", SearchOption.AllDirectories))
+        {
+            if (file.Contains("/obj/", StringComparison.Ordinal))
+                continue;
+            string text = File.ReadAllText(file);
+            Match declared = DeclaredNamespace().Match(text);
+            if (!declared.Success)
+                continue;
+            string own = TopLevel(declared.Groups[1].Value);
+            HashSet<string> set = uses.TryGetValue(own, out HashSet<string>? found) ? found : uses[own] = [];
+            string code = Comments().Replace(text, "");
+            HashSet<string> declaredTypes = types.TryGetValue(own, out HashSet<string>? known) ? known : types[own] = [];
+            foreach (Match type in TypeDeclaration().Matches(code))
+                declaredTypes.Add(type.Groups[1].Value);
+            foreach (Match used in UsingDirective().Matches(code))
+                set.Add(TopLevel(used.Groups[1].Value));
+            set.Remove(own);
+        }
+
+        // Qualified references (Procfs.ProcFile) once every namespace is known.
+        foreach (string file in Directory.EnumerateFiles(Source, "*.cs", SearchOption.AllDirectories))
+        {
+            if (file.Contains("/obj/", StringComparison.Ordinal))
+                continue;
+            string text = File.ReadAllText(file);
+            Match declared = DeclaredNamespace().Match(text);
+            if (!declared.Success)
+                continue;
+            string own = TopLevel(declared.Groups[1].Value);
+            string code = Comments().Replace(text, "");
+            foreach (Match qualified in QualifiedReference().Matches(code))
+            {
+                // `Procfs.ProcFile` names a type of Procfs; `Controls.IndexOf` on a property is not one.
+                string name = qualified.Groups[1].Value;
+                if (name != own && types.TryGetValue(name, out HashSet<string>? inThat) && inThat.Contains(qualified.Groups[2].Value)
+                    && !IsMemberAccess(code, qualified.Index))
+                    uses[own].Add(name);
+            }
+        }
+        return uses;
+    }
+
+    // `x.Procfs.ProcFile` is a member's member, not the namespace.
+    private static bool IsMemberAccess(string code, int index) => index > 0 && (code[index - 1] == '.' || char.IsLetterOrDigit(code[index - 1]));
+
+    private static string TopLevel(string name) => name.Length == 0 ? "(root)" : name.Split('.')[0];
+
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "MicroEnforcer.sln")))
+                return dir.FullName;
+        }
+        throw new InvalidOperationException("MicroEnforcer.sln not found above the test's directory");
+    }
+
+    [GeneratedRegex(@"^namespace MicroEnforcer\.?([\w.]*)\s*;", RegexOptions.Multiline)]
+    private static partial Regex DeclaredNamespace();
+
+    [GeneratedRegex(@"^using MicroEnforcer\.([\w.]+)\s*;", RegexOptions.Multiline)]
+    private static partial Regex UsingDirective();
+
+    [GeneratedRegex(@"\b([A-Z]\w+)\.([A-Z]\w*)")]
+    private static partial Regex QualifiedReference();
+
+    [GeneratedRegex(@"\b(?:class|struct|record|interface|enum)\s+(\w+)")]
+    private static partial Regex TypeDeclaration();
+
+    [GeneratedRegex(@"//[^\n]*|""(?:[^""\\\n]|\\.)*""")]
+    private static partial Regex Comments();
+}
