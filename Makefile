@@ -13,8 +13,9 @@ SOURCES := $(shell find src -name '*.cs' -o -name '*.c' -o -name '*.csproj' -o -
 # ports with it), debootstrap (the sample's Debian base image), musl-tools (the musl-only image);
 # the benchmarks: strace (the ptrace-everything comparison) and wrk (nginx's load); the
 # injector's registry tests: docker-registry (a real OCI registry on loopback), skopeo (pushes
-# their images), apache2-utils (htpasswd).
-DEB_PACKAGES := clang lld zlib1g-dev busybox-static gcc libc6-dev util-linux coreutils file \
+# their images), apache2-utils (htpasswd); libcap2-bin (setcap: the file-capability binary of the
+# Capabilities Block tests).
+DEB_PACKAGES := clang lld zlib1g-dev busybox-static gcc libc6-dev util-linux coreutils file libcap2-bin \
                 podman runc iptables debootstrap musl-tools strace wrk \
                 docker-registry skopeo apache2-utils
 

@@ -31,6 +31,8 @@ internal static class ExecCommand
             Shim.JoinPeer => Fail($"the session socket is not served by this container's PID 1 (peer pid {failure.PeerPid}); refusing to join it",
                 ExitCodes.EnforcementUnavailable),
             Shim.JoinProtocol => Fail($"PID 1 did not send a usable filter: {error}", ExitCodes.EnforcementUnavailable),
+            Shim.JoinCapabilities => Fail($"cannot remove the capabilities the policy blocks (capabilitiesBlock): {error}; refusing to run {command[0]}",
+                ExitCodes.EnforcementUnavailable),
             Shim.JoinFilter => Fail($"cannot install the filter: {error}", ExitCodes.EnforcementUnavailable),
             Shim.JoinHandoff => Fail($"PID 1 did not take this session's listener: {error}", ExitCodes.EnforcementUnavailable),
             _ => Fail($"{command[0]}: {error}", failure.Error == Libc.ENOENT ? ExitCodes.CommandNotFound : ExitCodes.CommandNotExecutable),

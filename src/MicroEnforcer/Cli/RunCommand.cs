@@ -56,8 +56,14 @@ internal static class RunCommand
         using var reaper = new Reaper(inbox, log, options.SignalProcessGroup);
         using var controls = new ActiveControls(policy,
             new ControlServices(audit, outcome, baseline, launcher, new ProcessCounter().Count, reaper.ReapNow), log);
-        var tracer = new Tracer(controls, outcome, new SessionEnforcement(filter, listeners, outcome, controls.ExecFailureMode, launcher, log));
-        var (started, failure, childPid) = WorkloadLauncher.Spawn(RawCommandLine.Tail(options.Command.Count), filter.AsSpan(), newProcessGroup: true);
+        if (controls.LaunchRefusal is { } refusal)
+        {
+            Log.LaunchRefused(log, refusal);
+            return ExitCodes.EnforcementUnavailable;
+        }
+        var tracer = new Tracer(controls, outcome, new SessionEnforcement(filter, controls, listeners, outcome, launcher, log));
+        var (started, failure, childPid) = WorkloadLauncher.Spawn(RawCommandLine.Tail(options.Command.Count), filter.AsSpan(), controls.Launch,
+            newProcessGroup: true);
         reaper.Start(childPid);
         if (started is null)
         {
@@ -66,11 +72,13 @@ internal static class RunCommand
             return ExitCodes.EnforcementUnavailable;
         }
 
+        // Before the notify loop starts: the workload waits in its execve's notification, as the launch shim left it.
+        ReportLaunched(started.Pid, options.Command[0], controls, log);
         NotificationListener workload = NotificationListeners.Workload(started.ListenerFd);
         new NotifyLoop(workload, new ExecEntryCheck(controls, tracer, outcome), controls.Syscalls, tracer, inbox, baseline,
             controls.ExecFailureMode, log).Start();
         if (options.ExecSessions)
-            new SessionServer(filter, listeners, log).Start();
+            new SessionServer(filter, controls, listeners, log).Start();
         // Before the exec result is awaited: the entrypoint's own exec may wait for it.
         RecordBaseline(baseline, inbox, log);
         string commandLine = Logging.CommandText.Format(options.Command);
@@ -132,6 +140,17 @@ internal static class RunCommand
     /// </summary>
     private static void ReturnStartupMemory() =>
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+
+    /// <summary>
+    /// What the workload execs its command with, as the kernel shows it (under NO_NEW_PRIVS its
+    /// command can hold no more), and what the launch controls make of it.
+    /// </summary>
+    private static void ReportLaunched(int pid, string command, ActiveControls controls, ILogger log)
+    {
+        if (Capabilities.ReadSets(pid) is { } privileges)
+            Log.WorkloadPrivileges(log, pid, command, privileges.ToString());
+        controls.Launched(pid, "the workload", command);
+    }
 
     private static void StartSessionWatcher(NotifyInbox inbox, TimeSpan interval, ILogger log)
     {

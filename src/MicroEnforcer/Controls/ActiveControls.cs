@@ -11,6 +11,7 @@ internal sealed class ActiveControls : IDisposable
 {
     private readonly IControl[] _controls;
     private readonly IExecControl[] _exec;
+    private readonly ILaunchControl[] _launch;
 
     public ActiveControls(RuntimePolicy policy, ControlServices services, ILogger log)
     {
@@ -21,6 +22,21 @@ internal sealed class ActiveControls : IDisposable
         Exec = new ExecDecider(_exec);
         Syscalls = new SyscallDispatch(_controls.OfType<ISyscallControl>(), services.Outcome, log);
         ExecFailureMode = _exec.Any(control => control.Mode == EnforcementMode.Enforce) ? EnforcementMode.Enforce : EnforcementMode.Audit;
+        _launch = [.. _controls.OfType<ILaunchControl>()];
+        LaunchRefusal = _launch.Select(control => control.Prepare(Launch)).FirstOrDefault(refusal => refusal is not null);
+    }
+
+    /// <summary>What the launch shim does to the workload and each exec session before it runs (see <see cref="ILaunchControl"/>).</summary>
+    public LaunchPlan Launch { get; } = new();
+
+    /// <summary>Why the plan cannot be carried out (the workload must not start), or null.</summary>
+    public string? LaunchRefusal { get; }
+
+    /// <summary>A process was launched under <see cref="Launch"/>: the launch controls look at it.</summary>
+    public void Launched(int pid, string process, string? path = null)
+    {
+        foreach (ILaunchControl control in _launch)
+            control.Launched(pid, process, path);
     }
 
     public ExecDecider Exec { get; }

@@ -45,6 +45,22 @@ internal sealed class Outcome(AuditLog audit)
         return true;
     }
 
+    /// <summary>
+    /// At launch (the workload before its first execve completes, an exec session once it is under
+    /// enforcement, before it runs anything of its own): a process that must not run as it is is
+    /// killed (enforce), or reported (audit). True when it was killed.
+    /// </summary>
+    /// <param name="path">What it is about to run; by default what /proc/PID/exe shows.</param>
+    public bool AtLaunch(int pid, ControlFinding finding, EnforcementMode mode, string? path = null)
+    {
+        bool enforce = mode == EnforcementMode.Enforce;
+        Write(pid, finding, mode, enforce ? AuditAction.Killed : AuditAction.Detected, path ?? NativePath.ReadLink($"/proc/{pid}/exe") ?? "?",
+            null, null, "none");
+        if (enforce)
+            Libc.Kill(pid, Libc.SIGKILL);
+        return enforce;
+    }
+
     private void Write(int tid, ControlFinding finding, EnforcementMode mode, AuditAction action, string path, string? requestedPath,
         string? cmdline, string syscall)
     {

@@ -9,6 +9,7 @@ internal static partial class Shim
     internal const int StageFilter = 2;
     internal const int StageHandoff = 3;
     internal const int StageExec = 4;
+    internal const int StageCapabilities = 5;
 
     [StructLayout(LayoutKind.Sequential)]
     internal unsafe struct SpawnRequest
@@ -20,6 +21,7 @@ internal static partial class Shim
         public int HandoffSocket;
         public int NewProcessGroup;
         public int DropPtraceCapability;
+        public ulong DropCapabilities;
     }
 
     [StructLayout(LayoutKind.Sequential)]
@@ -44,6 +46,7 @@ internal static partial class Shim
     internal const int JoinFilter = 4;
     internal const int JoinHandoff = 5;
     internal const int JoinExec = 6;
+    internal const int JoinCapabilities = 7;
 
     [StructLayout(LayoutKind.Sequential)]
     internal struct JoinFailure
@@ -60,7 +63,7 @@ internal static partial class Shim
     internal static unsafe partial int SessionAccept(int listening, int* peerPid);
 
     [LibraryImport(Library, EntryPoint = "me_session_send_filter")]
-    internal static unsafe partial int SessionSendFilter(int fd, void* filter, uint filterLength);
+    internal static unsafe partial int SessionSendFilter(int fd, void* filter, uint filterLength, ulong dropCapabilities);
 
     [LibraryImport(Library, EntryPoint = "me_session_acknowledge")]
     internal static partial int SessionAcknowledge(int fd);

@@ -1,11 +1,12 @@
+using MicroEnforcer.Controls;
 using MicroEnforcer.Interop;
 using MicroEnforcer.Seccomp;
 
 namespace MicroEnforcer.Launcher;
 
 /// <summary>
-/// Forks the workload through the launch shim with the seccomp filter as its last step before
-/// execve, and receives the filter's notification listener. The protocol is the table at the top
+/// Forks the workload through the launch shim with the launch plan (capabilities dropped) carried
+/// out and the seccomp filter installed as its last steps before execve, and receives the filter's notification listener. The protocol is the table at the top
 /// of Native/launch_shim.c.
 /// </summary>
 internal static class WorkloadLauncher
@@ -20,13 +21,14 @@ internal static class WorkloadLauncher
             Shim.StageSetup => "process setup",
             Shim.StageFilter => "installing the seccomp filter",
             Shim.StageHandoff => "handing over the notification listener",
+            Shim.StageCapabilities => "removing the capabilities the policy blocks",
             _ => "exec",
         };
     }
 
     /// <summary>Forks and returns once the listener is in hand, or returns the child's failure.</summary>
     public static unsafe (Started? Started, Failure? Failure, int ChildPid) Spawn(
-        IReadOnlyList<byte[]> command, ReadOnlySpan<BpfInstruction> filter, bool newProcessGroup)
+        IReadOnlyList<byte[]> command, ReadOnlySpan<BpfInstruction> filter, LaunchPlan plan, bool newProcessGroup)
     {
         int* sockets = stackalloc int[2];
         if (Libc.SocketPair(Libc.AF_UNIX, Libc.SOCK_STREAM | Libc.SOCK_CLOEXEC, 0, sockets) != 0)
@@ -47,6 +49,7 @@ internal static class WorkloadLauncher
                     HandoffSocket = sockets[1],
                     NewProcessGroup = newProcessGroup ? 1 : 0,
                     DropPtraceCapability = 1,
+                    DropCapabilities = plan.DropCapabilities,
                 };
                 rc = Shim.SpawnWorkload(&request, &childPid, &errpipe);
             }

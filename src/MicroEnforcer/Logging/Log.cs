@@ -103,4 +103,10 @@ internal static partial class Log
 
     [LoggerMessage(49, LogLevel.Warning, "no CAP_SYS_PTRACE (add it: --cap-add SYS_PTRACE): processes entering the container by exec (podman, docker, kubectl exec) cannot be traced or given the filter; in enforce mode they are killed. Sessions started with `microenforcer exec -- CMD` join enforcement by themselves and are not affected")]
     public static partial void SessionsNeedPtrace(ILogger log);
+
+    [LoggerMessage(70, LogLevel.Error, "cannot start the workload under the policy: {Reason}")]
+    public static partial void LaunchRefused(ILogger log, string reason);
+
+    [LoggerMessage(71, LogLevel.Information, "workload pid {Pid} execs {Command} with {Privileges}")]
+    public static partial void WorkloadPrivileges(ILogger log, int pid, string command, string privileges);
 }

@@ -10,8 +10,8 @@
 //
 // 2. The workload child. Between fork() and execve() in a multithreaded process only
 //    async-signal-safe code may run, so the child is started here: it resets signal state (as
-//    tini does), becomes its own process group, drops CAP_SYS_PTRACE from its bounding set, sets
-//    NO_NEW_PRIVS, installs the seccomp filter with a user-notification listener as its very last
+//    tini does), becomes its own process group, drops CAP_SYS_PTRACE and the capabilities the
+//    policy blocks (Capabilities Block) from all its capability sets, sets NO_NEW_PRIVS, installs the seccomp filter with a user-notification listener as its very last
 //    privileged step, passes the listener to the parent over a socketpair (SCM_RIGHTS: pidfd_getfd
 //    is refused under Docker's default seccomp profile without CAP_SYS_PTRACE) and execs.
 //
@@ -19,7 +19,8 @@
 //
 //   step                   on failure the child writes         and exits with
 //   ---------------------  ----------------------------------  --------------
-//   signal/pgrp/cap setup  {ME_STAGE_SETUP,  errno}            ME_CHILD_FAILED
+//   signal/pgrp setup      {ME_STAGE_SETUP,  errno}            ME_CHILD_FAILED
+//   capability drop        {ME_STAGE_CAPABILITIES, errno}      ME_CHILD_FAILED
 //   no_new_privs + filter  {ME_STAGE_FILTER, errno}            ME_CHILD_FAILED
 //   SCM_RIGHTS hand-off    {ME_STAGE_HANDOFF, errno}           ME_CHILD_FAILED
 //   execvp                 {ME_STAGE_EXEC,   errno}            127 / 126
@@ -47,7 +48,7 @@
 
 #define ME_SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)   // linux/seccomp.h since 5.19
 
-enum { ME_STAGE_SETUP = 1, ME_STAGE_FILTER = 2, ME_STAGE_HANDOFF = 3, ME_STAGE_EXEC = 4 };
+enum { ME_STAGE_SETUP = 1, ME_STAGE_FILTER = 2, ME_STAGE_HANDOFF = 3, ME_STAGE_EXEC = 4, ME_STAGE_CAPABILITIES = 5 };
 enum { ME_CHILD_FAILED = 71 };
 
 // Signals the launcher handles itself. Kept in step with SupervisedSignals.cs: every signal but
@@ -93,7 +94,8 @@ struct me_spawn_request {
     uint32_t filter_len;
     int32_t handoff_socket;              // child's end of the socketpair
     int32_t new_process_group;           // 1: setpgid(0, 0) and take the terminal if any
-    int32_t drop_ptrace_capability;      // 1: PR_CAPBSET_DROP CAP_SYS_PTRACE (ignored without CAP_SETPCAP)
+    int32_t drop_ptrace_capability;      // 1: drop CAP_SYS_PTRACE (left in the bounding set without CAP_SETPCAP)
+    uint64_t drop_capabilities;          // by number: dropped from every set, or the child fails
 };
 
 struct me_child_failure {
@@ -146,23 +148,48 @@ static void me_reset_signal_dispositions(void)
     }
 }
 
-// A workload that keeps CAP_SYS_PTRACE could inject code into processes that already passed
-// their exec check, or into PID 1. After execve a root process's permitted set is
-// (inheritable & file inheritable) | (file permitted & bounding) | ambient: the capability
-// goes from all three. The bounding set needs CAP_SETPCAP (PID 1 reports when it is missing).
-static void me_drop_ptrace_capability(void)
+// Takes the capabilities in `drop` from all five sets; returns 0 or an errno.
+// After execve a process's permitted set is (inheritable & file inheritable) | (file permitted &
+// bounding) | ambient, where a root process counts every file capability as set: a capability
+// goes from each term, and from permitted and effective now. NO_NEW_PRIVS (set next) then keeps
+// execve from giving back anything permitted lacks, setuid root or not.
+// Dropping from the bounding set needs CAP_SETPCAP. A capability of `required` (the policy's)
+// that stays there fails the launch; CAP_SYS_PTRACE is dropped as far as possible (a workload
+// that keeps it could inject code into processes that passed their exec check, or into PID 1;
+// PID 1 warns at start when CAP_SETPCAP is missing). A capability this kernel does not know
+// (PR_CAPBSET_READ: EINVAL) nothing can hold. Ambient capabilities must stay both permitted and
+// inheritable, so capset would lower them too: they are lowered first, one by one, the others kept.
+static int me_drop_capabilities(uint64_t drop, uint64_t required)
 {
-    prctl(PR_CAPBSET_DROP, CAP_SYS_PTRACE, 0, 0, 0);
-    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+    for (int cap = 0; cap < 64; cap++) {
+        uint64_t bit = 1ULL << cap;
+        if ((drop & bit) == 0)
+            continue;
+        int in_bounding = prctl(PR_CAPBSET_READ, cap, 0, 0, 0);
+        if (in_bounding < 0) {
+            drop &= ~bit;
+            continue;
+        }
+        if (in_bounding == 1 && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && (required & bit) != 0)
+            return errno;
+        prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_LOWER, cap, 0, 0);
+    }
     struct __user_cap_header_struct header = { _LINUX_CAPABILITY_VERSION_3, 0 };
     struct __user_cap_data_struct data[2];
-    if (syscall(SYS_capget, &header, data) == 0) {
-        data[CAP_SYS_PTRACE / 32].inheritable &= ~(1u << (CAP_SYS_PTRACE % 32));
-        data[CAP_SYS_PTRACE / 32].permitted &= ~(1u << (CAP_SYS_PTRACE % 32));
-        data[CAP_SYS_PTRACE / 32].effective &= ~(1u << (CAP_SYS_PTRACE % 32));
-        syscall(SYS_capset, &header, data);
+    if (syscall(SYS_capget, &header, data) != 0)
+        return required != 0 ? errno : 0;
+    for (int i = 0; i < 2; i++) {
+        uint32_t keep = ~(uint32_t)(drop >> (32 * i));
+        data[i].effective &= keep;
+        data[i].permitted &= keep;
+        data[i].inheritable &= keep;
     }
+    if (syscall(SYS_capset, &header, data) != 0 && required != 0)
+        return errno;
+    return 0;
 }
+
+#define ME_PTRACE_CAPABILITY (1ULL << CAP_SYS_PTRACE)
 
 // NO_NEW_PRIVS, then the filter with a listener. Returns the listener, or -errno.
 // WAIT_KILLABLE_RECV (Linux 5.19): once PID 1 has received a notification, the caller waits
@@ -193,8 +220,10 @@ static __attribute__((noreturn)) void me_child(const struct me_spawn_request *re
             me_child_fail(errpipe, ME_STAGE_SETUP, errno, ME_CHILD_FAILED);
     }
 
-    if (req->drop_ptrace_capability)
-        me_drop_ptrace_capability();
+    int cap_error = me_drop_capabilities(req->drop_capabilities | (req->drop_ptrace_capability ? ME_PTRACE_CAPABILITY : 0),
+                                         req->drop_capabilities);
+    if (cap_error != 0)
+        me_child_fail(errpipe, ME_STAGE_CAPABILITIES, cap_error, ME_CHILD_FAILED);
 
     // PID 1 made itself non-dumpable, and a fork inherits that until execve. Undo it for the
     // child: PID 1 must read the entrypoint's exec path without CAP_SYS_PTRACE too.
@@ -281,17 +310,21 @@ int me_receive_fd(int socket)
 // (abstract names are per network namespace, which the containers of a pod share). A client:
 //   1. connects, and checks with SO_PEERCRED that the server is PID 1 of its own pid namespace
 //      (a process of another container would show as pid 0, anyone else as another pid);
-//   2. receives the filter: "MEF1", a u32 instruction count, the instructions;
-//   3. drops CAP_SYS_PTRACE, sets NO_NEW_PRIVS, installs the filter with a listener;
+//   2. receives the filter: "MEF2", a u32 instruction count, the u64 mask of capabilities to drop
+//      (Capabilities Block), the instructions;
+//   3. drops CAP_SYS_PTRACE and those capabilities (or fails: nothing of CMD runs), sets
+//      NO_NEW_PRIVS, installs the filter with a listener;
 //   4. sends the listener (SCM_RIGHTS), and waits for PID 1's one-byte 'K': PID 1 is receiving;
 //   5. resets signal state and execs CMD, an exec PID 1 already decides.
 // Nothing of the caller's runs before step 5, so a session joined this way has no window.
 
 
-#define ME_FILTER_MAGIC 0x3146454dU   // "MEF1"
+#define ME_FILTER_MAGIC 0x3246454dU   // "MEF2"
+#define ME_FILTER_HEADER 16
 #define ME_MAX_FILTER 4096
 
-enum { ME_JOIN_CONNECT = 1, ME_JOIN_PEER = 2, ME_JOIN_PROTOCOL = 3, ME_JOIN_FILTER = 4, ME_JOIN_HANDOFF = 5, ME_JOIN_EXEC = 6 };
+enum { ME_JOIN_CONNECT = 1, ME_JOIN_PEER = 2, ME_JOIN_PROTOCOL = 3, ME_JOIN_FILTER = 4, ME_JOIN_HANDOFF = 5, ME_JOIN_EXEC = 6,
+       ME_JOIN_CAPABILITIES = 7 };
 
 static socklen_t me_abstract_address(struct sockaddr_un *addr, const char *name, int name_len)
 {
@@ -344,15 +377,16 @@ int me_session_accept(int listening, int32_t *peer_pid)
 }
 
 // Server: sends the filter message. 0 or an errno.
-int me_session_send_filter(int fd, const struct sock_filter *filter, uint32_t filter_len)
+int me_session_send_filter(int fd, const struct sock_filter *filter, uint32_t filter_len, uint64_t drop_capabilities)
 {
-    size_t size = 8 + (size_t)filter_len * sizeof *filter;
+    size_t size = ME_FILTER_HEADER + (size_t)filter_len * sizeof *filter;
     unsigned char *message = malloc(size);
     if (message == NULL)
         return ENOMEM;
     uint32_t header[2] = { ME_FILTER_MAGIC, filter_len };
     memcpy(message, header, sizeof header);
-    memcpy(message + 8, filter, (size_t)filter_len * sizeof *filter);
+    memcpy(message + 8, &drop_capabilities, sizeof drop_capabilities);
+    memcpy(message + ME_FILTER_HEADER, filter, (size_t)filter_len * sizeof *filter);
     ssize_t sent;
     do {
         sent = send(fd, message, size, MSG_NOSIGNAL);
@@ -406,14 +440,17 @@ void me_join_session_and_exec(const char *name, int name_len, const char *file, 
         return;
     }
 
-    size_t capacity = 8 + ME_MAX_FILTER * sizeof(struct sock_filter);
+    size_t capacity = ME_FILTER_HEADER + ME_MAX_FILTER * sizeof(struct sock_filter);
     unsigned char *message = malloc(capacity);
     ssize_t got = message == NULL ? -1 : recv(fd, message, capacity, 0);
     uint32_t header[2] = { 0, 0 };
-    if (got >= 8)
+    uint64_t drop_capabilities = 0;
+    if (got >= ME_FILTER_HEADER) {
         memcpy(header, message, sizeof header);
-    if (got < 8 || header[0] != ME_FILTER_MAGIC || header[1] == 0 || header[1] > ME_MAX_FILTER ||
-        (size_t)got != 8 + header[1] * sizeof(struct sock_filter)) {
+        memcpy(&drop_capabilities, message + 8, sizeof drop_capabilities);
+    }
+    if (got < ME_FILTER_HEADER || header[0] != ME_FILTER_MAGIC || header[1] == 0 || header[1] > ME_MAX_FILTER ||
+        (size_t)got != ME_FILTER_HEADER + header[1] * sizeof(struct sock_filter)) {
         failure->stage = ME_JOIN_PROTOCOL;
         failure->error = got < 0 ? errno : EPROTO;
         free(message);
@@ -421,8 +458,15 @@ void me_join_session_and_exec(const char *name, int name_len, const char *file, 
         return;
     }
 
-    me_drop_ptrace_capability();
-    long listener = me_install_filter((const struct sock_filter *)(message + 8), header[1]);
+    int cap_error = me_drop_capabilities(drop_capabilities | ME_PTRACE_CAPABILITY, drop_capabilities);
+    if (cap_error != 0) {
+        failure->stage = ME_JOIN_CAPABILITIES;
+        failure->error = cap_error;
+        free(message);
+        close(fd);
+        return;
+    }
+    long listener = me_install_filter((const struct sock_filter *)(message + ME_FILTER_HEADER), header[1]);
     free(message);
     if (listener < 0) {
         failure->stage = ME_JOIN_FILTER;

@@ -38,6 +38,20 @@ public sealed class SectionReader
         return Bool("enabled", enabledByDefault);
     }
 
+    /// <summary>
+    /// For a control that is always on and enforcing (<paramref name="why"/> says why): <c>enabled</c>
+    /// refused unless true, <c>mode</c> refused unless enforce. <c>spec.mode</c> does not change it.
+    /// </summary>
+    public void AlwaysEnforcedSwitch(string why)
+    {
+        PolicyBinder.Field mode = _fields.Optional("mode");
+        if (_binder.ReadMode(mode) == EnforcementMode.Audit)
+            _binder.Report(mode, $"this control cannot only audit: {why}, so its mode can only be 'enforce'");
+        PolicyBinder.Field enabled = _fields.Optional("enabled");
+        if (!_binder.ReadBool(enabled, defaultValue: true))
+            _binder.Report(enabled, $"this control cannot be turned off: {why}");
+    }
+
     public bool Bool(string name, bool defaultValue) => _binder.ReadBool(_fields.Optional(name), defaultValue);
 
     /// <summary>A decimal integer from <paramref name="min"/> to <paramref name="max"/>.</summary>

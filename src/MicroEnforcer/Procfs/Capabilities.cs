@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace MicroEnforcer.Procfs;
 
-/// <summary>The calling process's effective capabilities, from CapEff in /proc/self/status.</summary>
+/// <summary>Capabilities as /proc/PID/status shows them (CapInh, CapPrm, CapEff, CapBnd, CapAmb).</summary>
 internal static class Capabilities
 {
     public static bool HasEffective(int capability)
@@ -20,19 +20,22 @@ internal static class Capabilities
     public static bool HasCapability(string status, string field, int capability) =>
         (Mask(status, field) & (1UL << capability)) != 0;
 
-    /// <summary>A process's effective, permitted and inheritable sets; null when it is gone.</summary>
-    public static (ulong Effective, ulong Permitted, ulong Inheritable)? ReadSets(int pid)
+    /// <summary>A process's capability sets; null when it is gone.</summary>
+    public static CapabilitySets? ReadSets(int pid)
     {
         try
         {
-            string status = File.ReadAllText($"/proc/{pid}/status");
-            return (Mask(status, "CapEff"), Mask(status, "CapPrm"), Mask(status, "CapInh"));
+            return Parse(File.ReadAllText($"/proc/{pid}/status"));
         }
         catch (IOException)
         {
             return null;
         }
     }
+
+    public static CapabilitySets Parse(string status) =>
+        new(Mask(status, "CapEff"), Mask(status, "CapPrm"), Mask(status, "CapInh"), Mask(status, "CapBnd"), Mask(status, "CapAmb"),
+            Mask(status, "NoNewPrivs") == 1);
 
     private static ulong Mask(string status, string field)
     {

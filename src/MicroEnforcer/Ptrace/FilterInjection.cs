@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Runtime.InteropServices;
+using MicroEnforcer.Controls;
 using MicroEnforcer.Interop;
 using MicroEnforcer.Procfs;
 using MicroEnforcer.Seccomp;
@@ -9,7 +10,8 @@ namespace MicroEnforcer.Ptrace;
 /// <summary>
 /// Puts a process that entered the container from outside (an exec session) under the same
 /// seccomp filter as the workload, by making it call what the launch shim calls before the
-/// workload's execve: drop CAP_SYS_PTRACE, set NO_NEW_PRIVS, install the filter with a listener.
+/// workload's execve: drop CAP_SYS_PTRACE and the capabilities the policy blocks (one
+/// PR_CAPBSET_DROP each, then one capset), set NO_NEW_PRIVS, install the filter with a listener.
 /// The listener is then copied out with pidfd_getfd and closed in the process.
 ///
 /// It starts at the process's PTRACE_EVENT_EXEC stop, the one moment its state is fully known: a
@@ -26,16 +28,19 @@ namespace MicroEnforcer.Ptrace;
 internal sealed class FilterInjection
 {
     private const long SYS_close = 3, SYS_prctl = 157, SYS_capset = 126, SYS_seccomp = 317;
-    private const long PR_CAPBSET_DROP = 24, PR_SET_NO_NEW_PRIVS = 38, PR_CAP_AMBIENT = 47, PR_CAP_AMBIENT_CLEAR_ALL = 4;
+    private const long PR_CAPBSET_DROP = 24, PR_SET_NO_NEW_PRIVS = 38;
     private const long SECCOMP_SET_MODE_FILTER = 1, SECCOMP_FILTER_FLAG_NEW_LISTENER = 1 << 3, SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV = 1 << 5;
     private const uint LINUX_CAPABILITY_VERSION_3 = 0x20080522;
     private const ulong SyscallInstruction = 0x050f;   // 0f 05, little-endian
 
-    private enum Step { DropBounding, ClearAmbient, DropPermitted, NoNewPrivs, Filter, FilterNotKillable, CloseListener }
+    private enum Step { DropBounding, DropPermitted, NoNewPrivs, Filter, FilterNotKillable, CloseListener }
 
     private enum Phase { AwaitingExecExit, AtEntry, AtExit }
 
     private readonly ImmutableArray<BpfInstruction> _filter;
+    private readonly ulong _requiredDrops;
+    private readonly Queue<int> _boundingDrops = new();
+    private int _dropping;
     private readonly List<int> _heldSignals = [];
     private Libc.user_regs_struct _saved;
     private long _savedCode;
@@ -44,10 +49,11 @@ internal sealed class FilterInjection
     private Step _step;
     private bool _codePatched;
 
-    private FilterInjection(int pid, ImmutableArray<BpfInstruction> filter)
+    private FilterInjection(int pid, ImmutableArray<BpfInstruction> filter, LaunchPlan plan)
     {
         Pid = pid;
         _filter = filter;
+        _requiredDrops = plan.DropCapabilities;
     }
 
     public int Pid { get; }
@@ -58,14 +64,17 @@ internal sealed class FilterInjection
     /// <summary>Why it failed, once <see cref="Outcome.Failed"/>.</summary>
     public string? Failure { get; private set; }
 
+    /// <summary>The control whose part of the launch plan failed, or null when the injection itself did.</summary>
+    public string? FailedControl { get; private set; }
+
     internal enum Outcome { InProgress, Done, Failed, NotApplicable }
 
     /// <summary>Called at the process's PTRACE_EVENT_EXEC stop.</summary>
-    public static FilterInjection? Begin(int pid, ImmutableArray<BpfInstruction> filter)
+    public static FilterInjection? Begin(int pid, ImmutableArray<BpfInstruction> filter, LaunchPlan plan)
     {
         if (Libc.Ptrace(Libc.PTRACE_SYSCALL, pid, 0, 0) != 0)
             return null;
-        return new FilterInjection(pid, filter);
+        return new FilterInjection(pid, filter, plan);
     }
 
     /// <summary>
@@ -144,12 +153,27 @@ internal sealed class FilterInjection
         BitConverter.TryWriteBytes(data.AsSpan(16 + filterBytes), LINUX_CAPABILITY_VERSION_3);   // pid 0: itself
         if (Capabilities.ReadSets(Pid) is not { } caps)
             throw new InjectionException("the process is gone");
-        ulong keep = ~(1UL << Libc.CAP_SYS_PTRACE);
-        WriteCapData(data.AsSpan(16 + filterBytes + 8), caps.Effective & keep, caps.Permitted & keep, caps.Inheritable & keep);
+        // Only what the bounding set holds is dropped from it: anything else would be EPERM
+        // without CAP_SETPCAP, and nothing to do with it. Ambient capabilities must stay both
+        // permitted and inheritable: the capset lowers the dropped ones, and only those.
+        ulong drop = _requiredDrops | (1UL << Libc.CAP_SYS_PTRACE);
+        for (int capability = 0; capability < 64; capability++)
+        {
+            if ((drop & caps.Bounding & (1UL << capability)) != 0)
+                _boundingDrops.Enqueue(capability);
+        }
+        WriteCapData(data.AsSpan(16 + filterBytes + 8), caps.Effective & ~drop, caps.Permitted & ~drop, caps.Inheritable & ~drop);
         for (int offset = 0; offset < data.Length; offset += 8)
             Poke(area + (ulong)offset, BitConverter.ToInt64(data, offset));
 
-        return Call(Step.DropBounding, SYS_prctl, PR_CAPBSET_DROP, Libc.CAP_SYS_PTRACE);
+        return DropNextFromBounding();
+    }
+
+    private Outcome DropNextFromBounding()
+    {
+        if (!_boundingDrops.TryDequeue(out _dropping))
+            return Call(Step.DropPermitted, SYS_capset, (long)_capHeaderAddress, (long)_capDataAddress);
+        return Call(Step.DropBounding, SYS_prctl, PR_CAPBSET_DROP, _dropping);
     }
 
     // struct __user_cap_data_struct[2]: {effective, permitted, inheritable} for bits 0-31, then 32-63.
@@ -164,14 +188,22 @@ internal sealed class FilterInjection
         switch (_step)
         {
             case Step.DropBounding:
-                // EPERM without CAP_SETPCAP: the next execve of a root process would regain
-                // CAP_SYS_PTRACE. The workload shares that limit; PID 1 warned at start.
-                return Call(Step.ClearAmbient, SYS_prctl, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL);
-            case Step.ClearAmbient:
-                return Call(Step.DropPermitted, SYS_capset, (long)_capHeaderAddress, (long)_capDataAddress);
+                // EPERM without CAP_SETPCAP. For CAP_SYS_PTRACE that is tolerated, as for the
+                // workload (PID 1 warned at start); a capability the policy blocks is not: the
+                // session is not let run holding it where it could be used again.
+                if (result < 0 && (_requiredDrops & (1UL << _dropping)) != 0)
+                {
+                    FailedControl = CapabilitiesBlock.ControlName;
+                    throw new InjectionException($"CAP_{LinuxCapability.Name(_dropping)} cannot be removed from its bounding set: "
+                        + $"{Libc.DescribeErrno((int)-result)} (it lacks CAP_SETPCAP)");
+                }
+                return DropNextFromBounding();
             case Step.DropPermitted:
                 if (result < 0)
-                    throw new InjectionException($"capset (dropping CAP_SYS_PTRACE): {Libc.DescribeErrno((int)-result)}");
+                {
+                    FailedControl = _requiredDrops != 0 ? CapabilitiesBlock.ControlName : null;
+                    throw new InjectionException($"capset (dropping {LinuxCapability.Describe(_requiredDrops | (1UL << Libc.CAP_SYS_PTRACE))}): {Libc.DescribeErrno((int)-result)}");
+                }
                 return Call(Step.NoNewPrivs, SYS_prctl, PR_SET_NO_NEW_PRIVS, 1);
             case Step.NoNewPrivs:
                 if (result < 0)

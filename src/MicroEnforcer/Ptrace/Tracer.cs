@@ -247,7 +247,7 @@ internal sealed class Tracer(ActiveControls controls, Outcome outcome, SessionEn
 
     private void BeginInjection(int pid)
     {
-        if (FilterInjection.Begin(pid, sessions.Filter) is { } injection)
+        if (FilterInjection.Begin(pid, sessions.Filter, sessions.Launch) is { } injection)
         {
             _injections[pid] = injection;
         }
@@ -274,7 +274,7 @@ internal sealed class Tracer(ActiveControls controls, Outcome outcome, SessionEn
                 injection.ResendHeldSignals();
                 break;
             default:
-                if (!sessions.InjectionFailed(injection.Pid, injection.Failure ?? "unknown"))   // true: killed
+                if (!sessions.InjectionFailed(injection.Pid, injection.Failure ?? "unknown", injection.FailedControl))   // true: killed
                 {
                     Libc.Ptrace(Libc.PTRACE_CONT, injection.Pid, 0, 0);
                     injection.ResendHeldSignals();

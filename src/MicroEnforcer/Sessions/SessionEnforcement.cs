@@ -17,8 +17,8 @@ namespace MicroEnforcer.Sessions;
 /// controls enforce (fail closed), and reported otherwise.
 /// </summary>
 /// <param name="ownBinary">The launcher's own binary as it was at start (null if unreadable).</param>
-internal sealed class SessionEnforcement(ImmutableArray<BpfInstruction> filter, NotificationListeners listeners, Outcome outcome,
-    EnforcementMode failureMode, FileSignature? ownBinary, ILogger log)
+internal sealed class SessionEnforcement(ImmutableArray<BpfInstruction> filter, ActiveControls controls, NotificationListeners listeners,
+    Outcome outcome, FileSignature? ownBinary, ILogger log)
 {
     public const string ControlName = "execSessions";
 
@@ -27,6 +27,9 @@ internal sealed class SessionEnforcement(ImmutableArray<BpfInstruction> filter, 
 
     /// <summary>The workload's filter, injected unchanged into every session.</summary>
     public ImmutableArray<BpfInstruction> Filter { get; } = filter;
+
+    /// <summary>The workload's launch plan (capabilities dropped), injected with the filter.</summary>
+    public LaunchPlan Launch => controls.Launch;
 
     /// <summary>
     /// The session exec'd this launcher's own binary: `microenforcer exec` installs the filter by
@@ -45,6 +48,7 @@ internal sealed class SessionEnforcement(ImmutableArray<BpfInstruction> filter, 
         string path = NativePath.ReadLink($"/proc/{pid}/exe") ?? "?";
         listeners.Session(listenerFd, $"exec session pid {pid} ({path})");
         Log.SessionEnforced(log, pid, path);
+        controls.Launched(pid, "the exec session", path);
     }
 
     public void TracedOnly(int pid, string reason) => Log.SessionTracedOnly(log, pid, reason);
@@ -53,9 +57,18 @@ internal sealed class SessionEnforcement(ImmutableArray<BpfInstruction> filter, 
     public void CannotCapture(int pid, string reason, string failure) =>
         FailClosed(pid, $"an exec session ({reason}) cannot be brought under enforcement: {failure}");
 
-    /// <summary>The filter could not be injected. True: the (stopped) process was killed.</summary>
-    public bool InjectionFailed(int pid, string failure)
+    /// <summary>
+    /// The filter could not be injected, or a control's part of the launch plan could not be
+    /// carried out (<paramref name="control"/>, whose plan only enforcing controls add to: it is
+    /// killed). True: the (stopped) process was killed.
+    /// </summary>
+    public bool InjectionFailed(int pid, string failure, string? control)
     {
+        if (control is not null)
+        {
+            return outcome.AtExecEvent(pid, new ControlFinding(control, $"the exec session cannot be launched under the policy: {failure}"),
+                EnforcementMode.Enforce, "none", NativePath.ReadLink($"/proc/{pid}/exe") ?? "?");
+        }
         bool killed = FailClosed(pid, $"the exec session's filter could not be injected: {failure}");
         if (!killed)
             Log.SessionTracedOnly(log, pid, failure);
@@ -65,5 +78,5 @@ internal sealed class SessionEnforcement(ImmutableArray<BpfInstruction> filter, 
     // Killed in enforce mode (a seized process is stopped, or not yet running anything of its
     // own), reported either way.
     private bool FailClosed(int pid, string reason) =>
-        outcome.AtExecEvent(pid, new ControlFinding(ControlName, reason), failureMode, "none", NativePath.ReadLink($"/proc/{pid}/exe") ?? "?");
+        outcome.AtExecEvent(pid, new ControlFinding(ControlName, reason), controls.ExecFailureMode, "none", NativePath.ReadLink($"/proc/{pid}/exe") ?? "?");
 }

@@ -10,10 +10,10 @@ namespace MicroEnforcer.Sessions;
 /// <summary>
 /// Serves `microenforcer exec`: a session that joins enforcement before it execs its command
 /// (the protocol is at the end of Native/launch_shim.c). Each client gets the workload's filter
-/// and hands back its listener, which from then on is answered like the workload's. One
+/// and the capabilities to drop (the launch plan), carries them out itself, and hands back its listener, which from then on is answered like the workload's. One
 /// connection at a time on this thread, each bounded by the socket's 5-second timeouts.
 /// </summary>
-internal sealed class SessionServer(ImmutableArray<BpfInstruction> filter, NotificationListeners listeners, ILogger log)
+internal sealed class SessionServer(ImmutableArray<BpfInstruction> filter, ActiveControls controls, NotificationListeners listeners, ILogger log)
 {
     public void Start()
     {
@@ -69,7 +69,7 @@ internal sealed class SessionServer(ImmutableArray<BpfInstruction> filter, Notif
         }
         int error;
         fixed (BpfInstruction* program = filter.AsSpan())
-            error = Shim.SessionSendFilter(connection, program, (uint)filter.Length);
+            error = Shim.SessionSendFilter(connection, program, (uint)filter.Length, controls.Launch.DropCapabilities);
         if (error != 0)
         {
             Log.SessionJoinRefused(log, $"pid {peer}: sending the filter: {Libc.DescribeErrno(error)}");
@@ -90,6 +90,7 @@ internal sealed class SessionServer(ImmutableArray<BpfInstruction> filter, Notif
         }
         string command = ProcCmdline.Read(peer) ?? "?";
         listeners.Session(listener, $"exec session pid {peer} (microenforcer exec)");
+        controls.Launched(peer, "the exec session (microenforcer exec)");
         if (Shim.SessionAcknowledge(connection) != 0)
             return;   // it gave up waiting: its filter has our listener, so it is enforced regardless
         Log.SessionJoined(log, peer, command);

@@ -19,7 +19,7 @@ internal sealed class ImageRootfs
     /// <summary>Test programs, built statically into /opt/tests in the image.</summary>
     public static readonly string[] Programs =
         ["hello", "pwned", "exec_race", "execat", "exec_compat", "fileless", "fork_bomb", "revshell", "stdio_socket",
-         "stale", "deadlock", "memfd_script", "pid1", "io_uring", "fork_churn", "script_race", "pty_relay"];
+         "stale", "deadlock", "memfd_script", "pid1", "io_uring", "fork_churn", "script_race", "pty_relay", "capprobe"];
 
     /// <summary>The overlay's lowerdir: one directory, or several separated by ':' (the top layer first).</summary>
     public string Path { get; }
@@ -77,6 +77,13 @@ internal sealed class ImageRootfs
         ProcessRunner.Check("as", "--32", "-o", exit32 + ".o", System.IO.Path.Combine(sources, "exit32.s"));
         ProcessRunner.Check("ld", "-m", "elf_i386", "-o", exit32, exit32 + ".o");
         File.Delete(exit32 + ".o");
+        // capprobe as a setuid-root binary and as one with the file capability cap_net_raw+ep: what
+        // Limit New Privileges and Capabilities Block must keep from elevating anyone.
+        string capprobe = System.IO.Path.Combine(Path, "opt/tests/capprobe");
+        File.Copy(capprobe, capprobe + "_suid");
+        File.SetUnixFileMode(capprobe + "_suid", (UnixFileMode)0x9ed);   // 04755, owned by root
+        File.Copy(capprobe, capprobe + "_fcap");
+        ProcessRunner.Check("setcap", "cap_net_raw+ep", capprobe + "_fcap");
         // An interpreter's name for a plain program: the reverse-shell control judges by name.
         File.Copy(System.IO.Path.Combine(Path, "opt/tests/stdio_socket"), System.IO.Path.Combine(Path, "opt/tests/python-sim"));
         // A copy of a test program that is not executable: the image has it, but only as data.

@@ -27,10 +27,10 @@ internal static class Prerequisites
         var problems = new List<string>();
         if (Environment.UserName != "root" && !IsRoot())
             problems.Add("must run as root (the tests create pid and mount namespaces and overlay mounts)");
-        foreach (string tool in new[] { "unshare", "nsenter", "chroot", "mount", "mknod", "gcc", "setpriv", "ldd" })
+        foreach (string tool in new[] { "unshare", "nsenter", "chroot", "mount", "mknod", "gcc", "setpriv", "ldd", "setcap" })
         {
             if (FindInPath(tool) is null)
-                problems.Add($"'{tool}' not found in PATH (make test installs util-linux, coreutils, libc-bin and gcc)");
+                problems.Add($"'{tool}' not found in PATH (make test installs util-linux, coreutils, libc-bin, libcap2-bin and gcc)");
         }
         if (!File.Exists("/bin/busybox"))
             problems.Add("/bin/busybox not found (apt-get install busybox-static)");

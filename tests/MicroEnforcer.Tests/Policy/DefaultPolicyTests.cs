@@ -20,6 +20,8 @@ public class DefaultPolicyTests
                     new ReverseShellPolicy(true, EnforcementMode.Enforce, [], [], ReverseShellPolicy.DefaultInterpreters),
                     new DriftPreventionPolicy(true, EnforcementMode.Enforce, []),
                     new ForkGuardPolicy(true, EnforcementMode.Enforce, 1024),
+                    new CapabilitiesBlockPolicy(false, EnforcementMode.Enforce, 0),
+                    new LimitNewPrivilegesPolicy(),
                 ]),
             policy);
     }
@@ -38,6 +40,9 @@ public class DefaultPolicyTests
     [InlineData("blockFilelessExec:")]
     [InlineData("forkGuard:")]
     [InlineData("reverseShell:")]
+    [InlineData("capabilitiesBlock:")]
+    [InlineData("capabilities: []")]
+    [InlineData("limitNewPrivileges:")]
     [InlineData("maxProcesses: 1024")]
     [InlineData("allowedProcesses: []")]
     [InlineData("allowedAddresses: []")]

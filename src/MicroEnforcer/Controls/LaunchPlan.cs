@@ -1,0 +1,18 @@
+namespace MicroEnforcer.Controls;
+
+/// <summary>
+/// What the launch shim does to every process launched under enforcement (the workload, and each
+/// exec session as it joins or is injected) before that process runs anything of its own, besides
+/// NO_NEW_PRIVS and the filter: made once at start from the <see cref="ILaunchControl"/>s.
+/// </summary>
+internal sealed class LaunchPlan
+{
+    /// <summary>
+    /// Capabilities taken from all five sets (bounding, ambient, inheritable, permitted,
+    /// effective), a mask by number. A process that cannot lose one of them is not launched.
+    /// CAP_SYS_PTRACE is dropped from every launched process besides, as far as it can be.
+    /// </summary>
+    public ulong DropCapabilities { get; private set; }
+
+    public void Drop(ulong capabilities) => DropCapabilities |= capabilities;
+}
