@@ -114,17 +114,25 @@ internal static class LoaderEnvironment
         return null;
     }
 
-    private static Outcome? Library(int pid, string source, byte[] name, DriftPrevention drift)
+    private static Outcome? Library(int pid, string source, byte[] name, DriftPrevention drift) =>
+        Judge(pid, source, name, drift, "library", "", drift.EvaluateLibrary);
+
+    private static Outcome? Directory(int pid, string source, byte[] name, DriftPrevention drift) =>
+        Judge(pid, source, name, drift, "directory", "the directory ", directory => drift.EvaluateLibraryDirectory(directory.CanonicalPath, directory.Signature));
+
+    /// <summary>Opens a library or directory the loader would use, as the process would, and has drift prevention judge it.</summary>
+    private static Outcome? Judge(int pid, string source, byte[] name, DriftPrevention drift, string kind, string label,
+        Func<ExecTarget, ControlFinding?> evaluate)
     {
         string text = PathText.Decode(name);
         if (!TryOpen(pid, source, name, text, drift, out int fd, out Outcome? ended))
             return ended;
         try
         {
-            if (ExecPathResolver.Describe(pid, fd, text) is not { } library)
-                return Unreadable($"cannot inspect the library {text} that {source} names", text);
-            return drift.EvaluateLibrary(library) is { } finding
-                ? Finding(drift, $"{source} names {library.CanonicalPath}: {finding.Reason}", library.CanonicalPath)
+            if (ExecPathResolver.Describe(pid, fd, text) is not { } target)
+                return Unreadable($"cannot inspect the {kind} {text} that {source} names", text);
+            return evaluate(target) is { } finding
+                ? Finding(drift, $"{source} names {label}{target.CanonicalPath}: {finding.Reason}", target.CanonicalPath)
                 : null;
         }
         finally
@@ -166,25 +174,6 @@ internal static class LoaderEnvironment
         else if (fd < 0)
             ended = Finding(drift, $"{source} names {text}, which cannot be opened: {Libc.DescribeErrno(-fd)}", text);
         return fd >= 0;
-    }
-
-    private static Outcome? Directory(int pid, string source, byte[] name, DriftPrevention drift)
-    {
-        string text = PathText.Decode(name);
-        if (!TryOpen(pid, source, name, text, drift, out int fd, out Outcome? ended))
-            return ended;
-        try
-        {
-            if (ExecPathResolver.Describe(pid, fd, text) is not { } directory)
-                return Unreadable($"cannot inspect the directory {text} that {source} names", text);
-            return drift.EvaluateLibraryDirectory(directory.CanonicalPath, directory.Signature) is { } finding
-                ? Finding(drift, $"{source} names the directory {directory.CanonicalPath}: {finding.Reason}", directory.CanonicalPath)
-                : null;
-        }
-        finally
-        {
-            Libc.Close(fd);
-        }
     }
 
     /// <summary>A name that does not exist: its nearest existing ancestor must be an unchanged image directory.</summary>
