@@ -135,7 +135,11 @@ internal static partial class ExecPathResolver
         string? canonical = ReadLink(exe);
         if (canonical is null || FileSignature.TryRead(exe, out FileSignature signature) != 0)
             return null;
-        return new ExecTarget(pid, canonical, signature, exe, LoadedName(pid, canonical));
+        var target = new ExecTarget(pid, canonical, signature, exe, LoadedName(pid, canonical));
+        // Its argv is the new image's own now, and it has not run: the applet it will run is settled.
+        return ExecTarget.IsMultiCall(canonical) && Procfs.ProcCmdline.ReadArgv(pid) is { } argv
+            ? target with { Applet = MultiCallApplet.Of(canonical, argv) }
+            : target;
     }
 
     /// <summary>

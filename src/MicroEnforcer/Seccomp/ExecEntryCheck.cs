@@ -45,6 +45,12 @@ internal sealed class ExecEntryCheck(ActiveControls controls, Tracer tracer, Out
             target = ExecPathResolver.Describe(tid, fd, path);
             if (target is null)
                 return Undecidable(tid, request, path, "cannot inspect the file to be executed");
+            // A multi-call binary runs the applet its argv names (busybox's sh re-execs
+            // /proc/self/exe as "wget"): read from the caller, so it may change before the
+            // kernel reads it, which the exec event's check, on the new image's argv, settles.
+            if (ExecTarget.IsMultiCall(target.CanonicalPath) &&
+                ProcessMemory.TryReadArgvList(tid, request.ArgvAddress, request.Pointers32, MultiCallApplet.ArgvNeeded) is { } argv)
+                target = target with { Applet = MultiCallApplet.Of(target.CanonicalPath, argv) };
             decision = controls.Exec.Decide(target);
         }
         finally
