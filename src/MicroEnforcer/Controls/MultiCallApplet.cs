@@ -13,11 +13,10 @@ internal static class MultiCallApplet
     /// <summary>The applet for <paramref name="argv"/> (argv[0] first); "" when argv is empty (no applet is found by that name).</summary>
     public static string Of(string executablePath, IReadOnlyList<string> argv)
     {
-        string multiplexer = ExecTarget.LastComponent(executablePath) == "toybox" ? "toybox" : "busybox";
+        string multiplexer = Multiplexer(executablePath);
         if (argv.Count == 0)
             return string.Empty;
-        string first = argv[0].StartsWith('-') ? argv[0][1..] : argv[0];
-        string name = ExecTarget.LastComponent(first);
+        string name = Argv0Name(argv[0]);
         for (int i = 1; name.StartsWith(multiplexer, StringComparison.Ordinal); i++)
         {
             if (i >= argv.Count || argv[i].StartsWith("--", StringComparison.Ordinal))
@@ -26,6 +25,14 @@ internal static class MultiCallApplet
         }
         return name;
     }
+
+    /// <summary>Whether argv[0] alone does not settle the applet: it names the multiplexer, which reads the next argument.</summary>
+    public static bool NeedsMoreThanArgv0(string executablePath, string argv0) =>
+        Argv0Name(argv0).StartsWith(Multiplexer(executablePath), StringComparison.Ordinal);
+
+    private static string Multiplexer(string executablePath) => ExecTarget.LastComponent(executablePath) == "toybox" ? "toybox" : "busybox";
+
+    private static string Argv0Name(string argv0) => ExecTarget.LastComponent(argv0.StartsWith('-') ? argv0[1..] : argv0);
 
     /// <summary>How many argv entries <see cref="Of"/> may need: enough for a few nested multiplexers.</summary>
     public const int ArgvNeeded = 8;
