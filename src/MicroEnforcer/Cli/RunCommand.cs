@@ -30,7 +30,7 @@ internal static class RunCommand
         ILogger log = loggers.CreateLogger("microenforcer");
 
         RuntimePolicy? policy = LoadPolicy(options.PolicyPath, log);
-        if (policy is null)
+        if (policy is null || !EntrypointCheck.Accepts(policy, options.Command, log))
             return ExitCodes.BadPolicy;
 
         BecomeSubreaperUnlessPid1(log);

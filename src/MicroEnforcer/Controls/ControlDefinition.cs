@@ -22,6 +22,13 @@ internal abstract class ControlDefinition : PolicySection
     /// <summary>The running control for an enabled policy.</summary>
     public abstract IControl Create(ControlPolicy policy, ControlServices services);
 
+    /// <summary>
+    /// The control's objection to the workload's entrypoint, resolved as execvp would resolve it,
+    /// before anything is spawned (see Cli.EntrypointCheck); null: none, or the control
+    /// does not judge entrypoints.
+    /// </summary>
+    public virtual ControlFinding? CheckEntrypoint(ControlPolicy policy, ExecTarget entrypoint) => null;
+
     /// <summary>What every control that judges execs needs: execve and execveat reach PID 1.</summary>
     protected static IEnumerable<FilterRule> ExecRules => [FilterRule.Notify(SyscallTable.Execve), FilterRule.Notify(SyscallTable.Execveat)];
 }
@@ -40,7 +47,11 @@ internal abstract class ControlDefinition<TPolicy> : ControlDefinition
 
     protected abstract TPolicy Read(SectionReader section);
 
+    public sealed override ControlFinding? CheckEntrypoint(ControlPolicy policy, ExecTarget entrypoint) => CheckEntrypointFor((TPolicy)policy, entrypoint);
+
     protected virtual string? DescribePolicy(TPolicy policy) => null;
+
+    protected virtual ControlFinding? CheckEntrypointFor(TPolicy policy, ExecTarget entrypoint) => null;
 
     protected abstract IEnumerable<FilterRule> RulesFor(TPolicy policy);
 

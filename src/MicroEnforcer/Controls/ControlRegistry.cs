@@ -7,7 +7,9 @@ namespace MicroEnforcer.Controls;
 
 /// <summary>
 /// Every control the enforcer has, one line each. The order is the exec decision's: the most
-/// specific finding first (an exec that is both fileless and drift is reported as fileless).
+/// specific finding first (an exec that is both fileless and drift is reported as fileless; a
+/// blocked executable names the entry that blocks it even when it also drifted; drift says what
+/// happened to a file that is also not in the allowed executables).
 /// The policy's sections, the filter's rules, the running controls and the start-up summary are
 /// all made from this list, so adding a control is its definition, its tests and its line here.
 /// </summary>
@@ -17,7 +19,9 @@ internal static class ControlRegistry
     [
         new FilelessExecControl(),
         new ReverseShellControl(),
+        new ExecutablesBlockedControl(),
         new DriftPreventionControl(),
+        new ExecutablesAllowedControl(),
         new ForkGuardControl(),
         new CapabilitiesBlockControl(),
         new LimitNewPrivilegesControl(),

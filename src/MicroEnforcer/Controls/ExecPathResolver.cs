@@ -132,18 +132,14 @@ internal static partial class ExecPathResolver
         string? canonical = NativePath.ReadLink(exe);
         if (canonical is null || FileSignature.TryRead(exe, out FileSignature signature) != 0)
             return null;
-        return new ExecTarget(pid, canonical, signature, exe, LoadedName(pid, canonical));
-    }
+        if (!ExecTarget.IsMultiCall(canonical))
+            return new ExecTarget(pid, canonical, signature, exe, Procfs.ProcComm.Read(pid) ?? ExecTarget.LastComponent(canonical));
 
-    /// <summary>
-    /// The name a loaded image runs as: comm, except for a multi-call binary, which picks its
-    /// applet by argv[0]. busybox runs its own applets through execve("/proc/self/exe", ["sh"]),
-    /// which leaves comm "exe" until the applet sets it.
-    /// </summary>
-    private static string LoadedName(int pid, string canonical)
-    {
-        if (ExecTarget.IsMultiCall(canonical) && Procfs.ProcCmdline.ReadArgv0(pid) is { Length: > 0 } argv0)
-            return ExecTarget.LastComponent(argv0);
-        return Procfs.ProcComm.Read(pid) ?? ExecTarget.LastComponent(canonical);
+        // A multi-call binary runs as argv[0] says, not as comm: busybox runs its own applets
+        // through execve("/proc/self/exe", ["sh"]), which leaves comm "exe" until the applet sets
+        // it. Its argv is the new image's own now, and it has not run: the applet is settled.
+        List<string>? argv = Procfs.ProcCmdline.ReadFirstArguments(pid);
+        string invoked = argv is [{ Length: > 0 } argv0, ..] ? ExecTarget.LastComponent(argv0) : Procfs.ProcComm.Read(pid) ?? ExecTarget.LastComponent(canonical);
+        return new ExecTarget(pid, canonical, signature, exe, invoked) { Applet = argv is null ? null : MultiCallApplet.Of(canonical, argv) };
     }
 }

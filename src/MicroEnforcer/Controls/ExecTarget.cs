@@ -13,6 +13,21 @@ namespace MicroEnforcer.Controls;
 /// caller passed (what the kernel puts in comm), e.g. "sh" for busybox run as /bin/sh.</param>
 internal sealed record ExecTarget(int Pid, string CanonicalPath, FileSignature Signature, string ContentPath, string InvokedName)
 {
+    /// <summary>What the file is to the exec: the program, the script its interpreter reads, or the ELF interpreter the kernel mapped.</summary>
+    public ExecRole Role { get; init; } = ExecRole.Program;
+
+    /// <summary>
+    /// For a multi-call binary (busybox, toybox): the applet its argv selects (<see cref="MultiCallApplet"/>);
+    /// null for any other file, or when the argv could not be read.
+    /// </summary>
+    public string? Applet { get; init; }
+
+    /// <summary>
+    /// For an ELF interpreter run as a program (<c>ld.so PROG</c>), at the exec event: the program
+    /// argument it will open and run itself, after every check; null otherwise.
+    /// </summary>
+    public string? LoaderProgram { get; init; }
+
     public static string LastComponent(string path) => path[(path.LastIndexOf('/') + 1)..];
 
     /// <summary>A multi-call binary (busybox, toybox) runs the applet its argv[0] names.</summary>

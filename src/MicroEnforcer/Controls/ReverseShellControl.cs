@@ -48,13 +48,8 @@ internal sealed class ReverseShellControl : ControlDefinition<ReverseShellPolicy
     private static string? ParseInterpreter(string text, out string name)
     {
         name = text;
-        if (text.Length == 0)
-            return "the executable name is empty";
-        if (!text.Contains('/', StringComparison.Ordinal))
-            return null;
-        // Names are matched against the executable's file name, so a path would never match.
-        string baseName = text[(text.LastIndexOf('/') + 1)..];
-        string hint = baseName.Length == 0 ? string.Empty : $"; did you mean '{baseName}'?";
-        return $"invalid interpreter name '{text}': give a file name, not a path (it is matched against the executable's file name){hint}";
+        return ExecutableName.Check(text) is { } error
+            ? text.Length == 0 ? error : $"invalid interpreter name '{text}': {error}"
+            : null;
     }
 }

@@ -11,8 +11,8 @@ namespace MicroEnforcer.Controls;
 /// <param name="AllowedProcesses">Executables (absolute path globs) exempted from the control.</param>
 /// <param name="AllowedAddresses">Peer networks exempted from the control.</param>
 /// <param name="Interpreters">
-/// File-name patterns of the programs the control applies to; <c>*</c> matches any run of characters
-/// and every other character matches itself. Defaults to <see cref="DefaultInterpreters"/>.
+/// File-name patterns of the programs the control applies to (<see cref="ExecutableName"/>): <c>*</c>
+/// matches any run of characters and every other character matches itself. Defaults to <see cref="DefaultInterpreters"/>.
 /// </param>
 public sealed record ReverseShellPolicy(
     bool Enabled,
@@ -53,7 +53,7 @@ public sealed record ReverseShellPolicy(
         // interface is an allocation each time.
         for (int i = 0; i < Interpreters.Count; i++)
         {
-            if (NameMatches(Interpreters[i], name))
+            if (ExecutableName.Matches(Interpreters[i], name))
             {
                 return true;
             }
@@ -93,44 +93,6 @@ public sealed record ReverseShellPolicy(
         }
 
         return hash.ToHashCode();
-    }
-
-    /// <summary>
-    /// Wildcard match where only <c>*</c> is special. Remembers just the last star, so the cost is
-    /// O(n·m) at worst whatever the pattern.
-    /// </summary>
-    internal static bool NameMatches(ReadOnlySpan<char> pattern, ReadOnlySpan<char> name)
-    {
-        int p = 0, s = 0, starP = -1, starS = -1;
-        while (s < name.Length)
-        {
-            if (p < pattern.Length && pattern[p] == '*')
-            {
-                starP = p++;
-                starS = s;
-            }
-            else if (p < pattern.Length && pattern[p] == name[s])
-            {
-                p++;
-                s++;
-            }
-            else if (starP >= 0)
-            {
-                p = starP + 1;
-                s = ++starS;
-            }
-            else
-            {
-                return false;
-            }
-        }
-
-        while (p < pattern.Length && pattern[p] == '*')
-        {
-            p++;
-        }
-
-        return p == pattern.Length;
     }
 
     // Shows the entries rather than the lists' type names when the policy is logged.

@@ -20,6 +20,9 @@ internal static partial class Log
     [LoggerMessage(53, LogLevel.Warning, "baseline: pid {Pid} entered the container outside the filter before the image was hashed: it could have set an mtime back, so image executables whose metadata changed before they were hashed are drift from now on")]
     public static partial void ContentStampsRevoked(ILogger log, int pid);
 
+    [LoggerMessage(54, LogLevel.Warning, "{What} ({Path}) would be refused by spec.{Control} in enforce mode: {Reason}; audit mode: it starts")]
+    public static partial void EntrypointWouldBeRefused(ILogger log, string what, string path, string control, string reason);
+
     [LoggerMessage(52, LogLevel.Information, "baseline: recorded before the workload starts: {Reason}")]
     public static partial void BaselineBeforeStart(ILogger log, string reason);
 

@@ -66,6 +66,16 @@ public sealed class SectionReader
             return valid ? null : $"invalid glob '{text}': {error}";
         }));
 
+    /// <summary>A list of executables (<see cref="ExecutableEntry"/>: absolute path globs or file names); empty when absent.</summary>
+    public IReadOnlyList<ExecutableEntry> Executables(string name) =>
+        ReadOnly(List<ExecutableEntry>(name, "a list of executables (absolute path globs or file names)", "an absolute path glob or a file name",
+            static (string text, out ExecutableEntry entry) =>
+            {
+                bool valid = ExecutableEntry.TryParse(text, out ExecutableEntry? parsed, out string error);
+                entry = parsed!;
+                return valid ? null : error;
+            }));
+
     /// <summary>A list of networks in CIDR notation (a bare address is that one address); empty when absent.</summary>
     public IReadOnlyList<IpNetwork> Networks(string name) =>
         ReadOnly(List(name, "a list of networks in CIDR notation (e.g. [10.0.0.0/8, \"fd00::/8\"])",

@@ -19,17 +19,24 @@ internal static class ProcCmdline
     }
 
     /// <summary>
-    /// argv[0] alone, from one read into the stack (it is on the exec event's path of every exec
-    /// of a multi-call binary); null if unreadable or longer than the buffer.
+    /// The first arguments, as many as end within one 1 KiB read into the stack (it is on the
+    /// exec event's path of every exec of a multi-call binary, which needs one or two); null if
+    /// unreadable or if not even argv[0] ends there. An empty list: no arguments at all.
     /// </summary>
-    public static string? ReadArgv0(int pid)
+    public static List<string>? ReadFirstArguments(int pid)
     {
-        Span<byte> buffer = stackalloc byte[512];
+        Span<byte> buffer = stackalloc byte[1024];
         int n = ProcFile.ReadOnce($"/proc/{pid}/cmdline", buffer);
-        if (n <= 0)
+        if (n < 0)
             return null;
-        int nul = buffer[..n].IndexOf((byte)0);
-        return nul < 0 ? null : PathText.Decode(buffer[..nul]);
+        var argv = new List<string>();
+        ReadOnlySpan<byte> rest = buffer[..n];
+        while (rest.IndexOf((byte)0) is int nul and >= 0)
+        {
+            argv.Add(PathText.Decode(rest[..nul]));
+            rest = rest[(nul + 1)..];
+        }
+        return argv.Count == 0 && n > 0 ? null : argv;
     }
 
     /// <summary>The arguments, argv[0] first; null if the process is gone or has none.</summary>

@@ -51,8 +51,12 @@ internal static class ProcessMemory
         return Libc.ENAMETOOLONG;
     }
 
-    /// <summary>Reads an argv-style NULL-terminated pointer array and its strings, bounded.</summary>
-    public static string? TryReadArgv(int pid, ulong address, bool pointers32, int maxArgs = 64, int maxBytes = 4096)
+    /// <summary>Reads an argv-style NULL-terminated pointer array and its strings, bounded, shown space-separated.</summary>
+    public static string? TryReadArgv(int pid, ulong address, bool pointers32, int maxArgs = 64, int maxBytes = 4096) =>
+        TryReadArgvList(pid, address, pointers32, maxArgs, maxBytes) is { } parts ? string.Join(' ', parts) : null;
+
+    /// <summary>The first <paramref name="maxArgs"/> entries of an argv-style pointer array (fewer past <paramref name="maxBytes"/>); null if unreadable.</summary>
+    public static List<string>? TryReadArgvList(int pid, ulong address, bool pointers32, int maxArgs, int maxBytes = 4096)
     {
         if (address == 0)
             return null;
@@ -72,7 +76,7 @@ internal static class ProcessMemory
             parts.Add(part);
             budget -= part.Length + 1;
         }
-        return string.Join(' ', parts);
+        return parts;
     }
 
     /// <summary>Reads exactly destination.Length bytes (within one page or across). errno or 0.</summary>

@@ -116,7 +116,7 @@ internal static class ElfInterpreter
         if (mapping.Deleted || NativePath.Statx(mapping.Path, 0, out Libc.statx st) != 0)
         {
             var unlinked = new FileSignature(0, 0, mapping.Inode, 0, 0, 0, 0, 0, Libc.S_IFREG | 0x1ed, 0);
-            return new Lookup(new ExecTarget(pid, mapping.Path, unlinked, mapping.Path, name), null);
+            return new Lookup(new ExecTarget(pid, mapping.Path, unlinked, mapping.Path, name) { Role = ExecRole.ElfInterpreter }, null);
         }
         // The path is looked up now, after the kernel mapped what it named then: a file renamed
         // over it meanwhile would be judged in place of the one that runs. It must be the file
@@ -132,7 +132,7 @@ internal static class ElfInterpreter
         {
             return new Lookup(null, $"the ELF interpreter {mapping.Path} is not the file the kernel mapped (replaced after the exec loaded it)");
         }
-        return new Lookup(new ExecTarget(pid, mapping.Path, FileSignature.From(st), mapping.Path, name), null);
+        return new Lookup(new ExecTarget(pid, mapping.Path, FileSignature.From(st), mapping.Path, name) { Role = ExecRole.ElfInterpreter }, null);
     }
 
     /// <summary>

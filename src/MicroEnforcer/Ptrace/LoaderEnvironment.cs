@@ -86,7 +86,7 @@ internal static class LoaderEnvironment
                 outcome = Libraries(pid, "LD_AUDIT", audit, ":"u8, drift);
             else if (Value(entry, "LD_LIBRARY_PATH="u8) is { } path)
                 outcome = Directories(pid, "LD_LIBRARY_PATH", path, drift);
-            else if (Value(entry, "LD_TRACE_LOADED_OBJECTS="u8) is not null || Value(entry, "LD_TRACE_PRELINKING="u8) is not null)
+            else if (IsTracingVariable(entry))
                 tracing = true;
             if (outcome is not null)
                 return outcome;
@@ -239,13 +239,58 @@ internal static class LoaderEnvironment
         int length = Procfs.ProcFile.Read($"/proc/{pid}/cmdline", s_cmdline);
         if (length < 0)
             return Unreadable("cannot read the command line at the exec event", imagePath);
-        List<byte[]> argv = ShebangScripts.SplitArgv(s_cmdline.AsSpan(0, length));
+        DirectRunArguments run = ParseDirectRun(ShebangScripts.SplitArgv(s_cmdline.AsSpan(0, length)), loader, tracing);
+        foreach ((string option, byte[] value) in run.Libraries)
+        {
+            Outcome? outcome = option switch
+            {
+                "--preload" => Libraries(pid, option, value, " :"u8, drift),
+                "--audit" => Libraries(pid, option, value, ":"u8, drift),
+                _ => Directories(pid, option, value, drift),
+            };
+            if (outcome is not null)
+                return outcome;
+        }
+        if (run.Program is not { } program)
+            return null;
+        string text = PathText.Decode(program);
+        return Finding(drift,
+            $"the ELF interpreter {imagePath} run directly with a program argument ({text}): the loader opens and runs it after every check, so direct loader runs are refused (its --list and --verify modes, as ldd uses them, are allowed)",
+            text);
+    }
+
+    /// <summary>
+    /// The program an ELF interpreter run as a program (the stopped process's image) will open and
+    /// run, or null when it runs none (--list, --verify, LD_TRACE_LOADED_OBJECTS, --help...).
+    /// Unreadable arguments are taken as a program ("?"): nobody can say it runs none.
+    /// </summary>
+    public static string? DirectRunProgram(int pid, ElfImageFacts.LoaderKind loader)
+    {
+        byte[]? environ = Procfs.ProcFile.ReadAll($"/proc/{pid}/environ", 2 * EnvironBytes);
+        int length = Procfs.ProcFile.Read($"/proc/{pid}/cmdline", s_cmdline);
+        if (environ is null || length < 0)
+            return "?";
+        bool tracing = false;
+        foreach (byte[] entry in Split(environ, "\0"u8))
+            tracing |= IsTracingVariable(entry);
+        DirectRunArguments run = ParseDirectRun(ShebangScripts.SplitArgv(s_cmdline.AsSpan(0, length)), loader, tracing);
+        return run.Program is { } program ? PathText.Decode(program) : null;
+    }
+
+    private static bool IsTracingVariable(ReadOnlySpan<byte> entry) =>
+        Value(entry, "LD_TRACE_LOADED_OBJECTS="u8) is not null || Value(entry, "LD_TRACE_PRELINKING="u8) is not null;
+
+    /// <summary>A loader's own command line: its library options, and the program it runs (null: none).</summary>
+    internal sealed record DirectRunArguments(byte[]? Program, List<(string Option, byte[] Value)> Libraries);
+
+    internal static DirectRunArguments ParseDirectRun(List<byte[]> argv, ElfImageFacts.LoaderKind loader, bool tracing)
+    {
         bool glibc = loader == ElfImageFacts.LoaderKind.Glibc;
         tracing &= glibc;   // musl's loader does not read LD_TRACE_LOADED_OBJECTS
         bool runsNothing = false;
         byte[]? program = null;
-        int i = 1;
-        for (; i < argv.Count; i++)
+        var libraries = new List<(string, byte[])>();
+        for (int i = 1; i < argv.Count; i++)
         {
             string option = Encoding.Latin1.GetString(argv[i]);
             bool hasValue = i + 1 < argv.Count;
@@ -263,16 +308,9 @@ internal static class LoaderEnvironment
                 case "--inhibit-cache" when glibc:
                     continue;
                 case "--preload" when hasValue:
-                    if (Libraries(pid, "--preload", argv[++i], " :"u8, drift) is { } preload)
-                        return preload;
-                    continue;
                 case "--audit" when hasValue && glibc:
-                    if (Libraries(pid, "--audit", argv[++i], ":"u8, drift) is { } audit)
-                        return audit;
-                    continue;
                 case "--library-path" when hasValue:
-                    if (Directories(pid, "--library-path", argv[++i], drift) is { } directories)
-                        return directories;
+                    libraries.Add((option, argv[++i]));
                     continue;
                 case "--argv0" when hasValue:
                     i++;
@@ -284,12 +322,7 @@ internal static class LoaderEnvironment
             program = argv[i];
             break;
         }
-        if (program is null || runsNothing || tracing)
-            return null;
-        string text = PathText.Decode(program);
-        return Finding(drift,
-            $"the ELF interpreter {imagePath} run directly with a program argument ({text}): the loader opens and runs it after every check, so direct loader runs are refused (its --list and --verify modes, as ldd uses them, are allowed)",
-            text);
+        return new DirectRunArguments(runsNothing || tracing ? null : program, libraries);
     }
 
     /// <summary>The non-empty entries of a list (also the empty ones, for LD_LIBRARY_PATH, where they mean the cwd).</summary>

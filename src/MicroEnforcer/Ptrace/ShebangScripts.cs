@@ -81,7 +81,7 @@ internal static class ShebangScripts
                     return Unreadable($"cannot inspect the script {nameText} that {interpreterPath} reads", nameText);
                 if (!script.Signature.IsRegularFile)
                     return Unreadable($"the script {nameText} that {interpreterPath} reads is not a regular file (replaced during the exec)", script.CanonicalPath);
-                ExecDecision decision = decider.Decide(script);
+                ExecDecision decision = decider.Decide(script with { Role = ExecRole.Script });
                 if (decision.Finding is { } finding)
                 {
                     return new Outcome(decision with { Finding = finding with { Reason = $"the script {nameText} that {interpreterPath} reads: {finding.Reason}" } },

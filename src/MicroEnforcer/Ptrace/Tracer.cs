@@ -168,6 +168,11 @@ internal sealed class Tracer(ActiveControls controls, Outcome outcome, SessionEn
             pending ??= leaders;
 
         ExecTarget? target = ExecPathResolver.DescribeLoaded(pid);
+        ElfImageFacts.Facts? facts = target is null ? null : _elfFacts.Get(pid, target.Signature);
+        // An ELF interpreter run as a program runs the program its arguments name, which no
+        // exec names: controls that judge what runs by its name or path are told of it.
+        if (target is not null && facts?.Loader is { } kind and not ElfImageFacts.LoaderKind.None)
+            target = target with { LoaderProgram = LoaderEnvironment.DirectRunProgram(pid, kind) };
         ExecDecision decision = target is null
             ? Unreadable("cannot inspect the loaded image (/proc/PID/exe unreadable)")
             : _decider.Decide(target);
@@ -176,7 +181,6 @@ internal sealed class Tracer(ActiveControls controls, Outcome outcome, SessionEn
         // The kernel also mapped the ELF interpreter (PT_INTERP, e.g. ld.so), which runs first:
         // a replaced ld.so would run under an untouched image binary. An image known to have no
         // PT_INTERP has none mapped: its auxiliary vector is not read (see ElfImageFacts).
-        ElfImageFacts.Facts? facts = target is null ? null : _elfFacts.Get(pid, target.Signature);
         if (!decision.Deny && target is not null && facts?.HasInterpreter != false)
         {
             ElfInterpreter.Lookup interpreter = ElfInterpreter.Find(pid);

@@ -46,6 +46,11 @@ internal sealed class ExecEntryCheck(ActiveControls controls, Tracer tracer, Out
             target = ExecPathResolver.Describe(tid, fd, path);
             if (target is null)
                 return Undecidable(tid, request, path, "cannot inspect the file to be executed");
+            // A multi-call binary runs the applet its argv names (busybox's sh re-execs
+            // /proc/self/exe as "wget"): read from the caller, so it may change before the
+            // kernel reads it, which the exec event's check, on the new image's argv, settles.
+            if (ExecTarget.IsMultiCall(target.CanonicalPath) && ReadApplet(tid, request, target.CanonicalPath) is { } applet)
+                target = target with { Applet = applet };
             decision = controls.Exec.Decide(target);
         }
         finally
@@ -71,6 +76,15 @@ internal sealed class ExecEntryCheck(ActiveControls controls, Tracer tracer, Out
         if (seizeErrno != 0)
             return Undecidable(tid, request, path, $"cannot attach the tracer that verifies the loaded image: {Libc.DescribeErrno(seizeErrno)}");
         return 0;
+    }
+
+    // argv[0] names the applet unless it names the multiplexer itself: two small reads for the usual exec.
+    private static string? ReadApplet(int tid, ExecRequest request, string executablePath)
+    {
+        List<string>? argv = ProcessMemory.TryReadArgvList(tid, request.ArgvAddress, request.Pointers32, 1);
+        if (argv is [string argv0] && MultiCallApplet.NeedsMoreThanArgv0(executablePath, argv0))
+            argv = ProcessMemory.TryReadArgvList(tid, request.ArgvAddress, request.Pointers32, MultiCallApplet.ArgvNeeded);
+        return argv is null ? null : MultiCallApplet.Of(executablePath, argv);
     }
 
     /// <summary>No decision is possible: refuse in enforce mode, let it run and say so in audit mode.</summary>

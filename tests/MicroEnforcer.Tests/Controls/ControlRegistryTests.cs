@@ -77,10 +77,9 @@ public sealed class ControlRegistryTests : IDisposable
         RuntimePolicy policy = ControlRegistry.DefaultPolicy();
         string summary = ControlRegistry.Describe(policy.With(policy.ForkGuard with { Enabled = false }));
 
-        Assert.StartsWith(
-            "fileless exec enforce; reverse shell enforce (0 allowed process(es), 0 allowed network(s)); " +
-            "drift prevention enforce (0 allowed pattern(s)); fork guard off",
-            summary);
+        Assert.Contains("fileless exec enforce; reverse shell enforce (0 allowed process(es), 0 allowed network(s)); ", summary);
+        Assert.Contains("drift prevention enforce (0 allowed pattern(s)); ", summary);
+        Assert.Contains("fork guard off", summary);
         Assert.Equal(ControlRegistry.All.Length, summary.Split("; ").Length);
         foreach (ControlDefinition control in ControlRegistry.All)
             Assert.Contains(control.Title, summary);

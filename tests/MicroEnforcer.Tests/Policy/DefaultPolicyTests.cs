@@ -18,7 +18,9 @@ public class DefaultPolicyTests
                 [   // in the registry's order
                     new FilelessExecPolicy(true, EnforcementMode.Enforce),
                     new ReverseShellPolicy(true, EnforcementMode.Enforce, [], [], ReverseShellPolicy.DefaultInterpreters),
+                    new ExecutablesBlockedPolicy(false, EnforcementMode.Enforce, []),
                     new DriftPreventionPolicy(true, EnforcementMode.Enforce, []),
+                    new ExecutablesAllowedPolicy(false, EnforcementMode.Enforce, []),
                     new ForkGuardPolicy(true, EnforcementMode.Enforce, 1024),
                     new CapabilitiesBlockPolicy(false, EnforcementMode.Enforce, 0),
                     new LimitNewPrivilegesPolicy(),

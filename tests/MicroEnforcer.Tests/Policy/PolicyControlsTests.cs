@@ -8,6 +8,9 @@ namespace MicroEnforcer.Tests.Policy;
 /// <summary>The blockFilelessExec, forkGuard and reverseShell controls.</summary>
 public class PolicyControlsTests
 {
+    // Every field of spec, in the order the binder reads them: mode, each control's section, allowIoUring.
+    private static readonly string SpecFields = string.Join(", ", ["mode", .. ControlRegistry.All.Select(c => c.Name), "allowIoUring"]);
+
     private const string Header = """
         apiVersion: microenforcer.dev/v1
         kind: RuntimePolicy
@@ -362,7 +365,7 @@ public class PolicyControlsTests
                 "t.yaml:6:19: spec.reverseShell.allowedAddress: unknown field 'allowedAddress'; did you mean 'allowedAddresses'? (allowed: enabled, mode, allowedProcesses, allowedAddresses, interpreters)",
                 "t.yaml:6:39: spec.reverseShell.interpreter: unknown field 'interpreter'; did you mean 'interpreters'? (allowed: enabled, mode, allowedProcesses, allowedAddresses, interpreters)",
                 "t.yaml:6:58: spec.reverseShell.allowedProcess: unknown field 'allowedProcess'; did you mean 'allowedProcesses'? (allowed: enabled, mode, allowedProcesses, allowedAddresses, interpreters)",
-                "t.yaml:7:3: spec.reverseshell: unknown field 'reverseshell'; did you mean 'reverseShell'? (allowed: mode, blockFilelessExec, reverseShell, driftPrevention, forkGuard, capabilitiesBlock, limitNewPrivileges, allowIoUring)",
+                "t.yaml:7:3: spec.reverseshell: unknown field 'reverseshell'; did you mean 'reverseShell'? (allowed: " + SpecFields + ")",
             ],
             errors.Select(e => e.ToString()));
     }

@@ -7,6 +7,9 @@ namespace MicroEnforcer.Tests.Policy;
 
 public class PolicyLoaderTests
 {
+    // Every field of spec, in the order the binder reads them: mode, each control's section, allowIoUring.
+    private static readonly string SpecFields = string.Join(", ", ["mode", .. ControlRegistry.All.Select(c => c.Name), "allowIoUring"]);
+
     private const string ExampleYaml = """
         apiVersion: microenforcer.dev/v1
         kind: RuntimePolicy
@@ -93,7 +96,9 @@ public class PolicyLoaderTests
                 [   // in the registry's order
                     new FilelessExecPolicy(true, EnforcementMode.Enforce),
                     new ReverseShellPolicy(true, EnforcementMode.Enforce, [], [], ReverseShellPolicy.DefaultInterpreters),
+                    new ExecutablesBlockedPolicy(false, EnforcementMode.Enforce, []),
                     new DriftPreventionPolicy(true, EnforcementMode.Enforce, []),
+                    new ExecutablesAllowedPolicy(false, EnforcementMode.Enforce, []),
                     new ForkGuardPolicy(true, EnforcementMode.Enforce, ForkGuardPolicy.DefaultMaxProcesses),
                     new CapabilitiesBlockPolicy(false, EnforcementMode.Enforce, 0),
                     new LimitNewPrivilegesPolicy(),
@@ -205,7 +210,7 @@ public class PolicyLoaderTests
 
         Assert.Equal(
             [
-                "t.yaml:4:3: spec.Mode: unknown field 'Mode'; did you mean 'mode'? (allowed: mode, blockFilelessExec, reverseShell, driftPrevention, forkGuard, capabilitiesBlock, limitNewPrivileges, allowIoUring)",
+                "t.yaml:4:3: spec.Mode: unknown field 'Mode'; did you mean 'mode'? (allowed: " + SpecFields + ")",
                 "t.yaml:6:5: spec.driftPrevention.enabeld: unknown field 'enabeld'; did you mean 'enabled'? (allowed: enabled, mode, allowedExecutables)",
                 "t.yaml:7:5: spec.driftPrevention.frobnicate: unknown field 'frobnicate' (allowed: enabled, mode, allowedExecutables)",
             ],
