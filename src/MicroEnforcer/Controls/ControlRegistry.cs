@@ -19,6 +19,8 @@ internal static class ControlRegistry
         new ReverseShellControl(),
         new DriftPreventionControl(),
         new ForkGuardControl(),
+        new SystemIntegrityControl(),
+        new BlockPtraceControl(),
     ];
 
     /// <summary>The policy sections, as the binder reads them: <see cref="RuntimePolicy.Controls"/> is in this order.</summary>

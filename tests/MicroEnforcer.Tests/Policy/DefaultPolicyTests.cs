@@ -20,6 +20,8 @@ public class DefaultPolicyTests
                     new ReverseShellPolicy(true, EnforcementMode.Enforce, [], [], ReverseShellPolicy.DefaultInterpreters),
                     new DriftPreventionPolicy(true, EnforcementMode.Enforce, []),
                     new ForkGuardPolicy(true, EnforcementMode.Enforce, 1024),
+                    new SystemIntegrityPolicy(false),
+                    new BlockPtracePolicy(false, EnforcementMode.Enforce),
                 ]),
             policy);
     }
@@ -38,6 +40,8 @@ public class DefaultPolicyTests
     [InlineData("blockFilelessExec:")]
     [InlineData("forkGuard:")]
     [InlineData("reverseShell:")]
+    [InlineData("systemIntegrityMonitoring:")]
+    [InlineData("blockPtrace:")]
     [InlineData("maxProcesses: 1024")]
     [InlineData("allowedProcesses: []")]
     [InlineData("allowedAddresses: []")]

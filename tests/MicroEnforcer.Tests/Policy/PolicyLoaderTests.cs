@@ -95,6 +95,8 @@ public class PolicyLoaderTests
                     new ReverseShellPolicy(true, EnforcementMode.Enforce, [], [], ReverseShellPolicy.DefaultInterpreters),
                     new DriftPreventionPolicy(true, EnforcementMode.Enforce, []),
                     new ForkGuardPolicy(true, EnforcementMode.Enforce, ForkGuardPolicy.DefaultMaxProcesses),
+                    new SystemIntegrityPolicy(false),
+                    new BlockPtracePolicy(false, EnforcementMode.Enforce),
                 ]),
             policy);
     }
@@ -203,7 +205,7 @@ public class PolicyLoaderTests
 
         Assert.Equal(
             [
-                "t.yaml:4:3: spec.Mode: unknown field 'Mode'; did you mean 'mode'? (allowed: mode, blockFilelessExec, reverseShell, driftPrevention, forkGuard, allowIoUring)",
+                "t.yaml:4:3: spec.Mode: unknown field 'Mode'; did you mean 'mode'? (allowed: mode, blockFilelessExec, reverseShell, driftPrevention, forkGuard, systemIntegrityMonitoring, blockPtrace, allowIoUring)",
                 "t.yaml:6:5: spec.driftPrevention.enabeld: unknown field 'enabeld'; did you mean 'enabled'? (allowed: enabled, mode, allowedExecutables)",
                 "t.yaml:7:5: spec.driftPrevention.frobnicate: unknown field 'frobnicate' (allowed: enabled, mode, allowedExecutables)",
             ],
