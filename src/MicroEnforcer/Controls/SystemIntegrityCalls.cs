@@ -144,7 +144,7 @@ internal static class SystemIntegrityCalls
         if (address == 0)
             return "unchanged";
         // struct timeval: two longs (i386: 32-bit each).
-        return ReadPair(call.Tid, address, call.IsI386 ? 4 : 8) is { } pair ? Time(pair.Seconds, pair.Fraction, "µs") : "(unreadable)";
+        return ReadPair(call.Tid, address, call.IsI386 ? 4 : 8) is { } pair ? Time(pair.Seconds, pair.Fraction, "us") : "(unreadable)";
     }
 
     private static string TimeSpec(in SyscallCall call, ulong address)
