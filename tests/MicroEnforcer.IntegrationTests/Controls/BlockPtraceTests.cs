@@ -91,6 +91,42 @@ public sealed class BlockPtraceTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void AnExecSessionGetsBothControlsInItsInjectedFilter()
+    {
+        // The session's filter is written into its stack by PID 1 (FilterInjection): with System
+        // Integrity Monitoring and Block ptrace on it is several times the default's length.
+        Prerequisites.Require();
+        string layer = Directory.CreateTempSubdirectory("microenforcer-policy-").FullName;
+        Directory.CreateDirectory(Path.Combine(layer, "etc/microenforcer"));
+        File.WriteAllText(Path.Combine(layer, "etc/microenforcer/policy.yaml"), Policy("enforce") + "\n  systemIntegrityMonitoring: { enabled: true }\n");
+        using RunningContainer container = RunningContainer.Start(["/bin/sleep", "3600"], ["--policy", "/etc/microenforcer/policy.yaml"],
+            ImageRootfs.WithLayer(layer));
+        ProcessRunner.Result session;
+        try
+        {
+            // As ExecSessionTests enter: wait until under enforcement, then exec the session's shell.
+            session = container.Enter("/bin/sh", "-c",
+                "while ! grep -qE 'TracerPid:[[:space:]]*[1-9]|NoNewPrivs:[[:space:]]*1' /proc/$$/status; do :; done; exec /bin/sh -c \"$0\"",
+                "/opt/tests/ptrace_attack attach; /opt/tests/sim_calls sethostname_long");
+        }
+        catch (TimeoutException)
+        {
+            output.WriteLine(container.Stop().ToString());
+            throw;
+        }
+        RunResult run = container.Stop();
+        output.WriteLine(session.Stdout + session.Stderr);
+        output.WriteLine(run.ToString());
+
+        Assert.Contains("attach: errno 1", session.Stdout);
+        Assert.Contains("victim: intact", session.Stdout);
+        Assert.Contains("sethostname_long: errno 22", session.Stdout);
+        Assert.Single(run.Events("ptrace", "blocked"));
+        Assert.Single(run.Events("systemIntegrity", "detected"));
+        Directory.Delete(layer, recursive: true);
+    }
+
+    [Fact]
     public void DriftIsStillRefusedAndFilesStillWritten()
     {
         // PID 1 traces execs and reads the workload's memory with ptrace and process_vm_readv:
