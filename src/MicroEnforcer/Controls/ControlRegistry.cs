@@ -25,6 +25,8 @@ internal static class ControlRegistry
         new ForkGuardControl(),
         new CapabilitiesBlockControl(),
         new LimitNewPrivilegesControl(),
+        new SystemIntegrityControl(),
+        new BlockPtraceControl(),
     ];
 
     /// <summary>The policy sections, as the binder reads them: <see cref="RuntimePolicy.Controls"/> is in this order.</summary>

@@ -21,22 +21,28 @@ internal static partial class ExecPathResolver
     /// <summary>Outcome: an O_PATH fd, or -errno, or MagicLink.</summary>
     public const int MagicLink = int.MinValue;
 
-    public static int Open(int tid, int dirFd, byte[] path, int execFlags)
+    /// <param name="followMagicLinks">
+    /// Follow, in PID 1's context, the magic links the caller-link mapping leaves (instead of
+    /// answering <see cref="MagicLink"/>): for a check that must name some file and accepts that
+    /// such a link may not be the caller's (see <see cref="ProcMemoryFile"/>).
+    /// </param>
+    public static int Open(int tid, int dirFd, byte[] path, int execFlags, bool followMagicLinks = false)
     {
         bool noFollow = (execFlags & Libc.AT_SYMLINK_NOFOLLOW) != 0;
         if (path.Length == 0)
             return (execFlags & Libc.AT_EMPTY_PATH) != 0 && dirFd >= 0 ? OpenLink($"/proc/{tid}/fd/{dirFd}") : -Libc.ENOENT;
         if (path[0] != (byte)'/')
-            return Beneath(dirFd == Libc.AT_FDCWD ? $"/proc/{tid}/cwd" : $"/proc/{tid}/fd/{dirFd}", path, inRoot: false, noFollow);
+            return Beneath(dirFd == Libc.AT_FDCWD ? $"/proc/{tid}/cwd" : $"/proc/{tid}/fd/{dirFd}", path, inRoot: false, noFollow, followMagicLinks);
 
         string text = PathText.Decode(path);
         if (CallerLink(tid, text) is { } link)
         {
             return link.Rest.Length == 0
                 ? OpenLink(link.Base)
-                : Beneath(link.Base, PathText.Encode(link.Rest), inRoot: link.Base.EndsWith("/root", StringComparison.Ordinal), noFollow);
+                : Beneath(link.Base, PathText.Encode(link.Rest), inRoot: link.Base.EndsWith("/root", StringComparison.Ordinal), noFollow,
+                    followMagicLinks);
         }
-        return Beneath($"/proc/{tid}/root", path, inRoot: true, noFollow);
+        return Beneath($"/proc/{tid}/root", path, inRoot: true, noFollow, followMagicLinks);
     }
 
     internal readonly record struct Link(string Base, string Rest);
@@ -79,7 +85,7 @@ internal static partial class ExecPathResolver
         return fd >= 0 ? fd : -Libc.LastErrno;
     }
 
-    private static int Beneath(string baseLink, ReadOnlySpan<byte> path, bool inRoot, bool noFollow)
+    private static int Beneath(string baseLink, ReadOnlySpan<byte> path, bool inRoot, bool noFollow, bool followMagicLinks)
     {
         int dirFd = NativePath.Open(baseLink, Libc.O_PATH | Libc.O_CLOEXEC);
         if (dirFd < 0)
@@ -93,7 +99,7 @@ internal static partial class ExecPathResolver
             byte[] terminated = new byte[path.Length + 1];
             path.CopyTo(terminated);
             int probe = ProbeFollowingMagicLinks(dirFd, terminated, noFollow);
-            if (probe < 0)
+            if (probe < 0 || followMagicLinks)
                 return probe;
             Libc.Close(probe);
             return MagicLink;

@@ -13,6 +13,7 @@ namespace MicroEnforcer.Controls;
 /// that found it, with the process read from /proc while it is still there.
 /// Fork Guard is the one control that reports by itself: a fork bomb is thousands of refusals a
 /// second, which it aggregates into one event a second (see <see cref="ForkGuard"/>).
+/// An audit-only control never decides a call: it reports what was attempted (see <see cref="Reported"/>).
 /// </summary>
 internal sealed class Outcome(AuditLog audit)
 {
@@ -59,6 +60,23 @@ internal sealed class Outcome(AuditLog audit)
         if (enforce)
             Libc.Kill(pid, Libc.SIGKILL);
         return enforce;
+    }
+
+    /// <summary>
+    /// For an audit-only control: a call it lets go on untouched ("detected", mode audit). The
+    /// event is written before the kernel runs the call, and PID 1 never learns its result, so the
+    /// reason says the call was attempted. <paramref name="count"/>: how many calls it stands for,
+    /// when aggregated.
+    /// </summary>
+    public void Reported(ProcessSnapshot process, ControlFinding finding, string syscall, string? requestedPath = null, int? count = null)
+    {
+        ProcStatus? status = process.Status;
+        audit.Write(new AuditEvent(
+            finding.Control, AuditAction.Detected, EnforcementMode.Audit.ToPolicyText(),
+            process.Pid, status?.PPid, status?.Uid, process.Exe, requestedPath, process.Cmdline, finding.Reason, syscall)
+        {
+            Count = count,
+        });
     }
 
     private void Write(int tid, ControlFinding finding, EnforcementMode mode, AuditAction action, string path, string? requestedPath,

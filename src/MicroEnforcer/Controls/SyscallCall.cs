@@ -17,9 +17,24 @@ internal readonly struct SyscallCall(int tid, SyscallKind kind, in Libc.seccomp_
 
     public string Name => SyscallClassifier.Name(Kind);
 
+    /// <summary>The very entry point called (i386's umount, not umount2; clock_settime64, not clock_settime), from the table.</summary>
+    public Syscall? Entry => SyscallTable.Find(_data.arch, Nr);
+
+    /// <summary>Whether the call came through the i386 ABI (int 0x80, or a 32-bit program): 32-bit pointers, longs and, unless a time64 entry, time_t.</summary>
+    public bool IsI386 => _data.arch == SeccompConstants.AUDIT_ARCH_I386;
+
+    /// <summary>Whether its pointers and longs are 32-bit (i386 or x32).</summary>
+    public bool Pointers32 => SyscallClassifier.Classify(_data.arch, Nr).Pointers32;
+
     public Libc.seccomp_data Data => _data;
 
     public ulong Arg(int index) => ExecRequest.ArgAt(_data, index);
+
+    /// <summary>
+    /// An argument as the kernel takes it under the caller's ABI: i386 registers are 32 bits, and
+    /// whatever a 64-bit caller left in the upper halves before int 0x80, the call does not see.
+    /// </summary>
+    public ulong Word(int index) => IsI386 ? (uint)Arg(index) : Arg(index);
 
     /// <summary>Whether the caller still waits in this call: what was read of it is still its own.</summary>
     public bool IsStillValid() => listener.IsStillValid(id);

@@ -11,6 +11,7 @@ internal static partial class Libc
 
     internal const int O_RDONLY = 0;
     internal const int O_WRONLY = 1;
+    internal const int O_RDWR = 2;
     internal const int O_DIRECTORY = 0x10000;
     internal const int O_NOFOLLOW = 0x20000;
     internal const int O_CLOEXEC = 0x80000;
@@ -33,6 +34,7 @@ internal static partial class Libc
 
     internal const long OVERLAYFS_SUPER_MAGIC = 0x794c7630;
     internal const long TMPFS_MAGIC = 0x01021994;
+    internal const long PROC_SUPER_MAGIC = 0x9fa0;
     internal const long EXT4_SUPER_MAGIC = 0xef53;
     internal const long XFS_SUPER_MAGIC = 0x58465342;
     internal const long BTRFS_SUPER_MAGIC = 0x9123683e;

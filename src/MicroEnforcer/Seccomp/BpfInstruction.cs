@@ -19,5 +19,8 @@ internal readonly record struct BpfInstruction(ushort Code, byte JumpIfTrue, byt
 
     public static BpfInstruction Jump(ushort op, uint k, byte jt, byte jf) => new((ushort)(BPF_JMP | op | BPF_K), jt, jf, k);
 
+    /// <summary>An unconditional jump <paramref name="offset"/> instructions ahead: the only jump whose offset is not one byte.</summary>
+    public static BpfInstruction JumpAlways(uint offset) => new((ushort)(BPF_JMP | BPF_JA), 0, 0, offset);
+
     public override string ToString() => $"{{ 0x{Code:x2}, {JumpIfTrue}, {JumpIfFalse}, 0x{K:x8} }}";
 }

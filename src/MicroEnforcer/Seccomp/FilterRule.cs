@@ -29,6 +29,9 @@ internal sealed record ArgumentTest(int Index, ArgumentTestKind Kind, uint Value
     /// <summary>(uint)args[i] == value.</summary>
     public static ArgumentTest EqualTo(int index, uint value) => new(index, ArgumentTestKind.EqualTo, value);
 
+    /// <summary>(args[i] &amp; mask) != 0: e.g. "an open for writing" (O_WRONLY|O_RDWR).</summary>
+    public static ArgumentTest AnyBitSet(int index, uint mask) => new(index, ArgumentTestKind.AnyBitSet, mask);
+
     public uint Offset => 16 + 8 * (uint)Index;   // low word of seccomp_data.args[i], little-endian
 }
 
@@ -38,4 +41,5 @@ internal enum ArgumentTestKind
     BitsClear,
     EqualTo,
     OneOf,
+    AnyBitSet,
 }

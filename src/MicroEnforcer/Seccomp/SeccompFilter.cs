@@ -10,6 +10,8 @@ namespace MicroEnforcer.Seccomp;
 /// Shape:
 ///   load arch; x86-64 → its block; i386 → its block; anything else → kill the process
 ///   x86-64 block: nr ≥ X32 bit → x32 block; rules; ALLOW
+/// The jumps to the x32 and i386 blocks go through BPF_JA, whose offset is 32 bits: a
+/// conditional jump reaches only 255 instructions, fewer than the x86-64 block of every control.
 ///   a rule: JEQ nr (else next rule); [load arg; test (fails → reload nr, next rule)]; RET action
 /// Every path for a syscall that no rule names ends in the same constant ALLOW, so the kernel's
 /// per-syscall action cache makes it free after its first use.
@@ -23,16 +25,20 @@ internal static class SeccompFilter
         var i386 = Block(rules, Abi.I386);
 
         var program = ImmutableArray.CreateBuilder<BpfInstruction>();
+        const int X86_64Start = 5, X32Jump = 7, BlocksStart = 8;
+        int x32Start = BlocksStart + x86_64.Count;
+        int i386Start = x32Start + x32.Count;
         program.Add(BpfInstruction.LoadAbsolute(SeccompConstants.OffsetArch));
-        // [1] x86-64?  [2] i386?  [3] kill
-        program.Add(BpfInstruction.Jump(BpfInstruction.BPF_JEQ, SeccompConstants.AUDIT_ARCH_X86_64, 2, 0));
-        int i386Start = 4 + 2 + x86_64.Count + x32.Count;
-        program.Add(BpfInstruction.Jump(BpfInstruction.BPF_JEQ, SeccompConstants.AUDIT_ARCH_I386, Offset(2, i386Start), 0));
+        // [1] x86-64?  [2] i386? → [3] the i386 block; else [4] kill
+        program.Add(BpfInstruction.Jump(BpfInstruction.BPF_JEQ, SeccompConstants.AUDIT_ARCH_X86_64, Offset(1, X86_64Start), 0));
+        program.Add(BpfInstruction.Jump(BpfInstruction.BPF_JEQ, SeccompConstants.AUDIT_ARCH_I386, 0, 1));
+        program.Add(BpfInstruction.JumpAlways(LongOffset(3, i386Start)));
         program.Add(BpfInstruction.Return(SeccompConstants.RET_KILL_PROCESS));
 
-        // [4] x86-64 prologue: load nr, divert x32 numbers.
+        // [5] x86-64 prologue: load nr, divert x32 numbers ([7] the x32 block).
         program.Add(BpfInstruction.LoadAbsolute(SeccompConstants.OffsetNr));
-        program.Add(BpfInstruction.Jump(BpfInstruction.BPF_JGE, SeccompConstants.X32_SYSCALL_BIT, Offset(5, 6 + x86_64.Count), 0));
+        program.Add(BpfInstruction.Jump(BpfInstruction.BPF_JGE, SeccompConstants.X32_SYSCALL_BIT, 0, 1));
+        program.Add(BpfInstruction.JumpAlways(LongOffset(X32Jump, x32Start)));
         program.AddRange(x86_64);
         // The x32 block starts with nr still loaded.
         program.AddRange(x32);
@@ -88,6 +94,8 @@ internal static class SeccompFilter
             ArgumentTestKind.AtMost => BpfInstruction.Jump(BpfInstruction.BPF_JGT, rule.Test.Value, 1, 0),
             // any bit set → fails
             ArgumentTestKind.BitsClear => BpfInstruction.Jump(BpfInstruction.BPF_JSET, rule.Test.Value, 1, 0),
+            // no bit set → fails; else the action
+            ArgumentTestKind.AnyBitSet => BpfInstruction.Jump(BpfInstruction.BPF_JSET, rule.Test.Value, 0, 1),
             // equal → the action; else fails
             _ => BpfInstruction.Jump(BpfInstruction.BPF_JEQ, rule.Test.Value, 0, 1),
         });
@@ -96,4 +104,6 @@ internal static class SeccompFilter
     }
 
     private static byte Offset(int from, int to) => checked((byte)(to - from - 1));
+
+    private static uint LongOffset(int from, int to) => checked((uint)(to - from - 1));
 }

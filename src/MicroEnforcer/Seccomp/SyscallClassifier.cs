@@ -26,6 +26,8 @@ internal static class SyscallClassifier
         SyscallKind.FcntlDupfd => "fcntl",
         SyscallKind.Connect or SyscallKind.SocketCallConnect => "connect",
         SyscallKind.SetTimes => "utimensat",
-        _ => "unknown",
+        SyscallKind.Other => "unknown",
+        // Kinds of one syscall each (or of twins, such as umount2 and i386's umount): the table's name.
+        _ => SyscallTable.All.FirstOrDefault(syscall => syscall.Kind == kind)?.Name ?? "unknown",
     };
 }

@@ -18,4 +18,50 @@ internal enum SyscallKind
     SocketCallConnect,
     /// <summary>utime, utimes, futimesat, utimensat (and i386's utimensat_time64): can set an mtime back.</summary>
     SetTimes,
+
+    // System Integrity Monitoring: rare calls that change the machine (reported, never decided).
+    /// <summary>settimeofday (and the timezone).</summary>
+    SetTimeOfDay,
+    /// <summary>i386's stime(time_t *): the clock, in whole seconds.</summary>
+    Stime,
+    /// <summary>clock_settime; i386's clock_settime64 takes a 64-bit timespec.</summary>
+    ClockSettime,
+    /// <summary>adjtimex(struct timex *): a change only when timex.modes asks one (modes are in memory).</summary>
+    Adjtimex,
+    /// <summary>clock_adjtime(clock, struct timex *) and i386's clock_adjtime64: as adjtimex, for one clock.</summary>
+    ClockAdjtime,
+    SetHostName,
+    SetDomainName,
+    Mount,
+    /// <summary>umount2, and i386's umount (no flags).</summary>
+    Umount,
+    PivotRoot,
+    /// <summary>move_mount: attaches a mount made with the new mount API (fsmount, open_tree).</summary>
+    MoveMount,
+    /// <summary>mount_setattr: changes an existing mount's attributes (read-only, nosuid...).</summary>
+    MountSetattr,
+    /// <summary>fsconfig: notified only for FSCONFIG_CMD_RECONFIGURE, the new API's remount of a superblock picked with fspick.</summary>
+    Fsconfig,
+    InitModule,
+    FinitModule,
+    DeleteModule,
+    Reboot,
+    SwapOn,
+    SwapOff,
+    Acct,
+    KexecLoad,
+    KexecFileLoad,
+
+    // Block Ptrace: the ways one process writes into another.
+    /// <summary>ptrace: notified only for PTRACE_ATTACH, PTRACE_SEIZE and PTRACE_TRACEME, the only ways to become a tracer.</summary>
+    Ptrace,
+    ProcessVmWritev,
+    /// <summary>open(path, flags).</summary>
+    Open,
+    /// <summary>openat(dirfd, path, flags).</summary>
+    OpenAt,
+    /// <summary>openat2(dirfd, path, how, size): its flags are in memory, out of the filter's reach.</summary>
+    OpenAt2,
+    /// <summary>creat(path, mode): open(O_CREAT|O_WRONLY|O_TRUNC).</summary>
+    Creat,
 }

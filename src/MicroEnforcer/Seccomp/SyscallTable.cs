@@ -20,7 +20,8 @@ internal static class SyscallTable
     private const uint X32Bit = SeccompConstants.X32_SYSCALL_BIT;
 
     // x32 shares the x86-64 numbers ("common" in syscall_64.tbl) with the x32 bit set, except
-    // execve and execveat, which have x32-specific entries.
+    // the calls with x32-specific entries (execve, execveat, ptrace, process_vm_writev, kexec_load),
+    // which are written out below.
     private static Syscall Common(string name, SyscallKind kind, uint x86_64, params uint[] i386) =>
         new(name, kind, x86_64, X32Bit | x86_64, i386);
 
@@ -47,10 +48,52 @@ internal static class SyscallTable
     public static readonly Syscall IoUringEnter = Common("io_uring_enter", SyscallKind.Other, 426, 426);
     public static readonly Syscall IoUringRegister = Common("io_uring_register", SyscallKind.Other, 427, 427);
 
+    // The clock, the host and domain names, the mounts, kernel modules, reboot, swap, process
+    // accounting and kexec: every entry point, because a monitor that knew one would be walked
+    // around through its twin (i386's stime and umount, the time64 entries, the new mount API).
+    public static readonly Syscall SetTimeOfDay = Common("settimeofday", SyscallKind.SetTimeOfDay, 164, 79);
+    public static readonly Syscall Stime = new("stime", SyscallKind.Stime, null, null, 25);
+    public static readonly Syscall ClockSettime = Common("clock_settime", SyscallKind.ClockSettime, 227, 264);
+    public static readonly Syscall ClockSettime64 = new("clock_settime64", SyscallKind.ClockSettime, null, null, 404);
+    public static readonly Syscall Adjtimex = Common("adjtimex", SyscallKind.Adjtimex, 159, 124);
+    public static readonly Syscall ClockAdjtime = Common("clock_adjtime", SyscallKind.ClockAdjtime, 305, 343);
+    public static readonly Syscall ClockAdjtime64 = new("clock_adjtime64", SyscallKind.ClockAdjtime, null, null, 405);
+    public static readonly Syscall SetHostName = Common("sethostname", SyscallKind.SetHostName, 170, 74);
+    public static readonly Syscall SetDomainName = Common("setdomainname", SyscallKind.SetDomainName, 171, 121);
+    public static readonly Syscall Mount = Common("mount", SyscallKind.Mount, 165, 21);
+    public static readonly Syscall Umount2 = Common("umount2", SyscallKind.Umount, 166, 52);
+    public static readonly Syscall OldUmount = new("umount", SyscallKind.Umount, null, null, 22);
+    public static readonly Syscall PivotRoot = Common("pivot_root", SyscallKind.PivotRoot, 155, 217);
+    public static readonly Syscall MoveMount = Common("move_mount", SyscallKind.MoveMount, 429, 429);
+    public static readonly Syscall MountSetattr = Common("mount_setattr", SyscallKind.MountSetattr, 442, 442);
+    public static readonly Syscall Fsconfig = Common("fsconfig", SyscallKind.Fsconfig, 431, 431);
+    public static readonly Syscall InitModule = Common("init_module", SyscallKind.InitModule, 175, 128);
+    public static readonly Syscall FinitModule = Common("finit_module", SyscallKind.FinitModule, 313, 350);
+    public static readonly Syscall DeleteModule = Common("delete_module", SyscallKind.DeleteModule, 176, 129);
+    public static readonly Syscall Reboot = Common("reboot", SyscallKind.Reboot, 169, 88);
+    public static readonly Syscall SwapOn = Common("swapon", SyscallKind.SwapOn, 167, 87);
+    public static readonly Syscall SwapOff = Common("swapoff", SyscallKind.SwapOff, 168, 115);
+    public static readonly Syscall Acct = Common("acct", SyscallKind.Acct, 163, 51);
+    public static readonly Syscall KexecLoad = new("kexec_load", SyscallKind.KexecLoad, 246, X32Bit | 528, 283);   // x32 has its own entry
+    public static readonly Syscall KexecFileLoad = Common("kexec_file_load", SyscallKind.KexecFileLoad, 320);   // none on i386
+
+    // One process writing into another: ptrace and process_vm_writev have x32 entries of their
+    // own (their x86-64 numbers are 64-bit only), and the opens that may name /proc/PID/mem.
+    public static readonly Syscall Ptrace = new("ptrace", SyscallKind.Ptrace, 101, X32Bit | 521, 26);
+    public static readonly Syscall ProcessVmWritev = new("process_vm_writev", SyscallKind.ProcessVmWritev, 311, X32Bit | 540, 348);
+    public static readonly Syscall Open = Common("open", SyscallKind.Open, 2, 5);
+    public static readonly Syscall OpenAt = Common("openat", SyscallKind.OpenAt, 257, 295);
+    public static readonly Syscall OpenAt2 = Common("openat2", SyscallKind.OpenAt2, 437, 437);
+    public static readonly Syscall Creat = Common("creat", SyscallKind.Creat, 85, 8);
+
     public static readonly IReadOnlyList<Syscall> All =
     [
         Execve, Execveat, Fork, Vfork, Clone, Clone3, Dup, Dup2, Dup3, Fcntl, Connect, SocketCall,
         Utime, Utimes, Futimesat, Utimensat, IoUringSetup, IoUringEnter, IoUringRegister,
+        SetTimeOfDay, Stime, ClockSettime, ClockSettime64, Adjtimex, ClockAdjtime, ClockAdjtime64, SetHostName, SetDomainName,
+        Mount, Umount2, OldUmount, PivotRoot, MoveMount, MountSetattr, Fsconfig, InitModule, FinitModule, DeleteModule,
+        Reboot, SwapOn, SwapOff, Acct, KexecLoad, KexecFileLoad,
+        Ptrace, ProcessVmWritev, Open, OpenAt, OpenAt2, Creat,
     ];
 
     private static readonly Dictionary<(Abi, uint), Syscall> s_byNumber = All
@@ -61,6 +104,14 @@ internal static class SyscallTable
 
     /// <summary>The intercepted syscall with number <paramref name="nr"/> under <paramref name="abi"/>, or null.</summary>
     public static Syscall? Find(Abi abi, uint nr) => s_byNumber.GetValueOrDefault((abi, nr));
+
+    /// <summary>The intercepted syscall a notification names (arch and nr as seccomp gives them), or null.</summary>
+    public static Syscall? Find(uint arch, uint nr) => arch switch
+    {
+        SeccompConstants.AUDIT_ARCH_X86_64 => Find(nr >= X32Bit ? Abi.X32 : Abi.X86_64, nr),
+        SeccompConstants.AUDIT_ARCH_I386 => Find(Abi.I386, nr),
+        _ => null,
+    };
 }
 
 /// <summary>The system call ABIs of an x86-64 kernel.</summary>

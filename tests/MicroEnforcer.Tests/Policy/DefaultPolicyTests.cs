@@ -24,6 +24,8 @@ public class DefaultPolicyTests
                     new ForkGuardPolicy(true, EnforcementMode.Enforce, 1024),
                     new CapabilitiesBlockPolicy(false, EnforcementMode.Enforce, 0),
                     new LimitNewPrivilegesPolicy(),
+                    new SystemIntegrityPolicy(false),
+                    new BlockPtracePolicy(false, EnforcementMode.Enforce),
                 ]),
             policy);
     }
@@ -45,6 +47,8 @@ public class DefaultPolicyTests
     [InlineData("capabilitiesBlock:")]
     [InlineData("capabilities: []")]
     [InlineData("limitNewPrivileges:")]
+    [InlineData("systemIntegrityMonitoring:")]
+    [InlineData("blockPtrace:")]
     [InlineData("maxProcesses: 1024")]
     [InlineData("allowedProcesses: []")]
     [InlineData("allowedAddresses: []")]

@@ -102,6 +102,8 @@ public class PolicyLoaderTests
                     new ForkGuardPolicy(true, EnforcementMode.Enforce, ForkGuardPolicy.DefaultMaxProcesses),
                     new CapabilitiesBlockPolicy(false, EnforcementMode.Enforce, 0),
                     new LimitNewPrivilegesPolicy(),
+                    new SystemIntegrityPolicy(false),
+                    new BlockPtracePolicy(false, EnforcementMode.Enforce),
                 ]),
             policy);
     }
