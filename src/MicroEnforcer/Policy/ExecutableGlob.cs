@@ -95,36 +95,23 @@ public sealed class ExecutableGlob : IEquatable<ExecutableGlob>
 
         starts[count] = path.Length + 1;
 
-        int p = 0, s = 0, starP = -1, starS = -1;
-        while (s < count)
-        {
-            if (p < _segments.Length && _segments[p].IsGlobStar)
-            {
-                starP = p++;
-                starS = s;
-            }
-            else if (p < _segments.Length && _segments[p].Matches(path.AsSpan(starts[s], starts[s + 1] - 1 - starts[s])))
-            {
-                p++;
-                s++;
-            }
-            else if (starP >= 0)
-            {
-                p = starP + 1;
-                s = ++starS;
-            }
-            else
-            {
-                return false;
-            }
-        }
+        var match = new SegmentsPattern(_segments, path, starts);
+        return Wildcard.Matches(ref match);
+    }
 
-        while (p < _segments.Length && _segments[p].IsGlobStar)
-        {
-            p++;
-        }
+    /// <summary>The pattern's segments against the path's, <c>**</c> matching any run of whole segments.</summary>
+    private readonly ref struct SegmentsPattern(Segment[] segments, ReadOnlySpan<char> path, ReadOnlySpan<int> starts) : IWildcardPattern
+    {
+        private readonly ReadOnlySpan<char> _path = path;
+        private readonly ReadOnlySpan<int> _starts = starts;
 
-        return p == _segments.Length;
+        public int PatternLength => segments.Length;
+
+        public int SubjectLength => _starts.Length - 1;
+
+        public bool IsAnyRun(int p) => segments[p].IsGlobStar;
+
+        public bool Matches(int p, int s) => segments[p].Matches(_path.Slice(_starts[s], _starts[s + 1] - 1 - _starts[s]));
     }
 
     public override string ToString() => Pattern;
@@ -266,36 +253,22 @@ public sealed class ExecutableGlob : IEquatable<ExecutableGlob>
 
         public bool Matches(ReadOnlySpan<char> text)
         {
-            int p = 0, s = 0, starP = -1, starS = -1;
-            while (s < text.Length)
-            {
-                if (p < Tokens.Length && Tokens[p].Kind == TokenKind.AnyRun)
-                {
-                    starP = p++;
-                    starS = s;
-                }
-                else if (p < Tokens.Length && Tokens[p].Matches(text[s]))
-                {
-                    p++;
-                    s++;
-                }
-                else if (starP >= 0)
-                {
-                    p = starP + 1;
-                    s = ++starS;
-                }
-                else
-                {
-                    return false;
-                }
-            }
-
-            while (p < Tokens.Length && Tokens[p].Kind == TokenKind.AnyRun)
-            {
-                p++;
-            }
-
-            return p == Tokens.Length;
+            var match = new TokensPattern(Tokens, text);
+            return Wildcard.Matches(ref match);
         }
+    }
+
+    /// <summary>A segment's tokens against one path segment's characters, <c>*</c> matching any run.</summary>
+    private readonly ref struct TokensPattern(Token[] tokens, ReadOnlySpan<char> text) : IWildcardPattern
+    {
+        private readonly ReadOnlySpan<char> _text = text;
+
+        public int PatternLength => tokens.Length;
+
+        public int SubjectLength => _text.Length;
+
+        public bool IsAnyRun(int p) => tokens[p].Kind == TokenKind.AnyRun;
+
+        public bool Matches(int p, int s) => tokens[p].Matches(_text[s]);
     }
 }

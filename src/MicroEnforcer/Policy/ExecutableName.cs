@@ -30,35 +30,21 @@ public static class ExecutableName
     /// </summary>
     public static bool Matches(ReadOnlySpan<char> pattern, ReadOnlySpan<char> name)
     {
-        int p = 0, s = 0, starP = -1, starS = -1;
-        while (s < name.Length)
-        {
-            if (p < pattern.Length && pattern[p] == '*')
-            {
-                starP = p++;
-                starS = s;
-            }
-            else if (p < pattern.Length && pattern[p] == name[s])
-            {
-                p++;
-                s++;
-            }
-            else if (starP >= 0)
-            {
-                p = starP + 1;
-                s = ++starS;
-            }
-            else
-            {
-                return false;
-            }
-        }
+        var match = new NamePattern(pattern, name);
+        return Wildcard.Matches(ref match);
+    }
 
-        while (p < pattern.Length && pattern[p] == '*')
-        {
-            p++;
-        }
+    private readonly ref struct NamePattern(ReadOnlySpan<char> pattern, ReadOnlySpan<char> name) : IWildcardPattern
+    {
+        private readonly ReadOnlySpan<char> _pattern = pattern;
+        private readonly ReadOnlySpan<char> _name = name;
 
-        return p == pattern.Length;
+        public int PatternLength => _pattern.Length;
+
+        public int SubjectLength => _name.Length;
+
+        public bool IsAnyRun(int p) => _pattern[p] == '*';
+
+        public bool Matches(int p, int s) => _pattern[p] == _name[s];
     }
 }
