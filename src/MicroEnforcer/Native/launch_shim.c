@@ -111,27 +111,41 @@ static __attribute__((noreturn)) void me_child_fail(int errpipe, int stage, int 
     _exit(status);
 }
 
-static int me_send_fd(int socket, int fd)
-{
-    char byte = 'L';
-    struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+// The one-byte message that carries an fd (SCM_RIGHTS), the same shape sent and received.
+struct me_fd_message {
+    char byte;
+    struct iovec iov;
+    struct msghdr msg;
     union {
         char buffer[CMSG_SPACE(sizeof(int))];
         struct cmsghdr align;
-    } control;
-    memset(&control, 0, sizeof control);
-    struct msghdr msg = {
-        .msg_iov = &iov, .msg_iovlen = 1,
-        .msg_control = control.buffer, .msg_controllen = sizeof control.buffer,
-    };
-    struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
+    } control;   // last: CMSG_SPACE is not a constant expression to clang
+};
+
+static void me_fd_message_init(struct me_fd_message *m)
+{
+    memset(m, 0, sizeof *m);
+    m->byte = 'L';
+    m->iov.iov_base = &m->byte;
+    m->iov.iov_len = 1;
+    m->msg.msg_iov = &m->iov;
+    m->msg.msg_iovlen = 1;
+    m->msg.msg_control = m->control.buffer;
+    m->msg.msg_controllen = sizeof m->control.buffer;
+}
+
+static int me_send_fd(int socket, int fd)
+{
+    struct me_fd_message m;
+    me_fd_message_init(&m);
+    struct cmsghdr *cmsg = CMSG_FIRSTHDR(&m.msg);
     cmsg->cmsg_level = SOL_SOCKET;
     cmsg->cmsg_type = SCM_RIGHTS;
     cmsg->cmsg_len = CMSG_LEN(sizeof(int));
     memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
     ssize_t sent;
     do {
-        sent = sendmsg(socket, &msg, MSG_NOSIGNAL);
+        sent = sendmsg(socket, &m.msg, MSG_NOSIGNAL);
     } while (sent < 0 && errno == EINTR);
     return sent == 1 ? 0 : errno;
 }
@@ -276,26 +290,17 @@ int me_spawn_workload(const struct me_spawn_request *req, int32_t *child_pid, in
 // closed the socket without sending (it failed before the hand-off and says why on errpipe).
 int me_receive_fd(int socket)
 {
-    char byte;
-    struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-    union {
-        char buffer[CMSG_SPACE(sizeof(int))];
-        struct cmsghdr align;
-    } control;
-    memset(&control, 0, sizeof control);
-    struct msghdr msg = {
-        .msg_iov = &iov, .msg_iovlen = 1,
-        .msg_control = control.buffer, .msg_controllen = sizeof control.buffer,
-    };
+    struct me_fd_message m;
+    me_fd_message_init(&m);
     ssize_t received;
     do {
-        received = recvmsg(socket, &msg, MSG_CMSG_CLOEXEC);
+        received = recvmsg(socket, &m.msg, MSG_CMSG_CLOEXEC);
     } while (received < 0 && errno == EINTR);
     if (received < 0)
         return -errno;
     if (received == 0)
         return -EPIPE;
-    struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
+    struct cmsghdr *cmsg = CMSG_FIRSTHDR(&m.msg);
     if (cmsg == NULL || cmsg->cmsg_level != SOL_SOCKET || cmsg->cmsg_type != SCM_RIGHTS)
         return -EPROTO;
     int fd;
