@@ -18,9 +18,9 @@ internal sealed class ReverseShellControl : ControlDefinition<ReverseShellPolicy
     protected override ReverseShellPolicy Read(SectionReader section)
     {
         (bool enabled, EnforcementMode mode) = section.Switches();
-        IReadOnlyList<ExecutableGlob> processes = section.Globs("allowedProcesses");
-        IReadOnlyList<IpNetwork> addresses = section.Networks("allowedAddresses");
-        IReadOnlyList<string> interpreters = section.List<string>("interpreters", "a list of executable names", "an executable name", ParseInterpreter)
+        PolicyList<ExecutableGlob> processes = section.Globs("allowedProcesses");
+        PolicyList<IpNetwork> addresses = section.Networks("allowedAddresses");
+        PolicyList<string> interpreters = section.List<string>("interpreters", "a list of executable names", "an executable name", ParseInterpreter)
             ?? ReverseShellPolicy.DefaultInterpreters;
         return new ReverseShellPolicy(enabled, mode, processes, addresses, interpreters);
     }

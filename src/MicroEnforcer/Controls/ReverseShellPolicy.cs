@@ -1,5 +1,3 @@
-using System.Collections.ObjectModel;
-using System.Text;
 using MicroEnforcer.Policy;
 
 namespace MicroEnforcer.Controls;
@@ -17,13 +15,13 @@ namespace MicroEnforcer.Controls;
 public sealed record ReverseShellPolicy(
     bool Enabled,
     EnforcementMode Mode,
-    IReadOnlyList<ExecutableGlob> AllowedProcesses,
-    IReadOnlyList<IpNetwork> AllowedAddresses,
-    IReadOnlyList<string> Interpreters)
+    PolicyList<ExecutableGlob> AllowedProcesses,
+    PolicyList<IpNetwork> AllowedAddresses,
+    PolicyList<string> Interpreters)
     : ControlPolicy(Enabled, Mode)
 {
     /// <summary>The interpreters the control applies to when the policy does not list its own.</summary>
-    public static IReadOnlyList<string> DefaultInterpreters { get; } = new ReadOnlyCollection<string>(
+    public static PolicyList<string> DefaultInterpreters { get; } =
     [
         // Shells.
         "sh", "bash", "dash", "ash", "zsh", "ksh", "mksh", "csh", "tcsh", "fish", "busybox",
@@ -33,7 +31,7 @@ public sealed record ReverseShellPolicy(
         "nc", "ncat", "netcat", "socat", "telnet",
         // Other programs with a built-in way to run commands over a connection.
         "awk", "gawk", "mawk", "nawk", "ssh", "openssl",
-    ]);
+    ];
 
     /// <summary>
     /// Whether <paramref name="fileName"/>, an executable's file name such as <c>python3.12</c>,
@@ -60,47 +58,6 @@ public sealed record ReverseShellPolicy(
         }
 
         return false;
-    }
-
-    // Records compare lists by reference; comparing the entries lets a reloaded policy be
-    // recognised as unchanged.
-    public bool Equals(ReverseShellPolicy? other) =>
-        other is not null
-        && Enabled == other.Enabled
-        && Mode == other.Mode
-        && AllowedProcesses.SequenceEqual(other.AllowedProcesses)
-        && AllowedAddresses.SequenceEqual(other.AllowedAddresses)
-        && Interpreters.SequenceEqual(other.Interpreters, StringComparer.Ordinal);
-
-    public override int GetHashCode()
-    {
-        var hash = new HashCode();
-        hash.Add(Enabled);
-        hash.Add(Mode);
-        foreach (ExecutableGlob glob in AllowedProcesses)
-        {
-            hash.Add(glob);
-        }
-
-        foreach (IpNetwork network in AllowedAddresses)
-        {
-            hash.Add(network);
-        }
-
-        foreach (string interpreter in Interpreters)
-        {
-            hash.Add(interpreter, StringComparer.Ordinal);
-        }
-
-        return hash.ToHashCode();
-    }
-
-    // Shows the entries rather than the lists' type names when the policy is logged.
-    protected override bool PrintMembers(StringBuilder builder)
-    {
-        builder.Append($"Enabled = {Enabled}, Mode = {Mode}, AllowedProcesses = [{string.Join(", ", AllowedProcesses)}], ")
-            .Append($"AllowedAddresses = [{string.Join(", ", AllowedAddresses)}], Interpreters = [{string.Join(", ", Interpreters)}]");
-        return true;
     }
 }
 

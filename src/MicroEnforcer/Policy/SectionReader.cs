@@ -1,4 +1,3 @@
-using System.Collections.ObjectModel;
 
 namespace MicroEnforcer.Policy;
 
@@ -58,7 +57,7 @@ public sealed class SectionReader
     public int Int(string name, int min, int max, int defaultValue) => _binder.ReadInt(_fields.Optional(name), min, max, defaultValue);
 
     /// <summary>A list of executable path globs (<see cref="ExecutableGlob"/>); empty when absent.</summary>
-    public IReadOnlyList<ExecutableGlob> Globs(string name) =>
+    public PolicyList<ExecutableGlob> Globs(string name) =>
         ReadOnly(List<ExecutableGlob>(name, "a list of glob patterns", "a glob pattern", static (string text, out ExecutableGlob glob) =>
         {
             bool valid = ExecutableGlob.TryParse(text, out ExecutableGlob? parsed, out string error);
@@ -67,7 +66,7 @@ public sealed class SectionReader
         }));
 
     /// <summary>A list of executables (<see cref="ExecutableEntry"/>: absolute path globs or file names); empty when absent.</summary>
-    public IReadOnlyList<ExecutableEntry> Executables(string name) =>
+    public PolicyList<ExecutableEntry> Executables(string name) =>
         ReadOnly(List<ExecutableEntry>(name, "a list of executables (absolute path globs or file names)", "an absolute path glob or a file name",
             static (string text, out ExecutableEntry entry) =>
             {
@@ -77,7 +76,7 @@ public sealed class SectionReader
             }));
 
     /// <summary>A list of networks in CIDR notation (a bare address is that one address); empty when absent.</summary>
-    public IReadOnlyList<IpNetwork> Networks(string name) =>
+    public PolicyList<IpNetwork> Networks(string name) =>
         ReadOnly(List(name, "a list of networks in CIDR notation (e.g. [10.0.0.0/8, \"fd00::/8\"])",
             "a network in CIDR notation such as 10.0.0.0/8", static (string text, out IpNetwork network) =>
             {
@@ -87,8 +86,8 @@ public sealed class SectionReader
             }));
 
     /// <summary>A list of items of the section's own kind; null when absent (the section's default applies).</summary>
-    public IReadOnlyList<T>? List<T>(string name, string listDescription, string itemDescription, ItemParser<T> parse) =>
-        _binder.ReadList(_fields.Optional(name), listDescription, itemDescription, parse)?.AsReadOnly();
+    public PolicyList<T>? List<T>(string name, string listDescription, string itemDescription, ItemParser<T> parse) =>
+        _binder.ReadList(_fields.Optional(name), listDescription, itemDescription, parse) is { } items ? PolicyList.From(items) : null;
 
-    private static IReadOnlyList<T> ReadOnly<T>(IReadOnlyList<T>? list) => list ?? ReadOnlyCollection<T>.Empty;
+    private static PolicyList<T> ReadOnly<T>(PolicyList<T>? list) => list ?? PolicyList<T>.Empty;
 }

@@ -13,7 +13,7 @@ public class ExecutablesControlsTests
     private static ExecTarget Target(string path, string? invoked = null, string? applet = null, ExecRole role = ExecRole.Program) =>
         new(7, path, File, path, invoked ?? ExecTarget.LastComponent(path)) { Applet = applet, Role = role };
 
-    private static IReadOnlyList<ExecutableEntry> List(params string[] texts) =>
+    private static PolicyList<ExecutableEntry> List(params string[] texts) =>
         [.. texts.Select(text => ExecutableEntry.TryParse(text, out ExecutableEntry? entry, out string error) ? entry : throw new ArgumentException(error))];
 
     private static ExecutablesAllowed Allowed(params string[] texts) =>

@@ -43,7 +43,7 @@ public sealed class ReverseShellDetectorTests : IDisposable
         new(enabled, EnforcementMode.Enforce,
             [.. (allowedProcesses ?? []).Select(Glob)],
             [.. (allowedAddresses ?? []).Select(Network)],
-            interpreters ?? ReverseShellPolicy.DefaultInterpreters);
+            interpreters is null ? ReverseShellPolicy.DefaultInterpreters : [.. interpreters]);
 
     private static ReverseShellDetector Detector(
         string[]? interpreters = null, string[]? allowedProcesses = null, string[]? allowedAddresses = null, bool enabled = true) =>

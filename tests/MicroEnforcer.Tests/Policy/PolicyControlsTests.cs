@@ -104,7 +104,7 @@ public class PolicyControlsTests
         string text = Load(FullYaml).ReverseShell.ToString();
 
         Assert.Equal(
-            "ReverseShellPolicy { Enabled = True, Mode = Enforce, AllowedProcesses = [/opt/app/bin/*, /usr/local/bin/agent], "
+            "ReverseShellPolicy { Enabled = True, Mode = Enforce, Enforces = True, AllowedProcesses = [/opt/app/bin/*, /usr/local/bin/agent], "
             + "AllowedAddresses = [10.0.0.0/8, 192.168.1.5/32, ::1/128, fd00::/8], Interpreters = [sh, bash, python*] }",
             text);
     }
