@@ -12,10 +12,8 @@ internal static partial class Libc
     internal const int EAGAIN = 11;
     internal const int EACCES = 13;
     internal const int EFAULT = 14;
-    internal const int EEXIST = 17;
     internal const int ENOTDIR = 20;
     internal const int EINVAL = 22;
-    internal const int EPIPE = 32;
     internal const int ENAMETOOLONG = 36;
     internal const int ENOSYS = 38;
     internal const int ELOOP = 40;

@@ -6,7 +6,6 @@ internal static partial class Libc
 {
     internal const int SFD_CLOEXEC = 0x80000;
     internal const int EFD_CLOEXEC = 0x80000;
-    internal const int SIG_BLOCK = 0;
     internal const short POLLIN = 1;
     internal const short POLLERR = 8;
     internal const short POLLHUP = 16;

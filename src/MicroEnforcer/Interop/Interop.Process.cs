@@ -29,7 +29,6 @@ internal static partial class Libc
     [LibraryImport(Library, EntryPoint = "_exit")]
     internal static partial void Exit(int status);
 
-    internal static bool WIFEXITED(int status) => (status & 0x7f) == 0;
     internal static int WEXITSTATUS(int status) => (status >> 8) & 0xff;
     internal static bool WIFSIGNALED(int status) => (status & 0x7f) != 0 && (status & 0x7f) != 0x7f;
     internal static int WTERMSIG(int status) => status & 0x7f;

@@ -10,7 +10,6 @@ internal readonly record struct BpfInstruction(ushort Code, byte JumpIfTrue, byt
     internal const ushort BPF_LD = 0x00, BPF_JMP = 0x05, BPF_RET = 0x06, BPF_ALU = 0x04;
     internal const ushort BPF_W = 0x00, BPF_ABS = 0x20;
     internal const ushort BPF_JA = 0x00, BPF_JEQ = 0x10, BPF_JGT = 0x20, BPF_JGE = 0x30, BPF_JSET = 0x40;
-    internal const ushort BPF_AND = 0x50;
     internal const ushort BPF_K = 0x00;
 
     public static BpfInstruction LoadAbsolute(uint offset) => new((ushort)(BPF_LD | BPF_W | BPF_ABS), 0, 0, offset);
