@@ -55,7 +55,7 @@ internal static class RunCommand
         using var reaper = new Reaper(inbox, log, options.SignalProcessGroup);
         using var controls = new ActiveControls(policy,
             new ControlServices(audit, outcome, baseline, launcher, new ProcessCounter().Count, reaper.ReapNow), log);
-        var tracer = new Tracer(controls, outcome, new SessionEnforcement(filter, listeners, outcome, controls.ExecFailureMode, launcher, log));
+        var tracer = new Tracer(controls, outcome, new SessionEnforcement(filter, listeners, outcome, controls.SessionFailureMode, launcher, log));
         var (started, failure, childPid) = WorkloadLauncher.Spawn(RawCommandLine.Tail(options.Command.Count), filter.AsSpan(), newProcessGroup: true);
         reaper.Start(childPid);
         if (started is null)
@@ -69,7 +69,9 @@ internal static class RunCommand
         new NotifyLoop(workload, new ExecEntryCheck(controls, tracer, outcome), controls.Syscalls, tracer, inbox, baseline,
             controls.ExecFailureMode, log).Start();
         if (options.ExecSessions)
-            new SessionServer(filter, listeners, log).Start();
+            new SessionServer(filter, listeners, controls.Sessions, outcome, policy.Name, log).Start();
+        else if (controls.Sessions.Count > 0)
+            Log.SessionControlsWithoutSessions(log, string.Join(", ", controls.Sessions.Select(control => control.Name)));
         // Before the exec result is awaited: the entrypoint's own exec may wait for it.
         RecordBaseline(baseline, inbox, log);
         string commandLine = Logging.CommandText.Format(options.Command);

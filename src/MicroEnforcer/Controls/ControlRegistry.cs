@@ -19,6 +19,7 @@ internal static class ControlRegistry
         new ReverseShellControl(),
         new DriftPreventionControl(),
         new ForkGuardControl(),
+        new BlockContainerExecControl(),
     ];
 
     /// <summary>The policy sections, as the binder reads them: <see cref="RuntimePolicy.Controls"/> is in this order.</summary>

@@ -44,13 +44,18 @@ internal static partial class Shim
     internal const int JoinFilter = 4;
     internal const int JoinHandoff = 5;
     internal const int JoinExec = 6;
+    internal const int JoinRefused = 7;
+
+    /// <summary>The longest refusal reason the protocol carries, in bytes.</summary>
+    internal const int MaxRefusal = 255;
 
     [StructLayout(LayoutKind.Sequential)]
-    internal struct JoinFailure
+    internal unsafe struct JoinFailure
     {
         public int Stage;
         public int Error;
         public int PeerPid;
+        public fixed byte Reason[MaxRefusal + 1];
     }
 
     [LibraryImport(Library, EntryPoint = "me_session_listen")]
@@ -61,6 +66,9 @@ internal static partial class Shim
 
     [LibraryImport(Library, EntryPoint = "me_session_send_filter")]
     internal static unsafe partial int SessionSendFilter(int fd, void* filter, uint filterLength);
+
+    [LibraryImport(Library, EntryPoint = "me_session_refuse")]
+    internal static unsafe partial int SessionRefuse(int fd, byte* reason, uint reasonLength);
 
     [LibraryImport(Library, EntryPoint = "me_session_acknowledge")]
     internal static partial int SessionAcknowledge(int fd);

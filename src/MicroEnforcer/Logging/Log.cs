@@ -103,4 +103,7 @@ internal static partial class Log
 
     [LoggerMessage(49, LogLevel.Warning, "no CAP_SYS_PTRACE (add it: --cap-add SYS_PTRACE): processes entering the container by exec (podman, docker, kubectl exec) cannot be traced or given the filter; in enforce mode they are killed. Sessions started with `microenforcer exec -- CMD` join enforcement by themselves and are not affected")]
     public static partial void SessionsNeedPtrace(ILogger log);
+
+    [LoggerMessage(54, LogLevel.Warning, "{Controls} cannot act: exec sessions are off (--no-exec-sessions), so sessions are neither watched nor refused")]
+    public static partial void SessionControlsWithoutSessions(ILogger log, string controls);
 }

@@ -38,20 +38,21 @@ internal sealed class RunningContainer : IDisposable
     }
 
     /// <summary>
-    /// Starts `microenforcer run [options] -- command` as PID 1 and returns once its log says
+    /// Starts `microenforcer run [--policy] [options] -- command` as PID 1 and returns once its log says
     /// <paramref name="readyLine"/> (by default: the session watcher is running).
     /// </summary>
     public static RunningContainer Start(string[] command, string[]? runOptions = null, ImageRootfs? image = null,
-        string readyLine = "exec sessions:")
+        string readyLine = "exec sessions:", string? policy = null)
     {
-        string[] pid1 = ["/.microenforcer/microenforcer", "run", .. runOptions ?? [], "--", .. command];
-        RunningContainer container = StartRaw(pid1, image);
+        string[] policyOption = policy is null ? [] : ["--policy", Container.PolicyPathInContainer];
+        string[] pid1 = ["/.microenforcer/microenforcer", "run", .. policyOption, .. runOptions ?? [], "--", .. command];
+        RunningContainer container = StartRaw(pid1, image, policy);
         container.WaitForLog(readyLine);
         return container;
     }
 
     /// <summary>Starts any command as PID 1 (for runs without the enforcer).</summary>
-    public static RunningContainer StartRaw(string[] pid1Command, ImageRootfs? image = null)
+    public static RunningContainer StartRaw(string[] pid1Command, ImageRootfs? image = null, string? policy = null)
     {
         image ??= ImageRootfs.Shared;
         string dir = Directory.CreateTempSubdirectory("microenforcer-rc-").FullName;
@@ -59,6 +60,11 @@ internal sealed class RunningContainer : IDisposable
         Directory.CreateDirectory(upper);
         Directory.CreateDirectory(work);
         Directory.CreateDirectory(merged);
+        if (policy is not null)
+        {
+            Directory.CreateDirectory(Path.Combine(upper, "etc/microenforcer"));
+            File.WriteAllText(Path.Combine(upper, Container.PolicyPathInContainer.TrimStart('/')), policy);
+        }
         var info = new ProcessStartInfo("unshare")
         {
             RedirectStandardOutput = true,

@@ -20,6 +20,7 @@ public class DefaultPolicyTests
                     new ReverseShellPolicy(true, EnforcementMode.Enforce, [], [], ReverseShellPolicy.DefaultInterpreters),
                     new DriftPreventionPolicy(true, EnforcementMode.Enforce, []),
                     new ForkGuardPolicy(true, EnforcementMode.Enforce, 1024),
+                    new BlockContainerExecPolicy(false, EnforcementMode.Enforce, []),
                 ]),
             policy);
     }
@@ -42,6 +43,8 @@ public class DefaultPolicyTests
     [InlineData("allowedProcesses: []")]
     [InlineData("allowedAddresses: []")]
     [InlineData("interpreters:")]
+    [InlineData("blockContainerExec:")]
+    [InlineData("allowedCommands: []")]
     public void Text_ShowsEveryControlAndField(string expected)
     {
         Assert.Contains(expected, DefaultPolicy.Text, StringComparison.Ordinal);

@@ -362,7 +362,7 @@ public class PolicyControlsTests
                 "t.yaml:6:19: spec.reverseShell.allowedAddress: unknown field 'allowedAddress'; did you mean 'allowedAddresses'? (allowed: enabled, mode, allowedProcesses, allowedAddresses, interpreters)",
                 "t.yaml:6:39: spec.reverseShell.interpreter: unknown field 'interpreter'; did you mean 'interpreters'? (allowed: enabled, mode, allowedProcesses, allowedAddresses, interpreters)",
                 "t.yaml:6:58: spec.reverseShell.allowedProcess: unknown field 'allowedProcess'; did you mean 'allowedProcesses'? (allowed: enabled, mode, allowedProcesses, allowedAddresses, interpreters)",
-                "t.yaml:7:3: spec.reverseshell: unknown field 'reverseshell'; did you mean 'reverseShell'? (allowed: mode, blockFilelessExec, reverseShell, driftPrevention, forkGuard, allowIoUring)",
+                "t.yaml:7:3: spec.reverseshell: unknown field 'reverseshell'; did you mean 'reverseShell'? (allowed: mode, blockFilelessExec, reverseShell, driftPrevention, forkGuard, blockContainerExec, allowIoUring)",
             ],
             errors.Select(e => e.ToString()));
     }

@@ -95,6 +95,7 @@ public class PolicyLoaderTests
                     new ReverseShellPolicy(true, EnforcementMode.Enforce, [], [], ReverseShellPolicy.DefaultInterpreters),
                     new DriftPreventionPolicy(true, EnforcementMode.Enforce, []),
                     new ForkGuardPolicy(true, EnforcementMode.Enforce, ForkGuardPolicy.DefaultMaxProcesses),
+                    new BlockContainerExecPolicy(false, EnforcementMode.Enforce, []),
                 ]),
             policy);
     }
@@ -203,7 +204,7 @@ public class PolicyLoaderTests
 
         Assert.Equal(
             [
-                "t.yaml:4:3: spec.Mode: unknown field 'Mode'; did you mean 'mode'? (allowed: mode, blockFilelessExec, reverseShell, driftPrevention, forkGuard, allowIoUring)",
+                "t.yaml:4:3: spec.Mode: unknown field 'Mode'; did you mean 'mode'? (allowed: mode, blockFilelessExec, reverseShell, driftPrevention, forkGuard, blockContainerExec, allowIoUring)",
                 "t.yaml:6:5: spec.driftPrevention.enabeld: unknown field 'enabeld'; did you mean 'enabled'? (allowed: enabled, mode, allowedExecutables)",
                 "t.yaml:7:5: spec.driftPrevention.frobnicate: unknown field 'frobnicate' (allowed: enabled, mode, allowedExecutables)",
             ],
