@@ -1,5 +1,4 @@
 using MicroEnforcer.Controls;
-using MicroEnforcer.Interop;
 using MicroEnforcer.Policy;
 using MicroEnforcer.Procfs;
 
