@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using MicroEnforcer.Interop;
 using MicroEnforcer.Launcher;
 using MicroEnforcer.Sessions;
@@ -8,7 +9,9 @@ namespace MicroEnforcer.Cli;
 /// `microenforcer exec -- CMD [ARGS...]`: the way into a running container with no window. It
 /// joins the enforcement of the container's PID 1 (the workload's filter, answered by PID 1)
 /// before it execs CMD, so CMD's own exec is already decided. Without a reachable enforcer it
-/// refuses to run CMD at all: a session that asked to be enforced is never silently not.
+/// refuses to run CMD at all: a session that asked to be enforced is never silently not. When the
+/// policy refuses exec sessions (spec.blockContainerExec), PID 1 says so instead of sending the
+/// filter, and CMD is not run (77).
 /// </summary>
 internal static class ExecCommand
 {
@@ -35,6 +38,7 @@ internal static class ExecCommand
                 ExitCodes.EnforcementUnavailable),
             Shim.JoinFilter => Fail($"cannot install the filter: {error}", ExitCodes.EnforcementUnavailable),
             Shim.JoinHandoff => Fail($"PID 1 did not take this session's listener: {error}", ExitCodes.EnforcementUnavailable),
+            Shim.JoinRefused => Fail(Baseline.PathText.Decode(MemoryMarshal.CreateReadOnlySpanFromNullTerminated(failure.Reason)), ExitCodes.SessionRefused),
             _ => Fail($"{command[0]}: {error}", failure.Error == Libc.ENOENT ? ExitCodes.CommandNotFound : ExitCodes.CommandNotExecutable),
         };
     }

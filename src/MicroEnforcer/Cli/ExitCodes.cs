@@ -19,6 +19,9 @@ internal static class ExitCodes
     /// <summary>Enforcement could not be set up: the seccomp filter or its listener (EX_OSERR).</summary>
     public const int EnforcementUnavailable = 71;
 
+    /// <summary>`microenforcer exec`: the container's policy refuses exec sessions (EX_NOPERM).</summary>
+    public const int SessionRefused = 77;
+
     /// <summary>The policy file is missing or invalid; nothing was started (EX_CONFIG).</summary>
     public const int BadPolicy = 78;
 

@@ -78,7 +78,9 @@ internal static class RunCommand
         new NotifyLoop(workload, new ExecEntryCheck(controls, tracer, outcome), controls.Syscalls, tracer, inbox, baseline,
             controls.ExecFailureMode, log).Start();
         if (options.ExecSessions)
-            new SessionServer(filter, controls, listeners, log).Start();
+            new SessionServer(filter, controls, listeners, outcome, policy.Name, log).Start();
+        else if (controls.Sessions.Count > 0)
+            Log.SessionControlsWithoutSessions(log, string.Join(", ", controls.Sessions.Select(control => control.Name)));
         // Before the exec result is awaited: the entrypoint's own exec may wait for it.
         RecordBaseline(baseline, inbox, log);
         string commandLine = Logging.CommandText.Format(options.Command);

@@ -22,6 +22,9 @@ internal sealed class ActiveControls : IDisposable
         Exec = new ExecDecider(_exec);
         Syscalls = new SyscallDispatch(_controls.OfType<ISyscallControl>(), services.Outcome, log);
         ExecFailureMode = _exec.Any(control => control.Mode == EnforcementMode.Enforce) ? EnforcementMode.Enforce : EnforcementMode.Audit;
+        Sessions = [.. _controls.OfType<ISessionControl>()];
+        SessionFailureMode = ExecFailureMode == EnforcementMode.Enforce || Sessions.Any(control => control.Mode == EnforcementMode.Enforce)
+            ? EnforcementMode.Enforce : EnforcementMode.Audit;
         _launch = [.. _controls.OfType<ILaunchControl>()];
         LaunchRefusal = _launch.Select(control => control.Prepare(Launch)).FirstOrDefault(refusal => refusal is not null);
     }
@@ -45,6 +48,15 @@ internal sealed class ActiveControls : IDisposable
 
     /// <summary>An exec (or exec session) nobody can judge is refused when any exec control enforces, else reported.</summary>
     public EnforcementMode ExecFailureMode { get; }
+
+    /// <summary>The controls that decide exec sessions themselves (see <see cref="ISessionControl"/>).</summary>
+    public IReadOnlyList<ISessionControl> Sessions { get; }
+
+    /// <summary>
+    /// An exec session that cannot be brought under enforcement is killed when an exec control or
+    /// a session control enforces (a session nobody can watch cannot be refused later), else reported.
+    /// </summary>
+    public EnforcementMode SessionFailureMode { get; }
 
     /// <summary>
     /// An exec no control could judge (its file or image cannot be read): reported under an exec

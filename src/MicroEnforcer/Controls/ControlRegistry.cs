@@ -27,6 +27,7 @@ internal static class ControlRegistry
         new LimitNewPrivilegesControl(),
         new SystemIntegrityControl(),
         new BlockPtraceControl(),
+        new BlockContainerExecControl(),
     ];
 
     /// <summary>The policy sections, as the binder reads them: <see cref="RuntimePolicy.Controls"/> is in this order.</summary>

@@ -47,13 +47,18 @@ internal static partial class Shim
     internal const int JoinHandoff = 5;
     internal const int JoinExec = 6;
     internal const int JoinCapabilities = 7;
+    internal const int JoinRefused = 8;
+
+    /// <summary>The longest refusal reason the protocol carries, in bytes.</summary>
+    internal const int MaxRefusal = 255;
 
     [StructLayout(LayoutKind.Sequential)]
-    internal struct JoinFailure
+    internal unsafe struct JoinFailure
     {
         public int Stage;
         public int Error;
         public int PeerPid;
+        public fixed byte Reason[MaxRefusal + 1];
     }
 
     [LibraryImport(Library, EntryPoint = "me_session_listen")]
@@ -64,6 +69,9 @@ internal static partial class Shim
 
     [LibraryImport(Library, EntryPoint = "me_session_send_filter")]
     internal static unsafe partial int SessionSendFilter(int fd, void* filter, uint filterLength, ulong dropCapabilities);
+
+    [LibraryImport(Library, EntryPoint = "me_session_refuse")]
+    internal static unsafe partial int SessionRefuse(int fd, byte* reason, uint reasonLength);
 
     [LibraryImport(Library, EntryPoint = "me_session_acknowledge")]
     internal static partial int SessionAcknowledge(int fd);

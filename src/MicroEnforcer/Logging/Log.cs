@@ -112,4 +112,7 @@ internal static partial class Log
 
     [LoggerMessage(71, LogLevel.Information, "workload pid {Pid} execs {Command} with {Privileges}")]
     public static partial void WorkloadPrivileges(ILogger log, int pid, string command, string privileges);
+
+    [LoggerMessage(54, LogLevel.Warning, "{Controls} cannot act: exec sessions are off (--no-exec-sessions), so sessions are neither watched nor refused")]
+    public static partial void SessionControlsWithoutSessions(ILogger log, string controls);
 }

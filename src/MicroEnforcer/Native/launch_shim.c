@@ -316,7 +316,9 @@ int me_receive_fd(int socket)
 //   1. connects, and checks with SO_PEERCRED that the server is PID 1 of its own pid namespace
 //      (a process of another container would show as pid 0, anyone else as another pid);
 //   2. receives the filter: "MEF2", a u32 instruction count, the u64 mask of capabilities to drop
-//      (Capabilities Block), the instructions;
+//      (Capabilities Block), the instructions; or a refusal (a session control refuses the
+//      session): "MER1", a u32 byte count, the reason in UTF-8, after which it runs nothing and
+//      reports the reason;
 //   3. drops CAP_SYS_PTRACE and those capabilities (or fails: nothing of CMD runs), sets
 //      NO_NEW_PRIVS, installs the filter with a listener;
 //   4. sends the listener (SCM_RIGHTS), and waits for PID 1's one-byte 'K': PID 1 is receiving;
@@ -324,12 +326,14 @@ int me_receive_fd(int socket)
 // Nothing of the caller's runs before step 5, so a session joined this way has no window.
 
 
-#define ME_FILTER_MAGIC 0x3246454dU   // "MEF2"
+#define ME_FILTER_MAGIC 0x3246454dU    // "MEF2"
 #define ME_FILTER_HEADER 16
+#define ME_REFUSAL_MAGIC 0x3152454dU   // "MER1"
 #define ME_MAX_FILTER 4096
+#define ME_MAX_REFUSAL 255
 
 enum { ME_JOIN_CONNECT = 1, ME_JOIN_PEER = 2, ME_JOIN_PROTOCOL = 3, ME_JOIN_FILTER = 4, ME_JOIN_HANDOFF = 5, ME_JOIN_EXEC = 6,
-       ME_JOIN_CAPABILITIES = 7 };
+       ME_JOIN_CAPABILITIES = 7, ME_JOIN_REFUSED = 8 };
 
 static socklen_t me_abstract_address(struct sockaddr_un *addr, const char *name, int name_len)
 {
@@ -401,6 +405,22 @@ int me_session_send_filter(int fd, const struct sock_filter *filter, uint32_t fi
     return error;
 }
 
+// Server: the refusal message, instead of the filter. 0 or an errno.
+int me_session_refuse(int fd, const char *reason, uint32_t reason_len)
+{
+    unsigned char message[8 + ME_MAX_REFUSAL];
+    if (reason_len > ME_MAX_REFUSAL)
+        reason_len = ME_MAX_REFUSAL;
+    uint32_t header[2] = { ME_REFUSAL_MAGIC, reason_len };
+    memcpy(message, header, sizeof header);
+    memcpy(message + 8, reason, reason_len);
+    ssize_t sent;
+    do {
+        sent = send(fd, message, 8 + (size_t)reason_len, MSG_NOSIGNAL);
+    } while (sent < 0 && errno == EINTR);
+    return sent == (ssize_t)(8 + reason_len) ? 0 : (sent < 0 ? errno : EMSGSIZE);
+}
+
 // Server: the one-byte acknowledgement. 0 or an errno.
 int me_session_acknowledge(int fd)
 {
@@ -412,6 +432,7 @@ struct me_join_failure {
     int32_t stage;
     int32_t error;
     int32_t peer_pid;
+    char reason[ME_MAX_REFUSAL + 1];   // ME_JOIN_REFUSED: PID 1's reason, NUL-terminated
 };
 
 // Client: steps 1-5 above. Returns only on failure, with the stage and errno in *failure.
@@ -450,10 +471,19 @@ void me_join_session_and_exec(const char *name, int name_len, const char *file, 
     ssize_t got = message == NULL ? -1 : recv(fd, message, capacity, 0);
     uint32_t header[2] = { 0, 0 };
     uint64_t drop_capabilities = 0;
-    if (got >= ME_FILTER_HEADER) {
+    if (got >= 8)
         memcpy(header, message, sizeof header);
-        memcpy(&drop_capabilities, message + 8, sizeof drop_capabilities);
+    if (got >= 8 && header[0] == ME_REFUSAL_MAGIC && header[1] <= ME_MAX_REFUSAL && (size_t)got == 8 + header[1]) {
+        failure->stage = ME_JOIN_REFUSED;
+        failure->error = EACCES;
+        memcpy(failure->reason, message + 8, header[1]);
+        failure->reason[header[1]] = 0;
+        free(message);
+        close(fd);
+        return;
     }
+    if (got >= ME_FILTER_HEADER)
+        memcpy(&drop_capabilities, message + 8, sizeof drop_capabilities);
     if (got < ME_FILTER_HEADER || header[0] != ME_FILTER_MAGIC || header[1] == 0 || header[1] > ME_MAX_FILTER ||
         (size_t)got != ME_FILTER_HEADER + header[1] * sizeof(struct sock_filter)) {
         failure->stage = ME_JOIN_PROTOCOL;

@@ -19,6 +19,18 @@ internal static class ProcCmdline
     }
 
     /// <summary>
+    /// The process has no arguments to show: /proc/PID/cmdline reads as nothing at all while an
+    /// exec is building the new image's stack, and once its memory is gone (exiting). An exec
+    /// with an empty argv still shows one NUL (the kernel makes argv[0] ""). Null when it is gone.
+    /// </summary>
+    public static bool? IsEmpty(int pid)
+    {
+        Span<byte> one = stackalloc byte[1];
+        int n = ProcFile.ReadOnce($"/proc/{pid}/cmdline", one);
+        return n < 0 ? null : n == 0;
+    }
+
+    /// <summary>
     /// The first arguments, as many as end within one 1 KiB read into the stack (it is on the
     /// exec event's path of every exec of a multi-call binary, which needs one or two); null if
     /// unreadable or if not even argv[0] ends there. An empty list: no arguments at all.

@@ -29,7 +29,9 @@ namespace MicroEnforcer.Ptrace;
 /// they are seized with every thread, and their forks and clones are traced too, so nothing they
 /// start escapes. At each exec event the new image is decided like any other, and an allowed one
 /// gets the workload's filter injected (<see cref="FilterInjection"/>) and is released: from then
-/// on its execs are refused at entry with EACCES, like the workload's.
+/// on its execs are refused at entry with EACCES, like the workload's. Whether a session may run
+/// at all is the session controls' question (<see cref="SessionAdmission"/>), asked at the seize
+/// and at the session's first exec event.
 /// </summary>
 internal sealed class Tracer(ActiveControls controls, Outcome outcome, SessionEnforcement sessions)
 {
@@ -43,6 +45,7 @@ internal sealed class Tracer(ActiveControls controls, Outcome outcome, SessionEn
     private readonly ExecDecider _decider = controls.Exec;
     private readonly DriftPrevention? _drift = controls.Find<DriftPrevention>();
     private readonly ReverseShellDetector? _reverseShell = controls.Find<ReverseShellDetector>();
+    private readonly SessionAdmission _admission = new(controls.Sessions, outcome, sessions);
     private int _tracerTid;
 
     /// <summary>Called once, on the tracing thread: ptrace ties tracees to this thread id.</summary>
@@ -109,6 +112,7 @@ internal sealed class Tracer(ActiveControls controls, Outcome outcome, SessionEn
         if (ProcStatus.Read(pid) is not { } status || Newcomer.Reason(status) is null)
             return;
         sessions.Captured(pid, reason);
+        _admission.Captured(pid, status);
     }
 
     /// <summary>The notification died after the seize: do not keep a task we have no reason to hold.</summary>
@@ -135,6 +139,8 @@ internal sealed class Tracer(ActiveControls controls, Outcome outcome, SessionEn
                 break;
             case Libc.PTRACE_EVENT_FORK or Libc.PTRACE_EVENT_VFORK or Libc.PTRACE_EVENT_CLONE:
                 // A session process started another: the kernel seized it for us already.
+                if (_admission.Active)
+                    _admission.Started(pid, EventMessage(pid));
                 Libc.Ptrace(Libc.PTRACE_CONT, pid, 0, 0);
                 break;
             case Libc.PTRACE_EVENT_STOP:
@@ -154,18 +160,33 @@ internal sealed class Tracer(ActiveControls controls, Outcome outcome, SessionEn
     {
         _pending.Remove(pid);
         _injections.Remove(pid);
+        _admission.Exited(pid);
     }
 
-    private unsafe void OnExecLoaded(int pid)
+    // The exec event's former thread id, or a fork event's new task.
+    private static unsafe int EventMessage(int pid)
+    {
+        nint message = 0;
+        Libc.Ptrace(Libc.PTRACE_GETEVENTMSG, pid, 0, (nint)(&message));
+        return (int)message;
+    }
+
+    private void OnExecLoaded(int pid)
     {
         // An exec from a non-leader thread reports under the thread-group id; the thread we
         // seized is in the event message. Both entries are done with: the former thread id is
         // gone, and the leader's (if it was seized for an earlier exec) was released silently.
-        nint formerTid = 0;
-        Libc.Ptrace(Libc.PTRACE_GETEVENTMSG, pid, 0, (nint)(&formerTid));
-        _pending.Remove((int)formerTid, out PendingExec? pending);
+        int formerTid = EventMessage(pid);
+        _pending.Remove(formerTid, out PendingExec? pending);
         if (_pending.Remove(pid, out PendingExec? leaders))
             pending ??= leaders;
+
+        // Not seized for an exec check: a session process, traced since it entered. Whether the
+        // session may run at all comes first: killed here, its program never runs.
+        if (pending is null && _admission.Exec(pid))
+            return;
+        if (pending is not null)
+            _admission.Checked(pid);
 
         ExecTarget? target = ExecPathResolver.DescribeLoaded(pid);
         ElfImageFacts.Facts? facts = target is null ? null : _elfFacts.Get(pid, target.Signature);

@@ -1,3 +1,5 @@
+using MicroEnforcer.Baseline;
+using MicroEnforcer.Controls;
 using MicroEnforcer.Interop;
 using MicroEnforcer.Procfs;
 
@@ -21,4 +23,25 @@ internal static class Newcomer
         : status.PPid == 0 ? "its parent is outside the container: setns, e.g. podman or kubectl exec"
         : status.SeccompFilters <= s_ownFilters ? $"started by a process outside enforcement (parent {status.PPid})"
         : null;
+
+    /// <summary>
+    /// The newcomer is still the runtime's own process, before the exec of the session's program
+    /// (runc init, or nsenter, setting up): forked by a process outside the container (PPid 0), not
+    /// exec'd since (PF_FORKNOEXEC, cleared by exec), and running a binary the container's
+    /// filesystem does not have (the host's runc, or a memfd copy of it). Anything else is already
+    /// running a program of its own. Unreadable counts as running one: deciding it now is the
+    /// closed side to fail on.
+    /// </summary>
+    public static bool IsRuntimeSetup(int pid, in ProcStatus status)
+    {
+        if (status.PPid != 0 || ProcStat.Read(pid) is not { ForkedWithoutExec: true })
+            return false;
+        string exe = $"/proc/{pid}/exe";
+        if (ExecPathResolver.ReadLink(exe) is not { } path || FileSignature.TryRead(exe, out FileSignature running) != 0)
+            return false;
+        // The link shows a path of the host's filesystem ("/" when it is outside every mount we
+        // see): the same path here is another file, or nothing.
+        return FileSignature.TryRead(path, out FileSignature here) != 0 ||
+            here.DevMajor != running.DevMajor || here.DevMinor != running.DevMinor || here.Inode != running.Inode;
+    }
 }

@@ -78,5 +78,5 @@ internal sealed class SessionEnforcement(ImmutableArray<BpfInstruction> filter, 
     // Killed in enforce mode (a seized process is stopped, or not yet running anything of its
     // own), reported either way.
     private bool FailClosed(int pid, string reason) =>
-        outcome.AtExecEvent(pid, new ControlFinding(ControlName, reason), controls.ExecFailureMode, "none", NativePath.ReadLink($"/proc/{pid}/exe") ?? "?");
+        outcome.AtExecEvent(pid, new ControlFinding(ControlName, reason), controls.SessionFailureMode, "none", NativePath.ReadLink($"/proc/{pid}/exe") ?? "?");
 }

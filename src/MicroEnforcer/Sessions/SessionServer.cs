@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Text;
 using MicroEnforcer.Controls;
 using MicroEnforcer.Interop;
 using MicroEnforcer.Procfs;
@@ -12,8 +13,11 @@ namespace MicroEnforcer.Sessions;
 /// (the protocol is at the end of Native/launch_shim.c). Each client gets the workload's filter
 /// and the capabilities to drop (the launch plan), carries them out itself, and hands back its listener, which from then on is answered like the workload's. One
 /// connection at a time on this thread, each bounded by the socket's 5-second timeouts.
+/// A session control (<see cref="ISessionControl"/>) may refuse the join: the client is sent the
+/// reason instead of the filter, prints it and runs nothing.
 /// </summary>
-internal sealed class SessionServer(ImmutableArray<BpfInstruction> filter, ActiveControls controls, NotificationListeners listeners, ILogger log)
+internal sealed class SessionServer(ImmutableArray<BpfInstruction> filter, ActiveControls controls, NotificationListeners listeners,
+    Outcome outcome, string policyName, ILogger log)
 {
     public void Start()
     {
@@ -67,6 +71,16 @@ internal sealed class SessionServer(ImmutableArray<BpfInstruction> filter, Activ
             Log.SessionJoinRefused(log, "the client is not in this container's pid namespace");
             return;
         }
+        if (Refusal(peer) is { } refusal)
+        {
+            byte[] reason = Encoding.UTF8.GetBytes(refusal);
+            int told;
+            fixed (byte* text = reason)
+                told = Shim.SessionRefuse(connection, text, (uint)Math.Min(reason.Length, Shim.MaxRefusal));
+            // Untold, the client sees the connection close without a filter, and runs nothing either.
+            Log.SessionJoinRefused(log, told == 0 ? $"pid {peer}: {refusal}" : $"pid {peer}: {refusal} (telling it failed: {Libc.DescribeErrno(told)})");
+            return;
+        }
         int error;
         fixed (BpfInstruction* program = filter.AsSpan())
             error = Shim.SessionSendFilter(connection, program, (uint)filter.Length, controls.Launch.DropCapabilities);
@@ -94,5 +108,24 @@ internal sealed class SessionServer(ImmutableArray<BpfInstruction> filter, Activ
         if (Shim.SessionAcknowledge(connection) != 0)
             return;   // it gave up waiting: its filter has our listener, so it is enforced regardless
         Log.SessionJoined(log, peer, command);
+    }
+
+    // The session controls' answer, reported through the outcome under the refusing control:
+    // null admits the join (in audit mode after reporting it).
+    private string? Refusal(int peer)
+    {
+        string[] argv = ProcCmdline.ReadArgv(peer) ?? [];
+        // `microenforcer exec [--] CMD ARGS...`: what the session asked to run.
+        int start = Array.IndexOf(argv, "exec") + 1;
+        if (start > 0 && start < argv.Length && argv[start] == "--")
+            start++;
+        string program = start > 0 && start < argv.Length ? argv[start] : "?";
+        foreach (ISessionControl control in controls.Sessions)
+        {
+            if (control.EvaluateJoin() is { } finding &&
+                outcome.AtCall(peer, finding, control.Mode, Libc.EACCES, "none", program, program, string.Join(' ', argv)) != 0)
+                return $"refused by policy '{policyName}': {finding.Reason}";
+        }
+        return null;
     }
 }

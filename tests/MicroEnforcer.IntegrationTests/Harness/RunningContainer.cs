@@ -38,7 +38,7 @@ internal sealed class RunningContainer : IDisposable
     }
 
     /// <summary>
-    /// Starts `microenforcer run [options] -- command` as PID 1 and returns once its log says
+    /// Starts `microenforcer run [--policy] [options] -- command` as PID 1 and returns once its log says
     /// <paramref name="readyLine"/> (by default: the session watcher is running).
     /// </summary>
     /// <param name="policy">The policy's text, given to PID 1 with --policy.</param>

@@ -26,6 +26,7 @@ public class DefaultPolicyTests
                     new LimitNewPrivilegesPolicy(),
                     new SystemIntegrityPolicy(false),
                     new BlockPtracePolicy(false, EnforcementMode.Enforce),
+                    new BlockContainerExecPolicy(false, EnforcementMode.Enforce, []),
                 ]),
             policy);
     }
@@ -53,6 +54,8 @@ public class DefaultPolicyTests
     [InlineData("allowedProcesses: []")]
     [InlineData("allowedAddresses: []")]
     [InlineData("interpreters:")]
+    [InlineData("blockContainerExec:")]
+    [InlineData("allowedCommands: []")]
     public void Text_ShowsEveryControlAndField(string expected)
     {
         Assert.Contains(expected, DefaultPolicy.Text, StringComparison.Ordinal);

@@ -104,6 +104,7 @@ public class PolicyLoaderTests
                     new LimitNewPrivilegesPolicy(),
                     new SystemIntegrityPolicy(false),
                     new BlockPtracePolicy(false, EnforcementMode.Enforce),
+                    new BlockContainerExecPolicy(false, EnforcementMode.Enforce, []),
                 ]),
             policy);
     }

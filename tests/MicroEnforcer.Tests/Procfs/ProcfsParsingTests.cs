@@ -1,3 +1,4 @@
+using System.Text;
 using MicroEnforcer.Baseline;
 using MicroEnforcer.Procfs;
 using Xunit;
@@ -89,5 +90,24 @@ public sealed class ProcfsParsingTests
     public void MountinfoOctalEscapes(string field, string expected)
     {
         Assert.Equal(expected, MountTable.Unescape(field));
+    }
+
+    [Fact]
+    public void StatGivesFlagsAndStartTime_CountedAfterTheLastParenthesis()
+    {
+        // comm may hold spaces and parentheses; PF_FORKNOEXEC (0x40) is in field 9, starttime in 22.
+        const string Tail = " 120 0 0 0 1 2 3 4 20 0 1 0 987654 1234 56\n";
+        Assert.Equal(new ProcStat(0x400040, 987654), ProcStat.Parse(Encoding.ASCII.GetBytes("77 (a) b (c) S 0 77 1 0 -1 4194368" + Tail)));
+        Assert.True(ProcStat.Parse(Encoding.ASCII.GetBytes("77 (a) b (c) S 0 77 1 0 -1 4194368" + Tail))!.Value.ForkedWithoutExec);
+        Assert.False(ProcStat.Parse(Encoding.ASCII.GetBytes("78 (sleep) S 1 78 1 0 -1 4194304" + Tail))!.Value.ForkedWithoutExec);
+        Assert.Null(ProcStat.Parse("79 (truncated) S 1 79 1 0 -1 4194304 99"u8));
+    }
+
+    [Fact]
+    public void ThisProcess_HasExecdSinceItWasForked_AndKeepsItsStartTime()
+    {
+        ProcStat self = ProcStat.Read(Environment.ProcessId)!.Value;
+        Assert.False(self.ForkedWithoutExec);
+        Assert.Equal(self.StartTime, ProcStat.Read(Environment.ProcessId)!.Value.StartTime);
     }
 }

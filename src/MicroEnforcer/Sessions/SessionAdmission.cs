@@ -1,0 +1,136 @@
+using MicroEnforcer.Controls;
+using MicroEnforcer.Policy;
+using MicroEnforcer.Procfs;
+
+namespace MicroEnforcer.Sessions;
+
+/// <summary>
+/// Which exec sessions may run, as the session controls (<see cref="ISessionControl"/>) decide,
+/// on the tracer's thread. A session is decided once, on the program it runs:
+/// <list type="bullet">
+/// <item>seized while it is still the runtime's own process (runc init setting up, see
+/// <see cref="Newcomer.IsRuntimeSetup"/>): at the exec event of its first exec, before the program
+/// runs an instruction;</item>
+/// <item>seized after that exec (the watcher was late): at the seize, since its program runs already.</item>
+/// </list>
+/// When a control enforces, a traced session process that was not admitted may not go on: an exec
+/// event of its is decided again, and a process it forks is killed (a process forked in the
+/// instant between the seize and the kill of a refused session must not outlive it). Admitted
+/// processes (an allowed program, what it forks) stay traced only until they carry the filter, and
+/// are remembered with their start time: the watcher can report a released session again (its
+/// parent is still outside), and its program may have changed since by an exec the filter let
+/// through; it was decided once. `microenforcer exec` is let through both points: it asks to
+/// join, and the session server decides.
+/// </summary>
+internal sealed class SessionAdmission(IReadOnlyList<ISessionControl> controls, Outcome outcome, SessionEnforcement sessions)
+{
+    private const int PruneThreshold = 4096;
+
+    private readonly Dictionary<int, bool> _entering = [];   // pid → reported in audit mode
+    private readonly Dictionary<int, ulong> _admitted = [];   // pid → start time
+    private readonly bool _enforces = controls.Any(control => control.Mode == EnforcementMode.Enforce);
+
+    public bool Active => controls.Count > 0;
+
+    /// <summary>A newcomer was seized (and verified one). True when it was killed.</summary>
+    public bool Captured(int pid, in ProcStatus status)
+    {
+        if (!Active || _entering.ContainsKey(pid) || IsAdmitted(pid))
+            return false;   // decided already (a traced process's pid cannot change hands: its exit is reported)
+        // Audit mode reports the session's own process (its parent is outside), not each process
+        // it had started before the watcher saw them: those are killed too when a control enforces.
+        bool report = status.PPid == 0;
+        if (Newcomer.IsRuntimeSetup(pid, status) || IsInExec(pid))
+        {
+            _entering[pid] = report;
+            return false;
+        }
+        return Decide(pid, seizedAfterExec: true, "none", report);
+    }
+
+    /// <summary>An exec checked at entry: the process carries the filter, and is no session to decide.</summary>
+    public void Checked(int pid) => _entering.Remove(pid);
+
+    /// <summary>The exec event of a session process (one not seized for an exec check). True when it was killed.</summary>
+    public bool Exec(int pid)
+    {
+        if (!Active)
+            return false;
+        bool first = _entering.Remove(pid, out bool report);
+        if (!first && (!_enforces || IsAdmitted(pid)))
+            return false;
+        return Decide(pid, seizedAfterExec: false, "execve", first && report);
+    }
+
+    /// <summary>A session process started another (fork, vfork, clone), which the kernel seized for us.</summary>
+    public void Started(int parent, int child)
+    {
+        if (!Active || ProcStatus.Read(child) is not { } status || status.Tgid != child)
+            return;   // gone, or a thread of the same process, decided with it
+        if (IsAdmitted(parent))
+        {
+            Admit(child);
+        }
+        else if (_enforces && !_entering.ContainsKey(parent) && !IsJoining(parent))
+        {
+            var finding = new ControlFinding(controls.First(c => c.Mode == EnforcementMode.Enforce).Name,
+                $"started by exec session process {parent}, which is refused");
+            outcome.AtExecEvent(child, finding, EnforcementMode.Enforce, "fork", ExecPathResolver.ReadLink($"/proc/{child}/exe") ?? "?");
+        }
+    }
+
+    public void Exited(int pid)
+    {
+        _entering.Remove(pid);
+        _admitted.Remove(pid);
+    }
+
+    private bool Decide(int pid, bool seizedAfterExec, string syscall, bool report)
+    {
+        if (IsJoining(pid))
+        {
+            Admit(pid);   // to the tracer: whether it may join is the session server's to say
+            return false;
+        }
+        ExecTarget? program = ExecPathResolver.DescribeLoaded(pid);
+        if (program is null && ProcCmdline.IsEmpty(pid) != false)
+            return false;   // gone, or exiting: its memory, and with it exe and cmdline, is gone already
+        foreach (ISessionControl control in controls)
+        {
+            ControlFinding? finding = program is null
+                ? new ControlFinding(control.Name, "an exec session's program cannot be inspected (/proc/PID/exe unreadable)")
+                : control.Evaluate(program, seizedAfterExec);
+            if (finding is not null && outcome.AtExecEvent(pid, finding, control.Mode, syscall, program?.CanonicalPath ?? "?", reportDetection: report))
+                return true;
+        }
+        Admit(pid);
+        return false;
+    }
+
+    private bool IsAdmitted(int pid) =>
+        _admitted.TryGetValue(pid, out ulong started) && ProcStat.Read(pid)?.StartTime == started;
+
+    private void Admit(int pid)
+    {
+        if (_admitted.Count >= PruneThreshold)
+        {
+            // Released processes are not traced, so their exits are not reported: drop the gone.
+            foreach (int known in _admitted.Keys.ToList())
+            {
+                if (!IsAdmitted(known))
+                    _admitted.Remove(known);
+            }
+        }
+        if (ProcStat.Read(pid) is { } stat)
+            _admitted[pid] = stat.StartTime;
+    }
+
+    // Seized while it execs (the seize does not stop it): the new image is mapped but its
+    // arguments are not there yet. Its exec event, which it reports to us, decides it.
+    private static bool IsInExec(int pid) =>
+        ProcCmdline.IsEmpty(pid) == true && ExecPathResolver.ReadLink($"/proc/{pid}/exe") is not null;
+
+    // `microenforcer exec`: it joins by itself, and the session server decides whether it may.
+    private bool IsJoining(int pid) =>
+        sessions.IsEnforcerBinary(pid) && ProcCmdline.ReadArgv(pid) is [_, "exec", ..];
+}
