@@ -38,7 +38,7 @@ internal static class ExecCommand
                 ExitCodes.EnforcementUnavailable),
             Shim.JoinFilter => Fail($"cannot install the filter: {error}", ExitCodes.EnforcementUnavailable),
             Shim.JoinHandoff => Fail($"PID 1 did not take this session's listener: {error}", ExitCodes.EnforcementUnavailable),
-            Shim.JoinRefused => Fail(Baseline.PathText.Decode(MemoryMarshal.CreateReadOnlySpanFromNullTerminated(failure.Reason)), ExitCodes.SessionRefused),
+            Shim.JoinRefused => Fail(PathText.Decode(MemoryMarshal.CreateReadOnlySpanFromNullTerminated(failure.Reason)), ExitCodes.SessionRefused),
             _ => Fail($"{command[0]}: {error}", failure.Error == Libc.ENOENT ? ExitCodes.CommandNotFound : ExitCodes.CommandNotExecutable),
         };
     }

@@ -37,7 +37,7 @@ internal static class Newcomer
         if (status.PPid != 0 || ProcStat.Read(pid) is not { ForkedWithoutExec: true })
             return false;
         string exe = $"/proc/{pid}/exe";
-        if (ExecPathResolver.ReadLink(exe) is not { } path || FileSignature.TryRead(exe, out FileSignature running) != 0)
+        if (NativePath.ReadLink(exe) is not { } path || FileSignature.TryRead(exe, out FileSignature running) != 0)
             return false;
         // The link shows a path of the host's filesystem ("/" when it is outside every mount we
         // see): the same path here is another file, or nothing.

@@ -1,3 +1,4 @@
+using MicroEnforcer.Interop;
 using MicroEnforcer.Controls;
 using MicroEnforcer.Policy;
 using MicroEnforcer.Procfs;
@@ -75,7 +76,7 @@ internal sealed class SessionAdmission(IReadOnlyList<ISessionControl> controls, 
         {
             var finding = new ControlFinding(controls.First(c => c.Mode == EnforcementMode.Enforce).Name,
                 $"started by exec session process {parent}, which is refused");
-            outcome.AtExecEvent(child, finding, EnforcementMode.Enforce, "fork", ExecPathResolver.ReadLink($"/proc/{child}/exe") ?? "?");
+            outcome.AtExecEvent(child, finding, EnforcementMode.Enforce, "fork", NativePath.ReadLink($"/proc/{child}/exe") ?? "?");
         }
     }
 
@@ -128,7 +129,7 @@ internal sealed class SessionAdmission(IReadOnlyList<ISessionControl> controls, 
     // Seized while it execs (the seize does not stop it): the new image is mapped but its
     // arguments are not there yet. Its exec event, which it reports to us, decides it.
     private static bool IsInExec(int pid) =>
-        ProcCmdline.IsEmpty(pid) == true && ExecPathResolver.ReadLink($"/proc/{pid}/exe") is not null;
+        ProcCmdline.IsEmpty(pid) == true && NativePath.ReadLink($"/proc/{pid}/exe") is not null;
 
     // `microenforcer exec`: it joins by itself, and the session server decides whether it may.
     private bool IsJoining(int pid) =>
