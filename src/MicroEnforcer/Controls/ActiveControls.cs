@@ -5,7 +5,9 @@ namespace MicroEnforcer.Controls;
 
 /// <summary>
 /// The running controls of one policy: every enabled control of the registry, made once at
-/// start, and what the notify loop and the tracer ask: the exec decision, the syscall dispatch.
+/// start, and what the rest of PID 1 asks of them: the exec decision (entry check, tracer), the
+/// syscall dispatch (notify loop), the launch plan (launch shim, injected sessions) and the
+/// session controls (tracer, session server).
 /// </summary>
 internal sealed class ActiveControls : IDisposable
 {
