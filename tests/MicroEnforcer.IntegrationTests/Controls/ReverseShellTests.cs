@@ -10,11 +10,20 @@ namespace MicroEnforcer.IntegrationTests.Controls;
 /// </summary>
 public sealed class ReverseShellTests
 {
+    // Waits 4 s with a builtin on a FIFO nobody writes, not by forking sleep: the attack and the
+    // listener end together, and a SIGCHLD landing while the shell enters a notified fork fails
+    // that fork with EINTR, which ends a non-interactive busybox sh (docs/limits.md, "Signals
+    // and notified calls"). What these tests check happens before; the wait must not be at risk.
+    private const string WaitWithoutForking = "exec 9<>/tmp/.wait; read -t 4 x <&9; ";
+
+    // The FIFO the wait reads, made first, while nothing can end.
+    private const string MakeWaitFifo = "mkfifo /tmp/.wait; ";
+
     private const string Alive = "SHELL-ALIVE-42";
 
     private static string WithListener(string attack, int port = 4444) =>
-        $"(echo 'echo SHELL-ALIVE-$((6*7))'; sleep 3) | nc -l -p {port} > /tmp/received 2>/dev/null & " +
-        $"sleep 0.5; {attack}; echo \"rc=$?\"; sleep 3.5; echo received:; cat /tmp/received";
+        MakeWaitFifo + $"(echo 'echo SHELL-ALIVE-$((6*7))'; sleep 3) | nc -l -p {port} > /tmp/received 2>/dev/null & " +
+        $"sleep 0.5; {attack}; echo \"rc=$?\"; " + WaitWithoutForking + "echo received:; cat /tmp/received";
 
     [Fact]
     public void CProgramThatDupsASocketOntoStdioAndExecsAShellIsRefused()
