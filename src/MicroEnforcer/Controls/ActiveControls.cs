@@ -23,6 +23,7 @@ internal sealed class ActiveControls : IDisposable
         _exec = [.. _controls.OfType<IExecControl>()];
         Exec = new ExecDecider(_exec);
         Syscalls = new SyscallDispatch(_controls.OfType<ISyscallControl>(), services.Outcome, log);
+        ExecUsesApplet = _exec.Any(control => control.UsesApplet);
         ExecFailureMode = _exec.Any(control => control.Mode == EnforcementMode.Enforce) ? EnforcementMode.Enforce : EnforcementMode.Audit;
         Sessions = [.. _controls.OfType<ISessionControl>()];
         SessionFailureMode = ExecFailureMode == EnforcementMode.Enforce || Sessions.Any(control => control.Mode == EnforcementMode.Enforce)
@@ -47,6 +48,9 @@ internal sealed class ActiveControls : IDisposable
     public ExecDecider Exec { get; }
 
     public SyscallDispatch Syscalls { get; }
+
+    /// <summary>Whether an exec control reads a multi-call binary's applet (see <see cref="IExecControl.UsesApplet"/>).</summary>
+    public bool ExecUsesApplet { get; }
 
     /// <summary>An exec (or exec session) nobody can judge is refused when any exec control enforces, else reported.</summary>
     public EnforcementMode ExecFailureMode { get; }

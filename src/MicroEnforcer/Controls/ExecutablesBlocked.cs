@@ -23,6 +23,8 @@ internal sealed class ExecutablesBlocked(ExecutablesBlockedPolicy policy) : IExe
 
     public EnforcementMode Mode => policy.Mode;
 
+    public bool UsesApplet => true;
+
     public ControlFinding? Evaluate(ExecTarget target)
     {
         if (!policy.Enabled || policy.Executables.Count == 0 || target.Role == ExecRole.ElfInterpreter)

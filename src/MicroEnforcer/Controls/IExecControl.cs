@@ -6,6 +6,12 @@ namespace MicroEnforcer.Controls;
 /// </summary>
 internal interface IExecControl : IControl
 {
+    /// <summary>
+    /// The control reads <see cref="ExecTarget.Applet"/>: at entry it is read from the caller's
+    /// memory for a multi-call binary, which only such a control pays for.
+    /// </summary>
+    bool UsesApplet => false;
+
     /// <summary>Null when the control has no objection.</summary>
     ControlFinding? Evaluate(ExecTarget target);
 }

@@ -49,7 +49,8 @@ internal sealed class ExecEntryCheck(ActiveControls controls, Tracer tracer, Out
             // A multi-call binary runs the applet its argv names (busybox's sh re-execs
             // /proc/self/exe as "wget"): read from the caller, so it may change before the
             // kernel reads it, which the exec event's check, on the new image's argv, settles.
-            if (ExecTarget.IsMultiCall(target.CanonicalPath) && ReadApplet(tid, request, target.CanonicalPath) is { } applet)
+            // Only read when a control judges applets: busybox images exec busybox every time.
+            if (controls.ExecUsesApplet && ExecTarget.IsMultiCall(target.CanonicalPath) && ReadApplet(tid, request, target.CanonicalPath) is { } applet)
                 target = target with { Applet = applet };
             decision = controls.Exec.Decide(target);
         }
