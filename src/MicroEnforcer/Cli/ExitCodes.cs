@@ -16,13 +16,13 @@ internal static class ExitCodes
     /// <summary>Internal error of the launcher (EX_SOFTWARE).</summary>
     public const int Internal = 70;
 
-    /// <summary>Enforcement could not be set up: the seccomp filter or its listener (EX_OSERR).</summary>
+    /// <summary>Enforcement could not be set up: the seccomp filter or its listener, or a launch control (EX_OSERR).</summary>
     public const int EnforcementUnavailable = 71;
 
     /// <summary>`microenforcer exec`: the container's policy refuses exec sessions (EX_NOPERM).</summary>
     public const int SessionRefused = 77;
 
-    /// <summary>The policy file is missing or invalid; nothing was started (EX_CONFIG).</summary>
+    /// <summary>The policy file is missing or invalid, or it refuses the entrypoint; nothing was started (EX_CONFIG).</summary>
     public const int BadPolicy = 78;
 
     /// <summary>The command was found but cannot be executed, or was refused as drift.</summary>

@@ -52,11 +52,8 @@ internal sealed class DriftPrevention(DriftPreventionPolicy policy, BaselineReco
     {
         if (!policy.Enabled)
             return null;
-        foreach (ExecutableGlob glob in policy.AllowedExecutables)
-        {
-            if (glob.Matches(target.CanonicalPath))
-                return null;
-        }
+        if (IsAllowed(target.CanonicalPath))
+            return null;
 
         FileSignature current = target.Signature;
         if (!current.IsRegularFile)
@@ -118,12 +115,7 @@ internal sealed class DriftPrevention(DriftPreventionPolicy policy, BaselineReco
             return null;
         if (!target.Signature.IsRegularFile)
         {
-            foreach (ExecutableGlob glob in policy.AllowedExecutables)
-            {
-                if (glob.Matches(target.CanonicalPath))
-                    return null;
-            }
-            return Drift("not a regular file");
+            return IsAllowed(target.CanonicalPath) ? null : Drift("not a regular file");
         }
         if (Evaluate(target) is not { } finding)
             return null;
@@ -143,16 +135,24 @@ internal sealed class DriftPrevention(DriftPreventionPolicy policy, BaselineReco
     {
         if (!policy.Enabled)
             return null;
-        foreach (ExecutableGlob glob in policy.AllowedExecutables)
-        {
-            if (glob.Matches(canonicalPath))
-                return null;
-        }
+        if (IsAllowed(canonicalPath))
+            return null;
         if ((directory.Mode & Libc.S_IFMT) != Libc.S_IFDIR)
             return Drift("not a directory");
         return recording.Mark.ProvesUntouched(directory)
             ? null
             : Drift("not an image directory unchanged since the start (on the image's root filesystem, no name added, removed or renamed in it since)");
+    }
+
+    // allowedExecutables: paths that may run, or be loaded from, even though they drifted.
+    private bool IsAllowed(string canonicalPath)
+    {
+        foreach (ExecutableGlob glob in policy.AllowedExecutables)
+        {
+            if (glob.Matches(canonicalPath))
+                return true;
+        }
+        return false;
     }
 
     /// <summary>Whether a file (e.g. /etc/ld.so.preload) is the image's, untouched since the start.</summary>

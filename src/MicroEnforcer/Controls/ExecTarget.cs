@@ -31,7 +31,8 @@ internal sealed record ExecTarget(int Pid, string CanonicalPath, FileSignature S
     public static string LastComponent(string path) => path[(path.LastIndexOf('/') + 1)..];
 
     /// <summary>A multi-call binary (busybox, toybox) runs the applet its argv[0] names.</summary>
-    public static bool IsMultiCall(string executablePath) => LastComponent(executablePath) is "busybox" or "toybox";
+    public static bool IsMultiCall(string executablePath) =>
+        executablePath.AsSpan(executablePath.LastIndexOf('/') + 1) is "busybox" or "toybox";   // on every exec: no substring
 
     /// <summary>The name interpreter rules apply to: a multi-call binary's applet, else the file's own name.</summary>
     public static string ProgramName(string executablePath, string invokedName) =>

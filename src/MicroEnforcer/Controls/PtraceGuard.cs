@@ -99,7 +99,14 @@ internal sealed class PtraceGuard(BlockPtracePolicy policy) : ISyscallControl
 
     // The caller's own memory: its pid, or "self" as PID 1 resolved it (PID 1's own pid, which
     // no workload process can write into anyway: it lacks PID 1's capabilities).
-    private static bool IsItself(int tid, int target) => target == s_pid1 || target == tid || target == (ProcStatus.Read(tid)?.Tgid ?? tid);
+    // A sibling thread's id names the same memory: compared by thread group, not by id.
+    private static bool IsItself(int tid, int target)
+    {
+        if (target == s_pid1 || target == tid)
+            return true;
+        int own = ProcStatus.Read(tid)?.Tgid ?? tid;
+        return target == own || ProcStatus.Read(target)?.Tgid == own;
+    }
 
     private static string Describe(int pid)
     {

@@ -154,8 +154,12 @@ internal sealed class StdinRelay(Func<IPAddress, bool> exemptPeer, Func<string, 
     /// The pipes PID 1's own stdout and stderr are: the container's log, read outside the
     /// container. Every process that logs holds them; they feed no shell inside.
     /// </summary>
-    private static HashSet<StreamKey> ContainerStdio() =>
-        [.. OpenFiles.Read(Environment.ProcessId).Where(h => h.Fd is 1 or 2 && h.Stream.Kind == StreamKind.Pipe).Select(h => h.Stream)];
+    // PID 1's own stdout and stderr (the container's log) do not change after the start: read once
+    // (on the notify loop's thread only), not on every connect.
+    private HashSet<StreamKey> ContainerStdio() =>
+        _containerStdio ??= [.. OpenFiles.Read(Environment.ProcessId).Where(h => h.Fd is 1 or 2 && h.Stream.Kind == StreamKind.Pipe).Select(h => h.Stream)];
+
+    private HashSet<StreamKey>? _containerStdio;
 
     private string? RemotePeer(OpenFiles files, Dictionary<ulong, InetSocket> sockets, int pid)
     {

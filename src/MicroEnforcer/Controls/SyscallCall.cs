@@ -23,9 +23,6 @@ internal readonly struct SyscallCall(int tid, SyscallKind kind, in Libc.seccomp_
     /// <summary>Whether the call came through the i386 ABI (int 0x80, or a 32-bit program): 32-bit pointers, longs and, unless a time64 entry, time_t.</summary>
     public bool IsI386 => _data.arch == SeccompConstants.AUDIT_ARCH_I386;
 
-    /// <summary>Whether its pointers and longs are 32-bit (i386 or x32).</summary>
-    public bool Pointers32 => SyscallClassifier.Classify(_data.arch, Nr).Pointers32;
-
     public Libc.seccomp_data Data => _data;
 
     public ulong Arg(int index) => ExecRequest.ArgAt(_data, index);

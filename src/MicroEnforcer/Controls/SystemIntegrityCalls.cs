@@ -40,8 +40,8 @@ internal static class SystemIntegrityCalls
         return IsReadOnly(BinaryPrimitives.ReadUInt32LittleEndian(modes));
     }
 
-    internal static bool IsReadOnly(uint modes) =>
-        modes == 0 || ((modes & ADJ_ADJTIME) != 0 && (modes & ADJ_OFFSET_READONLY) != 0);
+    // Exactly ADJ_OFFSET_SS_READ: other bits beside it (ADJ_SETOFFSET) still change the clock.
+    internal static bool IsReadOnly(uint modes) => modes == 0 || modes == (ADJ_ADJTIME | 0x0001 | ADJ_OFFSET_READONLY);
 
     public static Description Describe(in SyscallCall call, string syscall)
     {

@@ -52,6 +52,9 @@ internal static class LoaderEnvironment
 
     // The tracer runs on one thread: one buffer each.
     private static readonly byte[] s_environ = new byte[EnvironBytes];
+    // Opened on every dynamically linked exec: one array, not one per exec.
+    private static readonly byte[] s_preloadPath = "/etc/ld.so.preload"u8.ToArray();
+
     private static readonly byte[] s_cmdline = new byte[CmdlineBytes];
 
     /// <summary>
@@ -208,7 +211,7 @@ internal static class LoaderEnvironment
     private static Outcome? PreloadFile(int pid, DriftPrevention drift)
     {
         const string Name = "/etc/ld.so.preload";
-        int fd = ExecPathResolver.Open(pid, Libc.AT_FDCWD, "/etc/ld.so.preload"u8.ToArray(), 0);
+        int fd = ExecPathResolver.Open(pid, Libc.AT_FDCWD, s_preloadPath, 0);
         if (fd == -Libc.ENOENT)
             return null;   // the usual case: one failed lookup
         if (fd < 0)

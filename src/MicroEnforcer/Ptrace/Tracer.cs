@@ -181,14 +181,15 @@ internal sealed class Tracer(ActiveControls controls, Outcome outcome, SessionEn
         if (_pending.Remove(pid, out PendingExec? leaders))
             pending ??= leaders;
 
+        ExecTarget? target = ExecPathResolver.DescribeLoaded(pid);
+
         // Not seized for an exec check: a session process, traced since it entered. Whether the
         // session may run at all comes first: killed here, its program never runs.
-        if (pending is null && _admission.Exec(pid))
+        if (pending is null && _admission.Exec(pid, target))
             return;
         if (pending is not null)
             _admission.Checked(pid);
 
-        ExecTarget? target = ExecPathResolver.DescribeLoaded(pid);
         ElfImageFacts.Facts? facts = target is null ? null : _elfFacts.Get(pid, target.Signature);
         // An ELF interpreter run as a program runs the program its arguments name, which no
         // exec names: controls that judge what runs by its name or path are told of it.

@@ -46,28 +46,38 @@ internal sealed class SessionAdmission(IReadOnlyList<ISessionControl> controls, 
             _entering[pid] = report;
             return false;
         }
-        return Decide(pid, seizedAfterExec: true, "none", report);
+        return Decide(pid, seizedAfterExec: true, "none", report, ExecPathResolver.DescribeLoaded(pid));
     }
 
     /// <summary>An exec checked at entry: the process carries the filter, and is no session to decide.</summary>
     public void Checked(int pid) => _entering.Remove(pid);
 
-    /// <summary>The exec event of a session process (one not seized for an exec check). True when it was killed.</summary>
-    public bool Exec(int pid)
+    /// <summary>
+    /// The exec event of a session process (one not seized for an exec check), whose loaded image
+    /// the tracer described (<paramref name="program"/>, null if unreadable). True when it was killed.
+    /// </summary>
+    public bool Exec(int pid, ExecTarget? program)
     {
         if (!Active)
             return false;
         bool first = _entering.Remove(pid, out bool report);
         if (!first && (!_enforces || IsAdmitted(pid)))
             return false;
-        return Decide(pid, seizedAfterExec: false, "execve", first && report);
+        return Decide(pid, seizedAfterExec: false, "execve", first && report, program);
     }
 
-    /// <summary>A session process started another (fork, vfork, clone), which the kernel seized for us.</summary>
-    public void Started(int parent, int child)
+    /// <summary>
+    /// A session process started another (fork, vfork, clone), which the kernel seized for us.
+    /// The kernel names the thread that forked; admission is per process, so a fork from a
+    /// worker thread is the process's own. The thread is stopped at its event: its id is its own.
+    /// </summary>
+    public void Started(int parentThread, int child)
     {
         if (!Active || ProcStatus.Read(child) is not { } status || status.Tgid != child)
             return;   // gone, or a thread of the same process, decided with it
+        int parent = _admitted.ContainsKey(parentThread) || _entering.ContainsKey(parentThread)
+            ? parentThread
+            : ProcStatus.Read(parentThread)?.Tgid ?? parentThread;
         if (IsAdmitted(parent))
         {
             Admit(child);
@@ -86,14 +96,13 @@ internal sealed class SessionAdmission(IReadOnlyList<ISessionControl> controls, 
         _admitted.Remove(pid);
     }
 
-    private bool Decide(int pid, bool seizedAfterExec, string syscall, bool report)
+    private bool Decide(int pid, bool seizedAfterExec, string syscall, bool report, ExecTarget? program)
     {
         if (IsJoining(pid))
         {
             Admit(pid);   // to the tracer: whether it may join is the session server's to say
             return false;
         }
-        ExecTarget? program = ExecPathResolver.DescribeLoaded(pid);
         if (program is null && ProcCmdline.IsEmpty(pid) != false)
             return false;   // gone, or exiting: its memory, and with it exe and cmdline, is gone already
         foreach (ISessionControl control in controls)

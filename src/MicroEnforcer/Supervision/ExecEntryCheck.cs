@@ -30,12 +30,12 @@ internal sealed class ExecEntryCheck(ActiveControls controls, Tracer tracer, Out
         if (errno is Libc.EFAULT or Libc.ENAMETOOLONG)
             return -errno;   // exactly what the kernel would answer
         if (errno != 0 || pathBytes is null)
-            return Undecidable(tid, request, "?", $"cannot read the exec path from the caller's memory: {Libc.DescribeErrno(errno)}");
+            return Undecidable(id, listener, tid, request, "?", $"cannot read the exec path from the caller's memory: {Libc.DescribeErrno(errno)}");
         string path = PathText.Decode(pathBytes);
 
         int fd = ExecPathResolver.Open(tid, request.DirFd, pathBytes, request.Flags);
         if (fd == ExecPathResolver.MagicLink)
-            return Undecidable(tid, request, path, "the path leads through a /proc magic link other than the caller's own fd, exe, root or cwd links");
+            return Undecidable(id, listener, tid, request, path, "the path leads through a /proc magic link other than the caller's own fd, exe, root or cwd links");
         if (fd < 0)
             return fd;   // the exec would fail the same way now; an answer we give needs no tracer
 
@@ -45,7 +45,7 @@ internal sealed class ExecEntryCheck(ActiveControls controls, Tracer tracer, Out
         {
             target = ExecPathResolver.Describe(tid, fd, path);
             if (target is null)
-                return Undecidable(tid, request, path, "cannot inspect the file to be executed");
+                return Undecidable(id, listener, tid, request, path, "cannot inspect the file to be executed");
             // A multi-call binary runs the applet its argv names (busybox's sh re-execs
             // /proc/self/exe as "wget"): read from the caller, so it may change before the
             // kernel reads it, which the exec event's check, on the new image's argv, settles.
@@ -61,8 +61,12 @@ internal sealed class ExecEntryCheck(ActiveControls controls, Tracer tracer, Out
 
         if (decision.AwaitsBaseline)
             return AwaitBaseline;   // nothing seized, nothing reported: all of it happens when asked again
-        if (decision.Finding is not null && Report(tid, target.CanonicalPath, path, request, decision) is int refused && refused != 0)
-            return refused;   // enforce mode; in audit mode it is reported and goes on
+        if (decision.Finding is not null)
+        {
+            int? reported = Report(id, listener, tid, target.CanonicalPath, path, request, decision);
+            if (reported != 0)
+                return reported;   // refused (enforce mode), or the caller is gone; in audit mode it goes on
+        }
 
         // Every CONTINUE is preceded by a seize: that is what makes the entry check's reads safe to race.
         int seizeErrno = tracer.Seize(tid, new PendingExec(request.Syscall, path, decision, target.CanonicalPath));
@@ -75,7 +79,7 @@ internal sealed class ExecEntryCheck(ActiveControls controls, Tracer tracer, Out
             return null;
         }
         if (seizeErrno != 0)
-            return Undecidable(tid, request, path, $"cannot attach the tracer that verifies the loaded image: {Libc.DescribeErrno(seizeErrno)}");
+            return Undecidable(id, listener, tid, request, path, $"cannot attach the tracer that verifies the loaded image: {Libc.DescribeErrno(seizeErrno)}");
         return 0;
     }
 
@@ -89,17 +93,19 @@ internal sealed class ExecEntryCheck(ActiveControls controls, Tracer tracer, Out
     }
 
     /// <summary>No decision is possible: refuse in enforce mode, let it run and say so in audit mode.</summary>
-    private int Undecidable(int tid, ExecRequest request, string path, string reason)
-    {
-        return Report(tid, path, path, request, controls.Undecidable(reason));
-    }
+    private int? Undecidable(ulong id, NotificationListener listener, int tid, ExecRequest request, string path, string reason) =>
+        Report(id, listener, tid, path, path, request, controls.Undecidable(reason));
 
     // Only reports read the argv from the caller's memory: an allowed exec never pays for it.
     // The caller is still parked in its notification, so the argv is the one it passed.
     // Refused with EACCES, so a shell prints "Permission denied".
-    private int Report(int tid, string path, string requestedPath, ExecRequest request, ExecDecision decision)
+    // A caller gone since the file was opened through its /proc is not reported: its pid may be
+    // another process's by now (null: no answer).
+    private int? Report(ulong id, NotificationListener listener, int tid, string path, string requestedPath, ExecRequest request, ExecDecision decision)
     {
         string? cmdline = ProcessMemory.TryReadArgv(tid, request.ArgvAddress, request.Pointers32);
+        if (!listener.IsStillValid(id))
+            return null;
         return outcome.AtCall(tid, decision.Finding!, decision.Mode, Libc.EACCES, request.Syscall, path, requestedPath, cmdline);
     }
 }
