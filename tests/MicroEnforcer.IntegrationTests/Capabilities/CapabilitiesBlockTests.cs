@@ -43,6 +43,9 @@ public sealed class CapabilitiesBlockTests(ITestOutputHelper output)
             var probe = new CapabilityProbe(r.Stdout, prefix);
             Assert.Equal("ok", probe.RawSocket);
             Assert.Equal(CapabilityProbe.Sets, probe.SetsHolding(CapabilityProbe.NetRaw));
+            // The raises the enforce test sees refused do succeed where nothing was taken away.
+            Assert.Equal("ok", probe.Raise);
+            Assert.Equal("ok", probe.AmbientRaise);
         }
         Assert.Empty(r.AuditEvents);
     }

@@ -39,11 +39,15 @@ static void report(const char *prefix)
     // Back into effective and permitted: only possible while it is still permitted.
     struct __user_cap_header_struct header = { _LINUX_CAPABILITY_VERSION_3, 0 };
     struct __user_cap_data_struct data[2];
-    syscall(SYS_capget, &header, data);
-    data[0].effective |= 1u << CAP_NET_RAW;
-    data[0].permitted |= 1u << CAP_NET_RAW;
-    data[0].inheritable |= 1u << CAP_NET_RAW;
-    printf("%sraise=%s\n", prefix, result((int)syscall(SYS_capset, &header, data)));
+    if (syscall(SYS_capget, &header, data) != 0) {
+        // Not a refusal of the raise: say so, rather than capset uninitialised sets.
+        printf("%sraise=capget-%s\n", prefix, result(-1));
+    } else {
+        data[0].effective |= 1u << CAP_NET_RAW;
+        data[0].permitted |= 1u << CAP_NET_RAW;
+        data[0].inheritable |= 1u << CAP_NET_RAW;
+        printf("%sraise=%s\n", prefix, result((int)syscall(SYS_capset, &header, data)));
+    }
     printf("%sambient=%s\n", prefix, result(prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, CAP_NET_RAW, 0, 0)));
 
     FILE *status = fopen("/proc/self/status", "r");

@@ -9,6 +9,7 @@
 //
 // usage: enter_like_runc PID CMD [ARGS...]
 #define _GNU_SOURCE
+#include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
@@ -80,7 +81,9 @@ int main(int argc, char **argv)
         _exit(127);
     }
     int status;
-    while (waitpid(child, &status, 0) < 0)
-        ;
+    while (waitpid(child, &status, 0) < 0) {
+        if (errno != EINTR)
+            return 125;   // a hang here would hide the failure
+    }
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
