@@ -8,7 +8,7 @@ namespace MicroEnforcer.Controls;
 /// The programs a session the runtime starts may run as its first program (canonical paths): what
 /// Kubernetes exec probes run, for instance. `microenforcer exec` joins are refused regardless.
 /// </param>
-public sealed record BlockContainerExecPolicy(bool Enabled, EnforcementMode Mode, IReadOnlyList<ExecutableGlob> AllowedCommands)
+public sealed record BlockContainerExecPolicy(bool Enabled, EnforcementMode Mode, IReadOnlyList<PathGlob> AllowedCommands)
     : ControlPolicy(Enabled, Mode)
 {
     // Records compare lists by reference; comparing the patterns lets a reloaded policy be
@@ -21,7 +21,7 @@ public sealed record BlockContainerExecPolicy(bool Enabled, EnforcementMode Mode
         var hash = new HashCode();
         hash.Add(Enabled);
         hash.Add(Mode);
-        foreach (ExecutableGlob glob in AllowedCommands)
+        foreach (PathGlob glob in AllowedCommands)
             hash.Add(glob);
         return hash.ToHashCode();
     }

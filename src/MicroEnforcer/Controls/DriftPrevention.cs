@@ -147,7 +147,7 @@ internal sealed class DriftPrevention(DriftPreventionPolicy policy, BaselineReco
     // allowedExecutables: paths that may run, or be loaded from, even though they drifted.
     private bool IsAllowed(string canonicalPath)
     {
-        foreach (ExecutableGlob glob in policy.AllowedExecutables)
+        foreach (PathGlob glob in policy.AllowedExecutables)
         {
             if (glob.Matches(canonicalPath))
                 return true;

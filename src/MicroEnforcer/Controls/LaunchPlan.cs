@@ -15,4 +15,17 @@ internal sealed class LaunchPlan
     public ulong DropCapabilities { get; private set; }
 
     public void Drop(ulong capabilities) => DropCapabilities |= capabilities;
+
+    private readonly List<FileRestriction> _restrictions = [];
+    private readonly List<FileException> _exceptions = [];
+
+    /// <summary>Rights the launched process loses on paths (Landlock), by control.</summary>
+    public IReadOnlyList<FileRestriction> FileRestrictions => _restrictions;
+
+    /// <summary>Rights given back beneath a control's own restrictions.</summary>
+    public IReadOnlyList<FileException> FileExceptions => _exceptions;
+
+    public void Restrict(FileRestriction restriction) => _restrictions.Add(restriction);
+
+    public void Except(FileException exception) => _exceptions.Add(exception);
 }

@@ -18,7 +18,7 @@ internal sealed class ReverseShellControl : ControlDefinition<ReverseShellPolicy
     protected override ReverseShellPolicy Read(SectionReader section)
     {
         (bool enabled, EnforcementMode mode) = section.Switches();
-        PolicyList<ExecutableGlob> processes = section.Globs("allowedProcesses");
+        PolicyList<PathGlob> processes = section.Globs("allowedProcesses");
         PolicyList<IpNetwork> addresses = section.Networks("allowedAddresses");
         PolicyList<string> interpreters = section.List<string>("interpreters", "a list of executable names", "an executable name", ParseInterpreter)
             ?? ReverseShellPolicy.DefaultInterpreters;

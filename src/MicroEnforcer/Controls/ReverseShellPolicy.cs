@@ -15,7 +15,7 @@ namespace MicroEnforcer.Controls;
 public sealed record ReverseShellPolicy(
     bool Enabled,
     EnforcementMode Mode,
-    PolicyList<ExecutableGlob> AllowedProcesses,
+    PolicyList<PathGlob> AllowedProcesses,
     PolicyList<IpNetwork> AllowedAddresses,
     PolicyList<string> Interpreters)
     : ControlPolicy(Enabled, Mode)

@@ -4,13 +4,13 @@ namespace MicroEnforcer.Policy;
 
 /// <summary>
 /// One entry of an executables list (Executables Allowed, Executables Blocked): an absolute path
-/// glob (<see cref="ExecutableGlob"/>), matched against the canonical path of the file that runs,
+/// glob (<see cref="PathGlob"/>), matched against the canonical path of the file that runs,
 /// or a bare name without '/' (<see cref="ExecutableName"/>, <c>*</c> allowed), matched against
 /// file names (which ones is the control's decision: see its docs).
 /// </summary>
 public sealed class ExecutableEntry : IEquatable<ExecutableEntry>
 {
-    private ExecutableEntry(string text, ExecutableGlob? glob)
+    private ExecutableEntry(string text, PathGlob? glob)
     {
         Text = text;
         Glob = glob;
@@ -20,7 +20,7 @@ public sealed class ExecutableEntry : IEquatable<ExecutableEntry>
     public string Text { get; }
 
     /// <summary>The glob of a path entry; null for a name.</summary>
-    public ExecutableGlob? Glob { get; }
+    public PathGlob? Glob { get; }
 
     public bool IsName => Glob is null;
 
@@ -36,7 +36,7 @@ public sealed class ExecutableEntry : IEquatable<ExecutableEntry>
         }
         if (text[0] == '/')
         {
-            if (!ExecutableGlob.TryParse(text, out ExecutableGlob? glob, out string globError))
+            if (!PathGlob.TryParse(text, out PathGlob? glob, out string globError))
             {
                 error = $"invalid glob '{text}': {globError}";
                 return false;

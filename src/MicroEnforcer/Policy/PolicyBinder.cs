@@ -265,6 +265,59 @@ internal sealed class PolicyBinder
         return items;
     }
 
+    /// <summary>
+    /// A list whose items are scalars (<paramref name="parse"/>) or mappings (<paramref name="readMapping"/>,
+    /// which reads the item's fields, reports its own errors and returns null on one). Null when
+    /// the field is absent or not a list.
+    /// </summary>
+    internal List<T>? ReadEntries<T>(Field field, string listDescription, string itemDescription, ItemParser<T> parse,
+        Func<FieldReader, PolicyBinder, T?> readMapping)
+        where T : class
+    {
+        if (field.Node is null)
+        {
+            return null;
+        }
+
+        if (field.Node is not YamlSequence sequence)
+        {
+            Report(field, $"expected {listDescription}, got {Describe(field.Node)}");
+            return null;
+        }
+
+        var items = new List<T>(sequence.Items.Count);
+        for (int i = 0; i < sequence.Items.Count; i++)
+        {
+            var item = new Field($"{field.Path}[{i}]", sequence.Items[i]);
+            switch (item.Node)
+            {
+                case YamlScalar { IsNull: false } scalar:
+                    if (parse(scalar.Value, out T? value) is { } error)
+                    {
+                        Report(item, error);
+                    }
+                    else
+                    {
+                        items.Add(value!);
+                    }
+
+                    break;
+                case YamlMapping:
+                    if (readMapping(Fields(item), this) is { } entry)
+                    {
+                        items.Add(entry);
+                    }
+
+                    break;
+                default:
+                    Report(item, $"expected {itemDescription}, got {Describe(item.Node!)}");
+                    break;
+            }
+        }
+
+        return items;
+    }
+
     // ---- Plumbing ------------------------------------------------------------------------------
 
     /// <summary>A reader over the mapping <paramref name="field"/> holds; absent or not a mapping yields an empty reader.</summary>

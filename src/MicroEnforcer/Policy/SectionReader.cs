@@ -56,11 +56,11 @@ public sealed class SectionReader
     /// <summary>A decimal integer from <paramref name="min"/> to <paramref name="max"/>.</summary>
     public int Int(string name, int min, int max, int defaultValue) => _binder.ReadInt(_fields.Optional(name), min, max, defaultValue);
 
-    /// <summary>A list of executable path globs (<see cref="ExecutableGlob"/>); empty when absent.</summary>
-    public PolicyList<ExecutableGlob> Globs(string name) =>
-        ReadOnly(List<ExecutableGlob>(name, "a list of glob patterns", "a glob pattern", static (string text, out ExecutableGlob glob) =>
+    /// <summary>A list of executable path globs (<see cref="PathGlob"/>); empty when absent.</summary>
+    public PolicyList<PathGlob> Globs(string name) =>
+        ReadOnly(List<PathGlob>(name, "a list of glob patterns", "a glob pattern", static (string text, out PathGlob glob) =>
         {
-            bool valid = ExecutableGlob.TryParse(text, out ExecutableGlob? parsed, out string error);
+            bool valid = PathGlob.TryParse(text, out PathGlob? parsed, out string error);
             glob = parsed!;
             return valid ? null : $"invalid glob '{text}': {error}";
         }));
@@ -84,6 +84,89 @@ public sealed class SectionReader
                 network = parsed!;
                 return valid ? null : $"invalid network '{text}': {error}";
             }));
+
+    /// <summary>
+    /// A list of file path globs: absolute, not empty, no <c>.</c> or <c>..</c> segment (a glob
+    /// names paths as the kernel resolves them from the root); empty when absent.
+    /// </summary>
+    public PolicyList<PathGlob> FilePaths(string name) =>
+        ReadOnly(List<PathGlob>(name, "a list of absolute path globs (e.g. [/etc/shadow, /root/.ssh/**])", "an absolute path glob",
+            static (string text, out PathGlob glob) => ParseFilePath(text, out glob)));
+
+    /// <summary>
+    /// A list of <see cref="FileEntry"/>: each a file path glob (every kind of access), or a
+    /// mapping with <c>path</c> and <c>block</c> (a non-empty list of read, write, exec).
+    /// </summary>
+    public PolicyList<FileEntry> FileEntries(string name) =>
+        ReadOnly(_binder.ReadEntries(_fields.Optional(name),
+            "a list of absolute path globs, or of {path: GLOB, block: [read, write, exec]}", "an absolute path glob or {path, block}",
+            static (string text, out FileEntry entry) =>
+            {
+                string? error = ParseFilePath(text, out PathGlob glob);
+                entry = new FileEntry(glob, FileAccess.All);
+                return error;
+            },
+            (fields, binder) =>
+            {
+                PolicyBinder.Field pathField = fields.Required("path");
+                PolicyBinder.Field blockField = fields.Optional("block");
+                fields.ReportUnknown();
+                string? text = binder.ReadString(pathField);
+                if (text is null)
+                    return null;
+                if (ParseFilePath(text, out PathGlob glob) is { } error)
+                {
+                    binder.Report(pathField, error);
+                    return null;
+                }
+                FileAccess access = FileAccess.All;
+                if (binder.ReadList<FileAccess>(blockField, "a list of read, write, exec", "read, write or exec", FileAccessText.Parse) is { } kinds)
+                {
+                    access = kinds.Aggregate(FileAccess.None, (all, kind) => all | kind);
+                    if (access == FileAccess.None)
+                    {
+                        binder.Report(blockField, "block must name at least one of read, write, exec (leave it out to block all three)");
+                        return null;
+                    }
+                }
+                return new FileEntry(glob, access);
+            }) is { } items ? PolicyList.From(items) : null);
+
+    /// <summary><c>fallback</c>: what an enforcing control does where the kernel lacks its mechanism.</summary>
+    public FallbackMode Fallback()
+    {
+        PolicyBinder.Field field = _fields.Optional("fallback");
+        switch (_binder.ReadString(field))
+        {
+            case null or "refuse":
+                return FallbackMode.Refuse;
+            case "audit":
+                return FallbackMode.Audit;
+            case { } other:
+                _binder.Report(field, $"invalid fallback '{other}'; allowed values: refuse (do not start), audit (run the control in audit mode)");
+                return FallbackMode.Refuse;
+        }
+    }
+
+    private static string? ParseFilePath(string text, out PathGlob glob)
+    {
+        glob = null!;
+        if (text.Length == 0)
+            return "the path is empty";
+        if (text[0] != '/')
+            return $"'{text}' is a relative path: file paths must be absolute (start with '/')";
+        foreach (string segment in text.Split('/'))
+        {
+            if (segment is "." or "..")
+                return $"'{text}' has a '{segment}' segment: write the path as the kernel resolves it from the root";
+        }
+        if (text.Length > 1 && text.EndsWith('/'))
+            return $"'{text}' ends with '/': name the directory ('{text.TrimEnd('/')}') or its contents ('{text}**')";
+        if (!PathGlob.TryParse(text, out PathGlob? parsed, out string error))
+            return $"invalid glob '{text}': {error}";
+        glob = parsed!;
+        return null;
+    }
 
     /// <summary>A list of items of the section's own kind; null when absent (the section's default applies).</summary>
     public PolicyList<T>? List<T>(string name, string listDescription, string itemDescription, ItemParser<T> parse) =>

@@ -64,4 +64,53 @@ internal enum SyscallKind
     OpenAt2,
     /// <summary>creat(path, mode): open(O_CREAT|O_WRONLY|O_TRUNC).</summary>
     Creat,
+
+    // Calls that change a file or a directory entry (one kind per entry-point shape: where the
+    // dirfd, the paths and the flags are differs between them).
+    /// <summary>open_by_handle_at(mountfd, handle, flags): needs CAP_DAC_READ_SEARCH, names no path.</summary>
+    OpenByHandleAt,
+    /// <summary>truncate(path, length), and i386's truncate64.</summary>
+    Truncate,
+    /// <summary>ftruncate(fd, length), and i386's ftruncate64.</summary>
+    Ftruncate,
+    Unlink,
+    /// <summary>unlinkat(dirfd, path, flags): AT_REMOVEDIR makes it rmdir.</summary>
+    UnlinkAt,
+    Rmdir,
+    Rename,
+    RenameAt,
+    /// <summary>renameat2(olddirfd, old, newdirfd, new, flags): RENAME_EXCHANGE changes both.</summary>
+    RenameAt2,
+    Link,
+    /// <summary>linkat(olddirfd, old, newdirfd, new, flags): AT_EMPTY_PATH links an open file.</summary>
+    LinkAt,
+    /// <summary>symlink(target, path): the target is text, only the new path is changed.</summary>
+    Symlink,
+    SymlinkAt,
+    Mkdir,
+    MkdirAt,
+    Mknod,
+    MknodAt,
+    Chmod,
+    Fchmod,
+    /// <summary>fchmodat(dirfd, path, mode): no flags argument in the kernel's entry.</summary>
+    FchmodAt,
+    /// <summary>fchmodat2(dirfd, path, mode, flags): AT_SYMLINK_NOFOLLOW, AT_EMPTY_PATH.</summary>
+    FchmodAt2,
+    /// <summary>chown(path, uid, gid), and i386's 16-bit chown and chown32: follows a final symlink.</summary>
+    Chown,
+    /// <summary>lchown: does not follow a final symlink.</summary>
+    Lchown,
+    Fchown,
+    FchownAt,
+    SetXattr,
+    LsetXattr,
+    FsetXattr,
+    /// <summary>setxattrat(dirfd, path, at_flags, name, args, size).</summary>
+    SetXattrAt,
+    RemoveXattr,
+    LremoveXattr,
+    FremoveXattr,
+    /// <summary>removexattrat(dirfd, path, at_flags, name).</summary>
+    RemoveXattrAt,
 }

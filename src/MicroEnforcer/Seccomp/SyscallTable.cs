@@ -86,6 +86,43 @@ internal static class SyscallTable
     public static readonly Syscall OpenAt2 = Common("openat2", SyscallKind.OpenAt2, 437, 437);
     public static readonly Syscall Creat = Common("creat", SyscallKind.Creat, 85, 8);
 
+    // The calls that change a file or a directory entry (File Integrity Monitoring, Read-Only
+    // Directories and Files, the reports of File Block): every entry point, i386's 16-bit chown
+    // family and its truncate64 twins included, or a 32-bit program walks around them.
+    public static readonly Syscall OpenByHandleAt = Common("open_by_handle_at", SyscallKind.OpenByHandleAt, 304, 342);
+    public static readonly Syscall Truncate = Common("truncate", SyscallKind.Truncate, 76, 92, 193);   // i386: truncate, truncate64
+    public static readonly Syscall Ftruncate = Common("ftruncate", SyscallKind.Ftruncate, 77, 93, 194);   // i386: ftruncate, ftruncate64
+    public static readonly Syscall Unlink = Common("unlink", SyscallKind.Unlink, 87, 10);
+    public static readonly Syscall UnlinkAt = Common("unlinkat", SyscallKind.UnlinkAt, 263, 301);
+    public static readonly Syscall Rmdir = Common("rmdir", SyscallKind.Rmdir, 84, 40);
+    public static readonly Syscall Rename = Common("rename", SyscallKind.Rename, 82, 38);
+    public static readonly Syscall RenameAt = Common("renameat", SyscallKind.RenameAt, 264, 302);
+    public static readonly Syscall RenameAt2 = Common("renameat2", SyscallKind.RenameAt2, 316, 353);
+    public static readonly Syscall Link = Common("link", SyscallKind.Link, 86, 9);
+    public static readonly Syscall LinkAt = Common("linkat", SyscallKind.LinkAt, 265, 303);
+    public static readonly Syscall Symlink = Common("symlink", SyscallKind.Symlink, 88, 83);
+    public static readonly Syscall SymlinkAt = Common("symlinkat", SyscallKind.SymlinkAt, 266, 304);
+    public static readonly Syscall Mkdir = Common("mkdir", SyscallKind.Mkdir, 83, 39);
+    public static readonly Syscall MkdirAt = Common("mkdirat", SyscallKind.MkdirAt, 258, 296);
+    public static readonly Syscall Mknod = Common("mknod", SyscallKind.Mknod, 133, 14);
+    public static readonly Syscall MknodAt = Common("mknodat", SyscallKind.MknodAt, 259, 297);
+    public static readonly Syscall Chmod = Common("chmod", SyscallKind.Chmod, 90, 15);
+    public static readonly Syscall Fchmod = Common("fchmod", SyscallKind.Fchmod, 91, 94);
+    public static readonly Syscall FchmodAt = Common("fchmodat", SyscallKind.FchmodAt, 268, 306);
+    public static readonly Syscall FchmodAt2 = Common("fchmodat2", SyscallKind.FchmodAt2, 452, 452);
+    public static readonly Syscall Chown = Common("chown", SyscallKind.Chown, 92, 182, 212);   // i386: chown (16-bit ids), chown32
+    public static readonly Syscall Lchown = Common("lchown", SyscallKind.Lchown, 94, 16, 198);   // i386: lchown (16-bit ids), lchown32
+    public static readonly Syscall Fchown = Common("fchown", SyscallKind.Fchown, 93, 95, 207);   // i386: fchown (16-bit ids), fchown32
+    public static readonly Syscall FchownAt = Common("fchownat", SyscallKind.FchownAt, 260, 298);
+    public static readonly Syscall SetXattr = Common("setxattr", SyscallKind.SetXattr, 188, 226);
+    public static readonly Syscall LsetXattr = Common("lsetxattr", SyscallKind.LsetXattr, 189, 227);
+    public static readonly Syscall FsetXattr = Common("fsetxattr", SyscallKind.FsetXattr, 190, 228);
+    public static readonly Syscall SetXattrAt = Common("setxattrat", SyscallKind.SetXattrAt, 463, 463);
+    public static readonly Syscall RemoveXattr = Common("removexattr", SyscallKind.RemoveXattr, 197, 235);
+    public static readonly Syscall LremoveXattr = Common("lremovexattr", SyscallKind.LremoveXattr, 198, 236);
+    public static readonly Syscall FremoveXattr = Common("fremovexattr", SyscallKind.FremoveXattr, 199, 237);
+    public static readonly Syscall RemoveXattrAt = Common("removexattrat", SyscallKind.RemoveXattrAt, 466, 466);
+
     public static readonly IReadOnlyList<Syscall> All =
     [
         Execve, Execveat, Fork, Vfork, Clone, Clone3, Dup, Dup2, Dup3, Fcntl, Connect, SocketCall,
@@ -94,6 +131,9 @@ internal static class SyscallTable
         Mount, Umount2, OldUmount, PivotRoot, MoveMount, MountSetattr, Fsconfig, InitModule, FinitModule, DeleteModule,
         Reboot, SwapOn, SwapOff, Acct, KexecLoad, KexecFileLoad,
         Ptrace, ProcessVmWritev, Open, OpenAt, OpenAt2, Creat,
+        OpenByHandleAt, Truncate, Ftruncate, Unlink, UnlinkAt, Rmdir, Rename, RenameAt, RenameAt2, Link, LinkAt, Symlink, SymlinkAt,
+        Mkdir, MkdirAt, Mknod, MknodAt, Chmod, Fchmod, FchmodAt, FchmodAt2, Chown, Lchown, Fchown, FchownAt,
+        SetXattr, LsetXattr, FsetXattr, SetXattrAt, RemoveXattr, LremoveXattr, FremoveXattr, RemoveXattrAt,
     ];
 
     private static readonly Dictionary<(Abi, uint), Syscall> s_byNumber = All

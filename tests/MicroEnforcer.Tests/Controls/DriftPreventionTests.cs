@@ -36,9 +36,9 @@ public sealed class DriftPreventionTests : IDisposable
     private static DriftPreventionPolicy Policy(EnforcementMode mode = EnforcementMode.Enforce, params string[] allowed) =>
         new(true, mode, [.. allowed.Select(Glob)]);
 
-    private static ExecutableGlob Glob(string pattern)
+    private static PathGlob Glob(string pattern)
     {
-        Assert.True(ExecutableGlob.TryParse(pattern, out ExecutableGlob? glob, out string error), error);
+        Assert.True(PathGlob.TryParse(pattern, out PathGlob? glob, out string error), error);
         return glob;
     }
 

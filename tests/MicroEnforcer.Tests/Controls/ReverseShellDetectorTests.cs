@@ -49,9 +49,9 @@ public sealed class ReverseShellDetectorTests : IDisposable
         string[]? interpreters = null, string[]? allowedProcesses = null, string[]? allowedAddresses = null, bool enabled = true) =>
         new(Policy(interpreters, allowedProcesses, allowedAddresses, enabled));
 
-    private static ExecutableGlob Glob(string pattern)
+    private static PathGlob Glob(string pattern)
     {
-        Assert.True(ExecutableGlob.TryParse(pattern, out ExecutableGlob? glob, out string error), error);
+        Assert.True(PathGlob.TryParse(pattern, out PathGlob? glob, out string error), error);
         return glob;
     }
 

@@ -12,14 +12,14 @@ namespace MicroEnforcer.Policy;
 /// the wildcard algorithm that only remembers the last star: it is O(n·m) in the worst case, so a
 /// pattern like <c>/**/**/**/a</c> cannot make an exec check take exponential time.
 /// </remarks>
-public sealed class ExecutableGlob : IEquatable<ExecutableGlob>
+public sealed class PathGlob : IEquatable<PathGlob>
 {
     // Paths deeper than this split into a heap array instead of the stack.
     private const int StackSegments = 64;
 
     private readonly Segment[] _segments;
 
-    private ExecutableGlob(string pattern, Segment[] segments)
+    private PathGlob(string pattern, Segment[] segments)
     {
         Pattern = pattern;
         _segments = segments;
@@ -28,7 +28,7 @@ public sealed class ExecutableGlob : IEquatable<ExecutableGlob>
     public string Pattern { get; }
 
     /// <summary>Compiles <paramref name="pattern"/>; on failure <paramref name="error"/> says why.</summary>
-    public static bool TryParse(string pattern, [NotNullWhen(true)] out ExecutableGlob? glob, out string error)
+    public static bool TryParse(string pattern, [NotNullWhen(true)] out PathGlob? glob, out string error)
     {
         glob = null;
         if (string.IsNullOrEmpty(pattern))
@@ -67,7 +67,7 @@ public sealed class ExecutableGlob : IEquatable<ExecutableGlob>
             offset += text.Length + 1;
         }
 
-        glob = new ExecutableGlob(pattern, [.. segments]);
+        glob = new PathGlob(pattern, [.. segments]);
         error = string.Empty;
         return true;
     }
@@ -116,9 +116,9 @@ public sealed class ExecutableGlob : IEquatable<ExecutableGlob>
 
     public override string ToString() => Pattern;
 
-    public bool Equals(ExecutableGlob? other) => other is not null && Pattern == other.Pattern;
+    public bool Equals(PathGlob? other) => other is not null && Pattern == other.Pattern;
 
-    public override bool Equals(object? obj) => Equals(obj as ExecutableGlob);
+    public override bool Equals(object? obj) => Equals(obj as PathGlob);
 
     public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Pattern);
 

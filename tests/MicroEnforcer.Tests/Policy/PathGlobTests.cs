@@ -4,7 +4,7 @@ using Xunit;
 
 namespace MicroEnforcer.Tests.Policy;
 
-public class ExecutableGlobTests
+public class PathGlobTests
 {
     [Theory]
     [InlineData("/usr/bin/curl", "/usr/bin/curl", true)]
@@ -49,7 +49,7 @@ public class ExecutableGlobTests
     [InlineData("/app/*", "", false)]
     public void Matches(string pattern, string path, bool expected)
     {
-        Assert.True(ExecutableGlob.TryParse(pattern, out var glob, out var error), error);
+        Assert.True(PathGlob.TryParse(pattern, out var glob, out var error), error);
         Assert.Equal(expected, glob.Matches(path));
     }
 
@@ -59,7 +59,7 @@ public class ExecutableGlobTests
     [InlineData("/*x*x*x*x*x*x*x*x*x*x*x*x*x*y")]
     public void PathologicalPatterns_MatchInPolynomialTime(string pattern)
     {
-        Assert.True(ExecutableGlob.TryParse(pattern, out var glob, out _));
+        Assert.True(PathGlob.TryParse(pattern, out var glob, out _));
         string deepPath = string.Concat(Enumerable.Repeat("/x", 2_000));
         string longSegment = "/" + new string('x', 2_000);
 
@@ -82,7 +82,7 @@ public class ExecutableGlobTests
     [InlineData("/bin/[z-a]", "invalid range 'z-a' in character class: the range is reversed")]
     public void TryParse_RejectsInvalidPatterns(string pattern, string message)
     {
-        Assert.False(ExecutableGlob.TryParse(pattern, out var glob, out var error));
+        Assert.False(PathGlob.TryParse(pattern, out var glob, out var error));
         Assert.Null(glob);
         Assert.StartsWith(message, error, StringComparison.Ordinal);
     }
@@ -90,9 +90,9 @@ public class ExecutableGlobTests
     [Fact]
     public void ToString_IsThePattern_AndEqualityFollowsIt()
     {
-        Assert.True(ExecutableGlob.TryParse("/opt/**/bin/*", out var a, out _));
-        Assert.True(ExecutableGlob.TryParse("/opt/**/bin/*", out var b, out _));
-        Assert.True(ExecutableGlob.TryParse("/opt/*", out var c, out _));
+        Assert.True(PathGlob.TryParse("/opt/**/bin/*", out var a, out _));
+        Assert.True(PathGlob.TryParse("/opt/**/bin/*", out var b, out _));
+        Assert.True(PathGlob.TryParse("/opt/*", out var c, out _));
 
         Assert.Equal("/opt/**/bin/*", a.ToString());
         Assert.Equal(a, b);
