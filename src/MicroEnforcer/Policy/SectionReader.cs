@@ -103,7 +103,7 @@ public sealed class SectionReader
             static (string text, out FileEntry entry) =>
             {
                 string? error = ParseFilePath(text, out PathGlob glob);
-                entry = new FileEntry(glob, FileAccess.All);
+                entry = new FileEntry(glob, FileAccessKind.All);
                 return error;
             },
             (fields, binder) =>
@@ -119,11 +119,11 @@ public sealed class SectionReader
                     binder.Report(pathField, error);
                     return null;
                 }
-                FileAccess access = FileAccess.All;
-                if (binder.ReadList<FileAccess>(blockField, "a list of read, write, exec", "read, write or exec", FileAccessText.Parse) is { } kinds)
+                FileAccessKind access = FileAccessKind.All;
+                if (binder.ReadList<FileAccessKind>(blockField, "a list of read, write, exec", "read, write or exec", FileAccessKindText.Parse) is { } kinds)
                 {
-                    access = kinds.Aggregate(FileAccess.None, (all, kind) => all | kind);
-                    if (access == FileAccess.None)
+                    access = kinds.Aggregate(FileAccessKind.None, (all, kind) => all | kind);
+                    if (access == FileAccessKind.None)
                     {
                         binder.Report(blockField, "block must name at least one of read, write, exec (leave it out to block all three)");
                         return null;
