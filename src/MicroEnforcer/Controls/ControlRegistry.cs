@@ -20,6 +20,7 @@ internal static class ControlRegistry
         new FilelessExecControl(),
         new ReverseShellControl(),
         new ExecutablesBlockedControl(),
+        new FileBlockControl(),
         new DriftPreventionControl(),
         new ExecutablesAllowedControl(),
         new ForkGuardControl(),
@@ -28,6 +29,7 @@ internal static class ControlRegistry
         new SystemIntegrityControl(),
         new BlockPtraceControl(),
         new BlockContainerExecControl(),
+        new ReadOnlyControl(),
     ];
 
     /// <summary>The policy sections, as the binder reads them: <see cref="RuntimePolicy.Controls"/> is in this order.</summary>

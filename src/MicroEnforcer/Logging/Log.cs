@@ -115,4 +115,10 @@ internal static partial class Log
 
     [LoggerMessage(54, LogLevel.Warning, "{Controls} cannot act: exec sessions are off (--no-exec-sessions), so sessions are neither watched nor refused")]
     public static partial void SessionControlsWithoutSessions(ILogger log, string controls);
+
+    [LoggerMessage(80, LogLevel.Warning, "{Control}: {Message}")]
+    public static partial void ControlWarning(ILogger log, string control, string message);
+
+    [LoggerMessage(81, LogLevel.Information, "{Control}: {Message}")]
+    public static partial void ControlPrepared(ILogger log, string control, string message);
 }
