@@ -21,12 +21,13 @@
 //   write         open(TARGET, O_WRONLY|O_APPEND), write
 //   truncate      truncate(TARGET, 0)
 //   unlink        unlink(TARGET)
-//   rename_over   rename("/tmp/evil", TARGET) after creating /tmp/evil
+//   rename_over   rename(EVIL, TARGET) after creating EVIL, DECOY's directory "/evil" (a rename
+//                 or link stays on its file system: /tmp is another)
 //   rename_away   rename(TARGET, TARGET ".moved")
 //   rename_dir_write  rename(TARGET's directory, DIR ".moved"), then write the file there
 //   create        open(TARGET "/new", O_CREAT|O_WRONLY), write
 //   mkdir         mkdir(TARGET "/newdir")
-//   link_into     link("/tmp/evil", TARGET "/linked")
+//   link_into     link(EVIL, TARGET "/linked")
 //   write_i386    open(TARGET, O_WRONLY|O_APPEND) through int 0x80, write
 //   write_flip    as flip, opening for append and writing "X": "ok" when TARGET grew
 #define _GNU_SOURCE
@@ -103,6 +104,15 @@ static long i386_open(int flags)
         return -1;
     }
     return fd;
+}
+
+static const char *evil(void)
+{
+    static char path[4200];
+    char copy[4096];
+    snprintf(copy, sizeof copy, "%s", decoy);
+    snprintf(path, sizeof path, "%s/evil", dirname(copy));
+    return path;
 }
 
 static char *join(const char *a, const char *b)
@@ -211,13 +221,13 @@ int main(int argc, char **argv)
     } else if (!strcmp(a, "unlink")) {
         written(a, unlink(target));
     } else if (!strcmp(a, "rename_over")) {
-        int fd = open("/tmp/evil", O_CREAT | O_WRONLY | O_TRUNC, 0644);
+        int fd = open(evil(), O_CREAT | O_WRONLY | O_TRUNC, 0644);
         if (fd >= 0) {
             if (write(fd, "EVIL\n", 5) < 0) {
             }
             close(fd);
         }
-        written(a, rename("/tmp/evil", target));
+        written(a, rename(evil(), target));
     } else if (!strcmp(a, "rename_dir_write")) {
         char moved[4200];
         snprintf(moved, sizeof moved, "%s.moved", dir);
@@ -229,10 +239,10 @@ int main(int argc, char **argv)
     } else if (!strcmp(a, "mkdir")) {
         written(a, mkdir(join(target, "/newdir"), 0755));
     } else if (!strcmp(a, "link_into")) {
-        int fd = open("/tmp/evil", O_CREAT | O_WRONLY, 0644);
+        int fd = open(evil(), O_CREAT | O_WRONLY, 0644);
         if (fd >= 0)
             close(fd);
-        written(a, link("/tmp/evil", join(target, "/linked")));
+        written(a, link(evil(), join(target, "/linked")));
     } else if (!strcmp(a, "write_i386")) {
         written(a, write_to((int)i386_open(O_WRONLY | O_APPEND)));
     } else {
