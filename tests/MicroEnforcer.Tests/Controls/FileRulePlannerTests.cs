@@ -81,7 +81,7 @@ public sealed class FileRulePlannerTests : IDisposable
     }
 
     [Fact]
-    public void AMissingPathIsCoveredWhenItAppears()
+    public void AMissingRestrictedPathIsCoveredIfThePlanIsGivenIt()
     {
         Make("home/user/file");
         var planner = new FileRulePlanner([new FileRestriction(P("home/user/.ssh"), FileRights.ReadFile, "fileBlock", "x")], [], []);
