@@ -273,7 +273,7 @@ internal sealed class Tracer(ActiveControls controls, Outcome outcome, SessionEn
 
     private void BeginInjection(int pid)
     {
-        if (FilterInjection.Begin(pid, sessions.Filter, sessions.Launch) is { } injection)
+        if (FilterInjection.Begin(pid, sessions.Filter, sessions.Launch, sessions.Courier) is { } injection)
         {
             _injections[pid] = injection;
         }
