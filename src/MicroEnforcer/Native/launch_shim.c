@@ -1,7 +1,9 @@
 // The part of the launcher that cannot be managed code.
 //
 // (Exec sessions, at the end of this file, share the child's steps: the capability drop, the
-// filter, the listener hand-off.)
+// Landlock rule set, the filter, the listener hand-off. Sessions seized by ptrace are made to run
+// the same steps by Ptrace/FilterInjection.cs, and fetch the rule set from PID 1's courier, the
+// last section of this file.)
 //
 // 1. Signals. PID 1 receives the signals it forwards (and SIGCHLD) through a signalfd read by
 //    one supervisor thread. That only works if every thread of the process blocks them, and the
