@@ -325,6 +325,8 @@ internal sealed class FilterInjection
                     throw FilesFailed($"landlock_restrict_self: {Libc.DescribeErrno((int)-result)}");
                 return Call(Step.RulesetClose, SYS_close, _receivedRuleset);
             case Step.RulesetClose:
+                // A close that fails leaves a close-on-exec descriptor the process cannot use to
+                // loosen anything (its domain is already restricted): not a reason to kill it.
                 return Call(Step.RulesetSocketClose, SYS_close, _socket);
             case Step.RulesetSocketClose:
                 return InstallFilter();
