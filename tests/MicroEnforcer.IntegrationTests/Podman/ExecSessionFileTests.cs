@@ -20,7 +20,7 @@ public sealed class ExecSessionFileTests
     private const string Evil = "evil:x:0:0::/:/bin/sh";
 
     private const string FileControls = """
-          fileBlock: {enabled: true, files: [/etc/shadow]}
+          fileBlock: {enabled: true, files: [/etc/shadow, {path: /usr/bin/id, block: [exec]}]}
           readOnly: {enabled: true, paths: [/etc]}
         """;
 
@@ -94,13 +94,15 @@ public sealed class ExecSessionFileTests
         var append = scenario.Both("sh", "-c", $"echo '{Evil}' >> /etc/passwd");
         var useradd = scenario.Both("useradd", "-o", "-u", "0", "evil2");
         var hostname = scenario.Both("cat", "/etc/hostname");
+        var id = scenario.Both("sh", "-c", "id; echo \"id=$?\"");
         string passwd = scenario.Read("/etc/passwd");
         string workload = scenario.Read("/tmp/workload.txt");
-        var logs = scenario.Container.Logs();
+        var logs = scenario.Container.WaitForLogs(l => l.EventsFor("fileBlock", "/usr/bin/id").Select(e => e.GetProperty("pid").GetInt32()).Distinct().Count() >= 2, TimeSpan.FromSeconds(5));
         string seen = Show("exec cat /etc/shadow", shadow.Exec) + Show("wrapper cat /etc/shadow", shadow.Wrapper)
             + Show("exec append", append.Exec) + Show("wrapper append", append.Wrapper)
             + Show("exec useradd", useradd.Exec) + Show("wrapper useradd", useradd.Wrapper)
             + Show("exec cat /etc/hostname", hostname.Exec) + Show("wrapper cat /etc/hostname", hostname.Wrapper)
+            + Show("exec id", id.Exec) + Show("wrapper id", id.Wrapper)
             + $"--- /tmp/workload.txt\n{workload}\n{logs}";
 
         foreach (var (what, r) in new[] { ("podman exec", shadow.Exec), ("the wrapper", shadow.Wrapper) })
@@ -117,7 +119,14 @@ public sealed class ExecSessionFileTests
         Assert.True(hostname.Exec.ExitCode == 0 && hostname.Wrapper.ExitCode == 0, $"reading /etc/hostname failed\n{seen}");
         Assert.Contains("shadow=1", workload);
         Assert.DoesNotContain("passwd=0", workload);
-        // Nothing was killed; the Landlock refusals themselves are not audited (yet).
+        // An exec refused in a session is audited; nothing was killed. (The Landlock refusals of
+        // opens are not audited yet.)
+        Assert.True(id.Exec.Stdout.Contains("id=126", StringComparison.Ordinal) && id.Wrapper.Stdout.Contains("id=126", StringComparison.Ordinal),
+            $"the blocked exec was not refused\n{seen}");
+        var refused = logs.EventsFor("fileBlock", "/usr/bin/id").ToList();
+        // One session each (sh tries each PATH entry: /usr/bin/id, then /bin/id).
+        Assert.True(refused.Select(e => e.GetProperty("pid").GetInt32()).Distinct().Count() == 2 && refused.All(e => e.GetProperty("action").GetString() == "blocked"),
+            $"the refused execs were not audited as blocked\n{seen}");
         Assert.DoesNotContain(logs.AuditEvents, e => e.GetProperty("action").GetString() == "killed");
         Assert.Contains("is enforced: filter injected", logs.Stderr);
     }
@@ -131,12 +140,14 @@ public sealed class ExecSessionFileTests
         var append = scenario.Both("sh", "-c", $"echo '{Evil}' >> /etc/passwd");
         var useradd = scenario.Both("useradd", "-o", "-u", "0", "evil2");
         var compat = scenario.Container.Exec($"{Programs}/cat32");
+        var id = scenario.Both("sh", "-c", "id; echo \"id=$?\"");
         string passwd = scenario.Read("/etc/passwd");
         string workload = scenario.Read("/tmp/workload.txt");
         var logs = scenario.Container.Logs();
         string seen = Show("exec cat /etc/shadow", shadow.Exec) + Show("wrapper cat /etc/shadow", shadow.Wrapper)
             + Show("exec append", append.Exec) + Show("wrapper append", append.Wrapper)
             + Show("exec useradd", useradd.Exec) + Show("wrapper useradd", useradd.Wrapper) + Show("cat32", compat)
+            + Show("exec id", id.Exec) + Show("wrapper id", id.Wrapper)
             + $"--- /tmp/workload.txt\n{workload}\n--- /etc/passwd\n{passwd}\n{logs}";
 
         Assert.True(shadow.Exec.ExitCode == 0 && shadow.Exec.Stdout.Contains("root:", StringComparison.Ordinal), seen);
@@ -146,6 +157,7 @@ public sealed class ExecSessionFileTests
         Assert.Contains("evil2:", passwd);
         Assert.Contains(Evil, passwd);
         Assert.True(compat.ExitCode == 0 && compat.Stdout.Contains("root:", StringComparison.Ordinal), $"the 32-bit cat did not read /etc/shadow\n{seen}");
+        Assert.True(id.Exec.Stdout.Contains("id=0", StringComparison.Ordinal) && id.Wrapper.Stdout.Contains("id=0", StringComparison.Ordinal), seen);
         Assert.Contains("shadow=0", workload);
         Assert.Contains("passwd=0", workload);
     }
