@@ -72,7 +72,7 @@ public sealed class FileIntegrityTests(ITestOutputHelper output)
         Directory.CreateDirectory(Path.Combine(w, "emptydir"));
         Directory.CreateDirectory(u);
         foreach (string name in new[] { "write", "trunc_open", "truncate", "ftruncate", "unlink", "rename", "link", "chmod", "chown", "xattr",
-                     "fchmod", "relative", "dirfd", "dotdot", "symdir", "openat2", "i386_write", "i386_chmod", "i386_unlink", "i386_rename", "i386_rel" })
+                     "fchmod", "relative", "dirfd", "dotdot", "symdir", "openat2", "i386_write", "i386_chmod", "i386_unlink", "i386_rename", "i386_rel", "held" })
             System.IO.File.WriteAllText(Path.Combine(w, name + ".txt"), "old\n");
         System.IO.File.WriteAllText(Path.Combine(u, "other.txt"), "old\n");
         System.IO.File.WriteAllText(Path.Combine(u, "moved_in.txt"), "old\n");
@@ -162,6 +162,27 @@ public sealed class FileIntegrityTests(ITestOutputHelper output)
         Assert.Equal(JsonValueKind.Null, file.GetProperty("sha256Before").ValueKind);
         Assert.StartsWith("larger than maxHashBytes", file.GetProperty("beforeNote").GetString(), StringComparison.Ordinal);
         Assert.Equal("/bin/busybox", e.GetProperty("path").GetString());
+    }
+
+    [Fact]
+    public void AChangeNotSeenWithinItsWaitIsStillOneEventThatSaysSo()
+    {
+        // A writer holding the file open past the 5 s wait for its close, and a call that fails.
+        var r = Container.Run(["/opt/tests/file_ops", "hold_open", "unlink_missing"], Policy, prepareLayer: Prepare);
+        output.WriteLine(r.ToString());
+
+        Assert.Equal(["hold_open: ok", "unlink_missing: errno 2"], Lines(r.Stdout));
+        Assert.Equal(2, r.AuditEvents.Count);
+        JsonElement held = File(r.AuditEvents.Single(e => File(e).GetProperty("path").GetString() == "/srv/w/held.txt"));
+        Assert.Equal("truncate", held.GetProperty("operation").GetString());
+        Assert.False(held.GetProperty("changeSeen").GetBoolean());
+        Assert.Equal(Old, held.GetProperty("sha256Before").GetString());
+        Assert.Equal(New, held.GetProperty("sha256After").GetString());   // as it was when the wait ended
+        Assert.Contains("may still be open for writing", held.GetProperty("afterNote").GetString(), StringComparison.Ordinal);
+        JsonElement missing = r.AuditEvents.Single(e => File(e).GetProperty("path").GetString() == "/srv/w/missing.txt");
+        Assert.Equal("delete", File(missing).GetProperty("operation").GetString());
+        Assert.False(File(missing).GetProperty("changeSeen").GetBoolean());
+        Assert.Contains("the call may have failed", missing.GetProperty("reason").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -126,6 +126,15 @@ static long run(const char *c)
         int fd = open("/srv/w/write.txt", O_RDONLY);
         return fd < 0 ? -1 : close(fd);
     }
+    if (!strcmp(c, "hold_open")) {
+        // A writer that keeps the file open past the enforcer's wait for its close.
+        int fd = open("/srv/w/held.txt", O_WRONLY | O_TRUNC);
+        if (fd < 0 || write(fd, "new\n", 4) != 4)
+            return -1;
+        sleep(7);
+        return close(fd);
+    }
+    if (!strcmp(c, "unlink_missing")) return unlink("/srv/w/missing.txt");
     if (!strcmp(c, "unwatched")) return write_new(open("/srv/u/other.txt", O_WRONLY | O_TRUNC));
     if (!strcmp(c, "i386_write")) {
         long fd = i386_result(i386_call(5, (long)i386_write_path, O_WRONLY, 0));   // open
