@@ -28,6 +28,9 @@ internal sealed class FileChangeWatcher : IDisposable
     public static readonly TimeSpan OpenWait = TimeSpan.FromSeconds(5);
     public const int MaxPending = 4096;
 
+    /// <summary>Why a change is reported unseen when its wait is over (the other reasons say what stopped the watch).</summary>
+    public const string NotSeenInTime = "not seen within the wait";
+
     private const uint DirectoryMask = Libc.IN_CLOSE_WRITE | Libc.IN_CREATE | Libc.IN_DELETE | Libc.IN_MOVED_TO | Libc.IN_ATTRIB;
 
     /// <summary>One change waiting to be seen.</summary>
@@ -122,7 +125,7 @@ internal sealed class FileChangeWatcher : IDisposable
             }
             if ((fds[0].revents & Libc.POLLIN) != 0)
                 ReadEvents(buffer);
-            ReportExpired(all: false, "not seen within the wait");
+            ReportExpired(all: false, NotSeenInTime);
         }
         _stopped.Set();
     }

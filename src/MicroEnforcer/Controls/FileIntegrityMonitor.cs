@@ -120,9 +120,10 @@ internal sealed class FileIntegrityMonitor : ISyscallControl, IDisposable
         FileContentHash.Result before, bool seen, string? why)
     {
         FileContentHash.Result after = FileContentHash.Of(subject, _maxHashBytes);
-        string? notSeen = seen ? null : why + (operation is "write" or "create" or "truncate" && file.OpenFlags != 0
-            ? $" ({FileChangeWatcher.OpenWait.TotalSeconds:0} s): the file may still be open for writing"
-            : $" ({FileChangeWatcher.CallWait.TotalSeconds:0} s): the call may have failed");
+        string? notSeen = seen ? null : why != FileChangeWatcher.NotSeenInTime ? why
+            : file.OpenFlags != 0 && operation is "write" or "create" or "truncate"
+                ? $"{why} ({FileChangeWatcher.OpenWait.TotalSeconds:0} s): the file may still be open for writing"
+                : $"{why} ({FileChangeWatcher.CallWait.TotalSeconds:0} s): the call may have failed";
         string shown = file.Path.Resolved ?? file.Path.Requested;
         string? shownNew = file.NewPath is { } newPath ? newPath.Resolved ?? newPath.Requested : null;
         string text = shownNew is null ? $"{operation} of {shown}" : $"{operation} of {shown} to {shownNew}";
