@@ -167,11 +167,12 @@ public sealed class FileIntegrityTests(ITestOutputHelper output)
     [Fact]
     public void AChangeNotSeenWithinItsWaitIsStillOneEventThatSaysSo()
     {
-        // A writer holding the file open past the 5 s wait for its close, and a call that fails.
-        var r = Container.Run(["/opt/tests/file_ops", "hold_open", "unlink_missing"], Policy, prepareLayer: Prepare);
+        // A call that fails, then a writer holding a file open past the 5 s wait for its close (the
+        // workload lives on meanwhile: the failed call's 1 s wait runs out before it exits).
+        var r = Container.Run(["/opt/tests/file_ops", "unlink_missing", "hold_open"], Policy, prepareLayer: Prepare);
         output.WriteLine(r.ToString());
 
-        Assert.Equal(["hold_open: ok", "unlink_missing: errno 2"], Lines(r.Stdout));
+        Assert.Equal(["unlink_missing: errno 2", "hold_open: ok"], Lines(r.Stdout));
         Assert.Equal(2, r.AuditEvents.Count);
         JsonElement held = File(r.AuditEvents.Single(e => File(e).GetProperty("path").GetString() == "/srv/w/held.txt"));
         Assert.Equal("truncate", held.GetProperty("operation").GetString());
@@ -183,6 +184,18 @@ public sealed class FileIntegrityTests(ITestOutputHelper output)
         Assert.Equal("delete", File(missing).GetProperty("operation").GetString());
         Assert.False(File(missing).GetProperty("changeSeen").GetBoolean());
         Assert.Contains("the call may have failed", missing.GetProperty("reason").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AChangeStillWaitingWhenTheWorkloadExitsIsReportedNotLost()
+    {
+        var r = Container.Run(["/opt/tests/file_ops", "unlink_missing"], Policy, prepareLayer: Prepare);
+        output.WriteLine(r.ToString());
+
+        JsonElement e = Assert.Single(r.AuditEvents);
+        Assert.Equal("/srv/w/missing.txt", File(e).GetProperty("path").GetString());
+        Assert.False(File(e).GetProperty("changeSeen").GetBoolean());
+        Assert.Contains("not seen before the enforcer stopped", e.GetProperty("reason").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]
