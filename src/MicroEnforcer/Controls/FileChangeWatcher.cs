@@ -50,6 +50,7 @@ internal sealed class FileChangeWatcher : IDisposable
     private readonly Lock _lock = new();
     private readonly List<Pending> _pending = [];
     private volatile bool _stopping;
+    private long _sleepUntil = long.MaxValue;   // when the watcher's poll ends by itself (under _lock)
     private readonly ManualResetEventSlim _stopped = new();
 
     public FileChangeWatcher()
@@ -72,10 +73,11 @@ internal sealed class FileChangeWatcher : IDisposable
             change.Wd = AddWatch(target, change.OnFile ? Libc.IN_MODIFY | Libc.IN_ONESHOT : DirectoryMask);
         }
         change.Deadline = Environment.TickCount64 + (long)change.Wait.TotalMilliseconds;
-        bool full;
+        bool full, wake;
         lock (_lock)
         {
             full = _pending.Count >= MaxPending || _stopping;
+            wake = change.Deadline < _sleepUntil;
             if (!full)
                 _pending.Add(change);
         }
@@ -84,7 +86,10 @@ internal sealed class FileChangeWatcher : IDisposable
             change.Report(false, "not followed: too many changes pending");
             return;
         }
-        Wake();
+        // The watcher is woken only when it would sleep past this change's deadline: a busy
+        // directory's changes cost no wake-up each (their inotify events wake it).
+        if (wake)
+            Wake();
     }
 
     // Adding a watch the inode has already returns its descriptor again, with the mask replaced:
@@ -113,7 +118,10 @@ internal sealed class FileChangeWatcher : IDisposable
         {
             int timeout;
             lock (_lock)
-                timeout = _pending.Count == 0 ? -1 : (int)Math.Max(0, _pending.Min(p => p.Deadline) - Environment.TickCount64);
+            {
+                _sleepUntil = _pending.Count == 0 ? long.MaxValue : _pending.Min(p => p.Deadline);
+                timeout = _sleepUntil == long.MaxValue ? -1 : (int)Math.Max(0, _sleepUntil - Environment.TickCount64);
+            }
             fds[0] = new Libc.pollfd { fd = _inotify, events = Libc.POLLIN };
             fds[1] = new Libc.pollfd { fd = _wake, events = Libc.POLLIN };
             fixed (Libc.pollfd* p = fds)
@@ -186,7 +194,8 @@ internal sealed class FileChangeWatcher : IDisposable
         lock (_lock)
         {
             expired = [.. _pending.Where(p => all || p.Deadline <= now)];
-            _pending.RemoveAll(expired.Contains);
+            if (expired.Count > 0)
+                _pending.RemoveAll(p => all || p.Deadline <= now);
         }
         foreach (Pending p in expired)
         {
