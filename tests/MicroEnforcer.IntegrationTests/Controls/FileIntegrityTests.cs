@@ -46,6 +46,8 @@ public sealed class FileIntegrityTests(ITestOutputHelper output)
         ("chmod", [("chmod", "/srv/w/chmod.txt", null, Old, Old)]),
         ("chown", [("chown", "/srv/w/chown.txt", null, Old, Old)]),
         ("fchmod", [("chmod", "/srv/w/fchmod.txt", null, Old, Old)]),
+        ("setxattr", [("setxattr", "/srv/w/xattr.txt", null, Old, Old)]),
+        ("removexattr", [("removexattr", "/srv/w/xattr.txt", null, Old, Old)]),
         ("relative", [("write", "/srv/w/relative.txt", null, Old, New)]),
         ("dirfd", [("write", "/srv/w/dirfd.txt", null, Old, New)]),
         ("dotdot", [("write", "/srv/w/dotdot.txt", null, Old, New)]),

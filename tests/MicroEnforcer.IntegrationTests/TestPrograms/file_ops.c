@@ -81,6 +81,7 @@ static long run(const char *c)
     if (!strcmp(c, "chmod")) return chmod("/srv/w/chmod.txt", 0600);
     if (!strcmp(c, "chown")) return chown("/srv/w/chown.txt", 1, 1);
     if (!strcmp(c, "setxattr")) return setxattr("/srv/w/xattr.txt", "user.fim", "1", 1, 0);
+    if (!strcmp(c, "removexattr")) return removexattr("/srv/w/xattr.txt", "user.fim");
     if (!strcmp(c, "fchmod")) {
         int fd = open("/srv/w/fchmod.txt", O_RDONLY);
         if (fd < 0)
