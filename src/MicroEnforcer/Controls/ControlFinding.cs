@@ -13,4 +13,7 @@ internal sealed record ControlFinding(string Control, string Reason)
     /// it as it is.
     /// </summary>
     public bool AwaitsBaseline { get; init; }
+
+    /// <summary>For file findings: the file the call names, as resolved (the event's <c>requestedPath</c>).</summary>
+    public string? File { get; init; }
 }

@@ -1,4 +1,6 @@
+using MicroEnforcer.Interop;
 using MicroEnforcer.Policy;
+using MicroEnforcer.Seccomp;
 using Microsoft.Extensions.Logging;
 
 namespace MicroEnforcer.Controls;
@@ -13,7 +15,7 @@ namespace MicroEnforcer.Controls;
 /// Where the kernel lacks Landlock, the enforcer does not start in enforce mode unless
 /// <c>fallback: audit</c> says to run this control in audit mode.
 /// </summary>
-internal sealed class FileBlock(FileBlockPolicy policy, ILogger log) : ILaunchControl, IExecControl
+internal sealed class FileBlock(FileBlockPolicy policy, ILogger log) : ILaunchControl, IExecControl, ISyscallControl
 {
     public const string ControlName = "fileBlock";
 
@@ -27,7 +29,8 @@ internal sealed class FileBlock(FileBlockPolicy policy, ILogger log) : ILaunchCo
         | ((access & FileAccessKind.Write) != 0 ? FileRights.WriteFile | FileRights.Truncate : FileRights.None)
         | ((access & FileAccessKind.Exec) != 0 ? FileRights.Execute : FileRights.None);
 
-    private readonly List<(string Path, FileEntry Entry)> _execBlocked = [];
+    // Each entry with the paths it named at start (symlinks resolved).
+    private readonly List<(FileEntry Entry, IReadOnlyList<string> Paths)> _entries = [];
 
     public string Name => ControlName;
 
@@ -45,8 +48,7 @@ internal sealed class FileBlock(FileBlockPolicy policy, ILogger log) : ILaunchCo
             IReadOnlyList<string> paths = mode == EnforcementMode.Enforce
                 ? FileRestrictions.Restrict(plan, ControlName, entry.Path, Rights(entry.Access), log)
                 : FileGlobExpansion.Expand(entry.Path).Matches;
-            if ((entry.Access & FileAccessKind.Exec) != 0)
-                _execBlocked.AddRange(paths.Select(path => (path, entry)));
+            _entries.Add((entry, paths));
         }
         return null;
     }
@@ -57,12 +59,51 @@ internal sealed class FileBlock(FileBlockPolicy policy, ILogger log) : ILaunchCo
 
     public ControlFinding? Evaluate(ExecTarget target)
     {
-        if (target.Role == ExecRole.ElfInterpreter)
+        if (target.Role == ExecRole.ElfInterpreter || Match(target.CanonicalPath, FileAccessKind.Exec) is not { } entry)
             return null;
-        foreach ((string path, FileEntry entry) in _execBlocked)
+        return new ControlFinding(ControlName, $"{target.CanonicalPath} matches '{entry.Path.Pattern}' in the blocked files (spec.fileBlock.files)");
+    }
+
+    public IReadOnlyList<SyscallKind> Kinds { get; } = [.. FileCallRules.OpenKinds, .. FileCallRules.TruncateKinds];
+
+    /// <summary>
+    /// An open or truncate of a blocked file: reported (audit mode, or reportAttempts), and in
+    /// enforce mode refused at the call as Landlock refuses it. The path is read from the
+    /// caller's memory: a report, not the enforcement (Landlock judges the inode at the call).
+    /// </summary>
+    public SyscallVerdict Decide(in SyscallCall call)
+    {
+        if (Mode == EnforcementMode.Enforce && !policy.ReportAttempts)
+            return SyscallVerdict.Continue;
+        if (FileCall.Decode(call) is not { Path.Resolved: { } path } file)
+            return SyscallVerdict.Continue;
+        FileAccessKind asked = ((file.Operation & FileOperation.Read) != 0 ? FileAccessKind.Read : FileAccessKind.None)
+            | ((file.Operation & (FileOperation.Write | FileOperation.Truncate)) != 0 ? FileAccessKind.Write : FileAccessKind.None);
+        // A directory opened for reading is listed, which File Block leaves alone (as Landlock does).
+        if (asked == FileAccessKind.Read && ((file.OpenFlags & Libc.O_DIRECTORY) != 0 || Directory.Exists(path)))
+            return SyscallVerdict.Continue;
+        if (Match(path, asked) is not { } entry)
+            return SyscallVerdict.Continue;
+        return SyscallVerdict.Object(new ControlFinding(ControlName,
+            $"{file.Operation.Name()} of {path}: '{entry.Path.Pattern}' in the blocked files (spec.fileBlock.files) blocks {FileAccessKindText.Describe(entry.Access & asked)}")
+            { File = path }, Libc.EACCES);
+    }
+
+    // The entry that blocks one of `asked` on `path`: by a path it named at start (a directory
+    // covers its subtree), or by its glob (a file that appeared later).
+    private FileEntry? Match(string path, FileAccessKind asked)
+    {
+        foreach ((FileEntry entry, IReadOnlyList<string> paths) in _entries)
         {
-            if (FileRulePlanner.Covers(path, target.CanonicalPath) || entry.Path.Matches(target.CanonicalPath))
-                return new ControlFinding(ControlName, $"{target.CanonicalPath} matches '{entry.Path.Pattern}' in the blocked files (spec.fileBlock.files)");
+            if ((entry.Access & asked) == 0)
+                continue;
+            if (entry.Path.Matches(path))
+                return entry;
+            foreach (string named in paths)
+            {
+                if (FileRulePlanner.Covers(named, path))
+                    return entry;
+            }
         }
         return null;
     }

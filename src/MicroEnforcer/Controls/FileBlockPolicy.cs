@@ -6,7 +6,8 @@ namespace MicroEnforcer.Controls;
 /// <param name="Enabled">On, with at least one entry.</param>
 /// <param name="Fallback">Where the kernel lacks Landlock (or too old an ABI): refuse to start, or run in audit mode.</param>
 /// <param name="Files">The entries: a path glob and the kinds of access blocked (read, write, exec; all by default).</param>
-public sealed record FileBlockPolicy(bool Enabled, EnforcementMode Mode, FallbackMode Fallback, PolicyList<FileEntry> Files)
+/// <param name="ReportAttempts">Enforce mode: each refused open or truncate is also an audit event (a round trip to PID 1 per open).</param>
+public sealed record FileBlockPolicy(bool Enabled, EnforcementMode Mode, FallbackMode Fallback, PolicyList<FileEntry> Files, bool ReportAttempts = true)
     : ControlPolicy(Enabled, Mode);
 
 /// <summary>The File Block policy of a <see cref="RuntimePolicy"/>, by name.</summary>

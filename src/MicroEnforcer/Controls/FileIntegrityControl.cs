@@ -32,34 +32,10 @@ internal sealed class FileIntegrityControl : ControlDefinition<FileIntegrityPoli
     protected override string DescribePolicy(FileIntegrityPolicy policy) =>
         $"{policy.Paths.Count} watched path(s), hashing files up to {policy.MaxHashBytes} bytes";
 
-    // Opens only when they can change a file: open's and openat's flags are in registers, so the
-    // filter passes a read-only open without a notification. openat2's flags are in memory: every
-    // one is notified. open_by_handle_at only for writing (it needs CAP_DAC_READ_SEARCH anyway).
-    // Every other call that changes a file or a directory entry, always.
+    // Opens only when they can change a file, and every other call that changes a file or a
+    // directory entry (see FileCallRules).
     protected override IEnumerable<FilterRule> RulesFor(FileIntegrityPolicy policy) =>
-    [
-        FilterRule.Notify(SyscallTable.Open, ArgumentTest.AnyBitSet(1, OpenChanges)),
-        FilterRule.Notify(SyscallTable.OpenAt, ArgumentTest.AnyBitSet(2, OpenChanges)),
-        FilterRule.Notify(SyscallTable.OpenAt2), FilterRule.Notify(SyscallTable.Creat),
-        FilterRule.Notify(SyscallTable.OpenByHandleAt, ArgumentTest.AnyBitSet(2, OpenChanges)),
-        FilterRule.Notify(SyscallTable.Truncate), FilterRule.Notify(SyscallTable.Ftruncate),
-        FilterRule.Notify(SyscallTable.Unlink), FilterRule.Notify(SyscallTable.UnlinkAt), FilterRule.Notify(SyscallTable.Rmdir),
-        FilterRule.Notify(SyscallTable.Rename), FilterRule.Notify(SyscallTable.RenameAt), FilterRule.Notify(SyscallTable.RenameAt2),
-        FilterRule.Notify(SyscallTable.Link), FilterRule.Notify(SyscallTable.LinkAt),
-        FilterRule.Notify(SyscallTable.Symlink), FilterRule.Notify(SyscallTable.SymlinkAt),
-        FilterRule.Notify(SyscallTable.Mkdir), FilterRule.Notify(SyscallTable.MkdirAt),
-        FilterRule.Notify(SyscallTable.Mknod), FilterRule.Notify(SyscallTable.MknodAt),
-        FilterRule.Notify(SyscallTable.Chmod), FilterRule.Notify(SyscallTable.Fchmod),
-        FilterRule.Notify(SyscallTable.FchmodAt), FilterRule.Notify(SyscallTable.FchmodAt2),
-        FilterRule.Notify(SyscallTable.Chown), FilterRule.Notify(SyscallTable.Lchown),
-        FilterRule.Notify(SyscallTable.Fchown), FilterRule.Notify(SyscallTable.FchownAt),
-        FilterRule.Notify(SyscallTable.SetXattr), FilterRule.Notify(SyscallTable.LsetXattr),
-        FilterRule.Notify(SyscallTable.FsetXattr), FilterRule.Notify(SyscallTable.SetXattrAt),
-        FilterRule.Notify(SyscallTable.RemoveXattr), FilterRule.Notify(SyscallTable.LremoveXattr),
-        FilterRule.Notify(SyscallTable.FremoveXattr), FilterRule.Notify(SyscallTable.RemoveXattrAt),
-    ];
-
-    private const uint OpenChanges = Libc.O_WRONLY | Libc.O_RDWR | Libc.O_CREAT | Libc.O_TRUNC;
+        [.. FileCallRules.ChangingOpens, .. FileCallRules.Truncates, .. FileCallRules.EntryChanges, .. FileCallRules.AttributeChanges];
 
     protected override IControl CreateFor(FileIntegrityPolicy policy, ControlServices services) => new FileIntegrityMonitor(policy, services.Outcome);
 }

@@ -38,16 +38,7 @@ internal sealed class FileIntegrityMonitor : ISyscallControl, IDisposable
 
     /// <summary>The kinds the control is handed; its definition notifies exactly these.</summary>
     public static IReadOnlyList<SyscallKind> MonitoredKinds { get; } =
-    [
-        SyscallKind.Open, SyscallKind.OpenAt, SyscallKind.OpenAt2, SyscallKind.Creat, SyscallKind.OpenByHandleAt,
-        SyscallKind.Truncate, SyscallKind.Ftruncate, SyscallKind.Unlink, SyscallKind.UnlinkAt, SyscallKind.Rmdir,
-        SyscallKind.Rename, SyscallKind.RenameAt, SyscallKind.RenameAt2, SyscallKind.Link, SyscallKind.LinkAt,
-        SyscallKind.Symlink, SyscallKind.SymlinkAt, SyscallKind.Mkdir, SyscallKind.MkdirAt, SyscallKind.Mknod, SyscallKind.MknodAt,
-        SyscallKind.Chmod, SyscallKind.Fchmod, SyscallKind.FchmodAt, SyscallKind.FchmodAt2,
-        SyscallKind.Chown, SyscallKind.Lchown, SyscallKind.Fchown, SyscallKind.FchownAt,
-        SyscallKind.SetXattr, SyscallKind.LsetXattr, SyscallKind.FsetXattr, SyscallKind.SetXattrAt,
-        SyscallKind.RemoveXattr, SyscallKind.LremoveXattr, SyscallKind.FremoveXattr, SyscallKind.RemoveXattrAt,
-    ];
+        [.. FileCallRules.OpenKinds, .. FileCallRules.TruncateKinds, .. FileCallRules.EntryChangeKinds, .. FileCallRules.AttributeChangeKinds];
 
     public string Name => ControlName;
 

@@ -57,13 +57,14 @@ internal static class FileRestrictions
         return expansion.Matches;
     }
 
-    /// <summary>Gives <paramref name="restored"/> back beneath each path <paramref name="glob"/> names.</summary>
-    public static void Except(LaunchPlan plan, string control, PathGlob glob, FileRights restored, ILogger log)
+    /// <summary>Gives <paramref name="restored"/> back beneath each path <paramref name="glob"/> names. Returns the paths.</summary>
+    public static IReadOnlyList<string> Except(LaunchPlan plan, string control, PathGlob glob, FileRights restored, ILogger log)
     {
         FileGlobExpansion.Expansion expansion = FileGlobExpansion.Expand(glob);
         if (expansion.Error is { } error)
             Log.ControlWarning(log, control, error);
         foreach (string path in expansion.Matches)
             plan.Except(new FileException(path, restored, control, glob.Pattern));
+        return expansion.Matches;
     }
 }

@@ -18,7 +18,8 @@ internal sealed class ReadOnlyControl : ControlDefinition<ReadOnlyPolicy>
         FallbackMode fallback = section.Fallback();
         PolicyList<PathGlob> paths = section.FilePaths("paths");
         PolicyList<PathGlob> exceptions = section.FilePaths("exceptions");
-        return new ReadOnlyPolicy(enabled && paths.Count > 0, mode, fallback, paths, exceptions);
+        bool reportAttempts = section.Bool("reportAttempts", true);
+        return new ReadOnlyPolicy(enabled && paths.Count > 0, mode, fallback, paths, exceptions, reportAttempts);
     }
 
     protected override string DescribePolicy(ReadOnlyPolicy policy) =>
@@ -26,7 +27,12 @@ internal sealed class ReadOnlyControl : ControlDefinition<ReadOnlyPolicy>
         + (policy.Paths.Count > 3 ? ", ..." : "") + (policy.Mode == EnforcementMode.Enforce ? " read-only" : "")
         + (policy.Exceptions.Count > 0 ? $" (except {string.Join(", ", policy.Exceptions.Select(p => p.Pattern))})" : "");
 
-    protected override IEnumerable<FilterRule> RulesFor(ReadOnlyPolicy policy) => [];
+    // Opens for writing and changes of directory entries are notified only to be reported (audit
+    // mode, or reportAttempts): in enforce mode the kernel refuses them either way.
+    protected override IEnumerable<FilterRule> RulesFor(ReadOnlyPolicy policy) =>
+        policy.Mode == EnforcementMode.Audit || policy.ReportAttempts || policy.Fallback == FallbackMode.Audit
+            ? [.. FileCallRules.ChangingOpens, .. FileCallRules.Truncates, .. FileCallRules.EntryChanges]
+            : [];
 
     protected override IControl CreateFor(ReadOnlyPolicy policy, ControlServices services) => new ReadOnlyPaths(policy, services.Log);
 }

@@ -1,4 +1,6 @@
+using MicroEnforcer.Interop;
 using MicroEnforcer.Policy;
+using MicroEnforcer.Seccomp;
 using Microsoft.Extensions.Logging;
 
 namespace MicroEnforcer.Controls;
@@ -11,8 +13,16 @@ namespace MicroEnforcer.Controls;
 /// A single listed file can be neither replaced nor removed, so the directory holding it takes no
 /// new entries directly in it (docs/limits.md).
 /// </summary>
-internal sealed class ReadOnlyPaths(ReadOnlyPolicy policy, ILogger log) : ILaunchControl
+internal sealed class ReadOnlyPaths(ReadOnlyPolicy policy, ILogger log) : ILaunchControl, ISyscallControl
 {
+    // What changes a file or a directory entry (attribute changes are the guard's).
+    private const FileOperation Changes = FileOperation.Write | FileOperation.Create | FileOperation.Truncate | FileOperation.Delete
+        | FileOperation.Rename | FileOperation.Link | FileOperation.Symlink | FileOperation.MakeDirectory | FileOperation.MakeNode;
+
+    // The paths and exceptions as named at start (symlinks resolved).
+    private IReadOnlyList<string> _paths = [];
+    private IReadOnlyList<string> _exceptions = [];
+
     public const string ControlName = "readOnly";
 
     public string Name => ControlName;
@@ -26,13 +36,41 @@ internal sealed class ReadOnlyPaths(ReadOnlyPolicy policy, ILogger log) : ILaunc
             return refusal;
         Mode = mode;
         if (mode != EnforcementMode.Enforce)
+        {
+            _paths = [.. policy.Paths.SelectMany(path => FileGlobExpansion.Expand(path).Matches)];
+            _exceptions = [.. policy.Exceptions.SelectMany(path => FileGlobExpansion.Expand(path).Matches)];
             return null;
-        foreach (PathGlob path in policy.Paths)
-            FileRestrictions.Restrict(plan, ControlName, path, FileRights.Change, log);
-        foreach (PathGlob exception in policy.Exceptions)
-            FileRestrictions.Except(plan, ControlName, exception, FileRights.Change, log);
+        }
+        _paths = [.. policy.Paths.SelectMany(path => FileRestrictions.Restrict(plan, ControlName, path, FileRights.Change, log))];
+        _exceptions = [.. policy.Exceptions.SelectMany(exception => FileRestrictions.Except(plan, ControlName, exception, FileRights.Change, log))];
         return null;
     }
+
+    public IReadOnlyList<SyscallKind> Kinds { get; } = [.. FileCallRules.OpenKinds, .. FileCallRules.TruncateKinds, .. FileCallRules.EntryChangeKinds];
+
+    /// <summary>
+    /// A change beneath a read-only path (either name of a rename or link): reported (audit mode,
+    /// or reportAttempts), and in enforce mode refused at the call as Landlock refuses it. The
+    /// paths are read from the caller's memory: a report, not the enforcement.
+    /// </summary>
+    public SyscallVerdict Decide(in SyscallCall call)
+    {
+        if (Mode == EnforcementMode.Enforce && !policy.ReportAttempts)
+            return SyscallVerdict.Continue;
+        if (FileCall.Decode(call) is not { } file || (file.Operation & Changes) == 0)
+            return SyscallVerdict.Continue;
+        string? path = file.Path.Resolved is { } old && IsReadOnly(old) ? old
+            : file.NewPath?.Resolved is { } renamed && IsReadOnly(renamed) ? renamed : null;
+        if (path is null)
+            return SyscallVerdict.Continue;
+        return SyscallVerdict.Object(new ControlFinding(ControlName,
+            $"{file.Operation.Name()} of {path}: beneath the read-only paths (spec.readOnly.paths)") { File = path }, Libc.EACCES);
+    }
+
+    /// <summary>Whether <paramref name="path"/> is beneath a read-only path and not beneath an exception.</summary>
+    public bool IsReadOnly(string path) =>
+        (policy.Paths.Any(glob => glob.Matches(path)) || _paths.Any(named => FileRulePlanner.Covers(named, path)))
+        && !policy.Exceptions.Any(glob => glob.Matches(path)) && !_exceptions.Any(named => FileRulePlanner.Covers(named, path));
 
     public void Launched(int pid, string process, string? path)
     {

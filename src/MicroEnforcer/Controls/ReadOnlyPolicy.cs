@@ -7,7 +7,9 @@ namespace MicroEnforcer.Controls;
 /// <param name="Fallback">Where the kernel lacks Landlock (or too old an ABI): refuse to start, or run in audit mode.</param>
 /// <param name="Paths">Path globs; a directory with everything beneath it.</param>
 /// <param name="Exceptions">Paths beneath them that stay writable.</param>
-public sealed record ReadOnlyPolicy(bool Enabled, EnforcementMode Mode, FallbackMode Fallback, PolicyList<PathGlob> Paths, PolicyList<PathGlob> Exceptions)
+/// <param name="ReportAttempts">Enforce mode: each refused change is also an audit event (a round trip to PID 1 per open for writing and per change of a directory entry).</param>
+public sealed record ReadOnlyPolicy(bool Enabled, EnforcementMode Mode, FallbackMode Fallback, PolicyList<PathGlob> Paths, PolicyList<PathGlob> Exceptions,
+    bool ReportAttempts = true)
     : ControlPolicy(Enabled, Mode);
 
 /// <summary>The Read-Only policy of a <see cref="RuntimePolicy"/>, by name.</summary>

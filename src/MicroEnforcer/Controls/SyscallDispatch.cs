@@ -59,7 +59,7 @@ internal sealed class SyscallDispatch
                     if (!call.IsStillValid())
                         return null;   // what was read may belong to a recycled pid
                     string exe = NativePath.ReadLink($"/proc/{call.Tid}/exe") ?? "?";
-                    int answer = _outcome.AtCall(call.Tid, verdict.Finding!, control.Mode, verdict.Errno, call.Name, exe);
+                    int answer = _outcome.AtCall(call.Tid, verdict.Finding!, control.Mode, verdict.Errno, call.Name, exe, verdict.Finding!.File);
                     if (answer != 0)
                         return answer;
                     break;

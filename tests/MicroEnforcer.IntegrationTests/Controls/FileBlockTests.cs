@@ -73,6 +73,31 @@ public sealed class FileBlockTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void ARefusedReadIsAnAuditEvent_AndAnAllowedOneIsNot()
+    {
+        var r = Run("cat /data/secret; echo cat=$?; cat /data/decoy", Policy("enforce"));
+
+        Assert.Contains("cat=1", r.Stdout);
+        Assert.Contains("decoy", r.Stdout);
+        var e = Assert.Single(r.AuditEvents);
+        Assert.Equal("fileBlock", e.GetProperty("control").GetString());
+        Assert.Equal("blocked", e.GetProperty("action").GetString());
+        Assert.Equal("/data/secret", e.GetProperty("requestedPath").GetString());
+        Assert.Equal("/bin/busybox", e.GetProperty("path").GetString());
+        Assert.Equal("read of /data/secret: '/data/secret' in the blocked files (spec.fileBlock.files) blocks read", e.GetProperty("reason").GetString());
+    }
+
+    [Fact]
+    public void WithoutReportAttempts_TheKernelStillRefusesAndNothingIsReported()
+    {
+        var r = Run("cat /data/secret; echo cat=$?", Policy("enforce").Replace("enabled: true", "enabled: true\n    reportAttempts: false", StringComparison.Ordinal));
+
+        Assert.Contains("cat=1", r.Stdout);
+        Assert.DoesNotContain(Secret, r.Stdout);
+        Assert.Empty(r.AuditEvents);
+    }
+
+    [Fact]
     public void UnlistedFilesStayReadableAndWritable()
     {
         var r = Run("cat /data/decoy /data/sub/other; echo more >> /data/sub/other && echo appended; echo new > /tmp/t && cat /tmp/t; ls /data /data/keys",
@@ -119,13 +144,19 @@ public sealed class FileBlockTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void AuditMode_BlocksNothing()
+    public void AuditMode_BlocksNothingAndReportsEachAccess()
     {
-        var r = Run("cat /data/secret; /opt/tests/pwned; echo exec=$?", Policy("audit", "[/data/secret, /opt/tests/pwned]"));
+        var r = Run("cat /data/secret; /opt/tests/pwned; echo exec=$?; echo x >> /data/keys/id; echo write=$?",
+            Policy("audit", "[/data/secret, /opt/tests/pwned, /data/keys/**]"));
 
         Assert.Contains(Secret, r.Stdout);
         Assert.Contains("exec=42", r.Stdout);   // pwned ran (it exits 42)
-        Assert.Single(r.Events("fileBlock", "detected"));
+        Assert.Contains("write=0", r.Stdout);
+        var events = r.Events("fileBlock", "detected").ToList();
+        Assert.Equal(3, events.Count);
+        Assert.Contains(events, e => e.GetProperty("requestedPath").GetString() == "/data/secret");
+        Assert.Contains(events, e => e.GetProperty("path").GetString() == "/opt/tests/pwned");
+        Assert.Contains(events, e => e.GetProperty("requestedPath").GetString() == "/data/keys/id" && e.GetProperty("reason").GetString()!.StartsWith("write|create of", StringComparison.Ordinal));
     }
 
     [Fact]
