@@ -20,6 +20,7 @@ internal static class ControlRegistry
         new FilelessExecControl(),
         new ReverseShellControl(),
         new ExecutablesBlockedControl(),
+        new PackageBlockControl(),
         new DriftPreventionControl(),
         new ExecutablesAllowedControl(),
         new ForkGuardControl(),

@@ -1,5 +1,7 @@
 using MicroEnforcer.Audit;
 using MicroEnforcer.Baseline;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace MicroEnforcer.Controls;
 
@@ -11,4 +13,8 @@ namespace MicroEnforcer.Controls;
 /// <param name="CountProcesses">Lists the processes of the pid namespace.</param>
 /// <param name="ReapNow">Reaps PID 1's zombies now; returns how many were reaped in all so far.</param>
 internal sealed record ControlServices(AuditLog Audit, Outcome Outcome, BaselineRecording Baseline, FileSignature? Launcher,
-    Func<int> CountProcesses, Func<int> ReapNow);
+    Func<int> CountProcesses, Func<int> ReapNow)
+{
+    /// <summary>The launcher's log, for what a control has to say at start (Package Block's packages not installed).</summary>
+    public ILogger Log { get; init; } = NullLogger.Instance;
+}

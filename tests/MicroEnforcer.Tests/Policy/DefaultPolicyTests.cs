@@ -19,6 +19,7 @@ public class DefaultPolicyTests
                     new FilelessExecPolicy(true, EnforcementMode.Enforce),
                     new ReverseShellPolicy(true, EnforcementMode.Enforce, [], [], ReverseShellPolicy.DefaultInterpreters),
                     new ExecutablesBlockedPolicy(false, EnforcementMode.Enforce, []),
+                    new PackageBlockPolicy(false, EnforcementMode.Enforce, FallbackMode.Refuse, []),
                     new DriftPreventionPolicy(true, EnforcementMode.Enforce, []),
                     new ExecutablesAllowedPolicy(false, EnforcementMode.Enforce, []),
                     new ForkGuardPolicy(true, EnforcementMode.Enforce, 1024),
