@@ -27,7 +27,19 @@ internal sealed class PackageBlock(PackageFileIndex files, EnforcementMode mode,
     /// <summary>The image's files of the listed packages, and what to say at start, read under <paramref name="root"/>.</summary>
     public static PackageBlock Load(PackageBlockPolicy policy, string root, ILogger log)
     {
-        ImagePackages image = ImagePackages.Read(root);
+        ImagePackages image;
+        try
+        {
+            image = ImagePackages.Read(root);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Never silently less: a database that cannot be read is a refusal in enforce mode.
+            if (policy.Mode == EnforcementMode.Enforce)
+                return new PackageBlock(PackageFileIndex.Empty, policy.Mode, $"{ControlName}: cannot read the image's package database: {e.Message}");
+            Log.PackageDatabaseUnreadable(log, e.Message);
+            return new PackageBlock(PackageFileIndex.Empty, policy.Mode, null);
+        }
         string databases = image.Databases.Count > 0 ? string.Join(", ", image.Databases) : "the image has no dpkg or apk database";
         var listed = new List<InstalledPackage>();
         foreach (string name in policy.Packages)

@@ -127,4 +127,7 @@ internal static partial class Log
 
     [LoggerMessage(93, LogLevel.Warning, "packageBlock: the image has an rpm database ({Database}), which the enforcer cannot read (only through rpm's native libraries): packages installed by rpm are not found, so they are not blocked; the control runs in audit mode")]
     public static partial void RpmNotSupported(ILogger log, string database);
+
+    [LoggerMessage(94, LogLevel.Warning, "packageBlock: cannot read the image's package database: {Reason}; nothing is reported")]
+    public static partial void PackageDatabaseUnreadable(ILogger log, string reason);
 }

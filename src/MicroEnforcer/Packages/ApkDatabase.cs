@@ -17,7 +17,7 @@ internal static class ApkDatabase
     public static IReadOnlyList<InstalledPackage>? Read(string root)
     {
         string installed = Path.Join(root, InstalledPath);
-        if (!File.Exists(installed))
+        if (!Path.Exists(installed))
             return null;
         byte[] content = File.ReadAllBytes(installed);
         var packages = new List<InstalledPackage>();

@@ -17,7 +17,7 @@ internal static class DpkgDatabase
     public static IReadOnlyList<InstalledPackage>? Read(string root)
     {
         string status = Path.Join(root, StatusPath);
-        if (!File.Exists(status))
+        if (!Path.Exists(status))   // anything there but a readable file is an error, not "no database"
             return null;
         var packages = new List<InstalledPackage>();
         foreach (Stanza stanza in Stanzas(File.ReadAllText(status)))

@@ -22,6 +22,8 @@ internal sealed class PackageFileIndex
     {
     }
 
+    public static PackageFileIndex Empty { get; } = new();
+
     /// <summary>Every file kept, once each (a file two listed packages installed is kept under the first).</summary>
     public IReadOnlyCollection<OwnedFile> Files => _byPath.Values;
 

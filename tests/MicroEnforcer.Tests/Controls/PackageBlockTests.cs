@@ -147,6 +147,21 @@ public sealed class PackageBlockTests : IDisposable
         Assert.Contains(_log.Lines, line => line.StartsWith("Warning 93 packageBlock: the image has an rpm database (/var/lib/rpm/rpmdb.sqlite)", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void AnUnreadableDatabase_IsARefusalInEnforceMode_AndAWarningInAuditMode()
+    {
+        string status = Path.Join(_root, "var/lib/dpkg/status");
+        File.Delete(status);
+        Directory.CreateDirectory(status);   // exists, and reading it fails
+
+        string? refusal = Load(EnforcementMode.Enforce, FallbackMode.Audit, "ncurses-bin").Prepare(new LaunchPlan());
+        PackageBlock audit = Load(EnforcementMode.Audit, FallbackMode.Refuse, "ncurses-bin");
+
+        Assert.StartsWith("packageBlock: cannot read the image's package database: ", refusal, StringComparison.Ordinal);
+        Assert.Null(audit.Prepare(new LaunchPlan()));
+        Assert.Contains(_log.Lines, line => line.StartsWith("Warning 94 packageBlock: cannot read the image's package database: ", StringComparison.Ordinal));
+    }
+
     private sealed class RecordingLogger : ILogger
     {
         public List<string> Lines { get; } = [];
