@@ -36,6 +36,8 @@ internal static class ExecCommand
             Shim.JoinProtocol => Fail($"PID 1 did not send a usable filter: {error}", ExitCodes.EnforcementUnavailable),
             Shim.JoinCapabilities => Fail($"cannot remove the capabilities the policy blocks (capabilitiesBlock): {error}; refusing to run {command[0]}",
                 ExitCodes.EnforcementUnavailable),
+            Shim.JoinFiles => Fail($"cannot restrict files with the policy's Landlock rule set (fileBlock, readOnly, packageBlock): {error}; refusing to run {command[0]}",
+                ExitCodes.EnforcementUnavailable),
             Shim.JoinFilter => Fail($"cannot install the filter: {error}", ExitCodes.EnforcementUnavailable),
             Shim.JoinHandoff => Fail($"PID 1 did not take this session's listener: {error}", ExitCodes.EnforcementUnavailable),
             Shim.JoinRefused => Fail(PathText.Decode(MemoryMarshal.CreateReadOnlySpanFromNullTerminated(failure.Reason)), ExitCodes.SessionRefused),

@@ -55,7 +55,7 @@ internal static class RunCommand
         var listeners = new NotificationListeners(inbox, log);
         using var reaper = new Reaper(inbox, log, options.SignalProcessGroup);
         using var controls = new ActiveControls(policy,
-            new ControlServices(audit, outcome, baseline, launcher, new ProcessCounter().Count, reaper.ReapNow) { Log = log }, log);
+            new ControlServices(audit, outcome, baseline, launcher, new ProcessCounter().Count, reaper.ReapNow, log), log);
         if (controls.LaunchRefusal is { } refusal)
         {
             Log.LaunchRefused(log, refusal);

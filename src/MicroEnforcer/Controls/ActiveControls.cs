@@ -1,3 +1,4 @@
+using MicroEnforcer.Logging;
 using MicroEnforcer.Policy;
 using Microsoft.Extensions.Logging;
 
@@ -20,6 +21,17 @@ internal sealed class ActiveControls : IDisposable
         _controls = [.. ControlRegistry.Pair(policy)
             .Where(pair => pair.Policy.Enabled)
             .Select(pair => pair.Definition.Create(pair.Policy, services))];
+        // The launch controls prepare first: one may fall back to audit mode where the kernel
+        // cannot enforce it, and the failure modes below read the modes.
+        _launch = [.. _controls.OfType<ILaunchControl>()];
+        LaunchRefusal = _launch.Select(control => control.Prepare(Launch)).FirstOrDefault(refusal => refusal is not null) ?? Launch.Seal();
+        if (Launch.FileRuleset is { } ruleset)
+        {
+            Log.ControlPrepared(log, "file restrictions", $"{ruleset.Rules} Landlock rules ({ruleset.Handled} handled) for "
+                + string.Join(", ", Launch.FileRestrictions.Select(r => r.Control).Distinct()));
+            foreach ((string directory, FileRights missing) in ruleset.LimitedNewEntries)
+                Log.ControlWarning(log, "file restrictions", $"an entry created after start directly in {directory} will lack {missing} (docs/limits.md)");
+        }
         _exec = [.. _controls.OfType<IExecControl>()];
         Exec = new ExecDecider(_exec);
         Syscalls = new SyscallDispatch(_controls.OfType<ISyscallControl>(), services.Outcome, log);
@@ -27,9 +39,7 @@ internal sealed class ActiveControls : IDisposable
         ExecFailureMode = _exec.Any(control => control.Mode == EnforcementMode.Enforce) ? EnforcementMode.Enforce : EnforcementMode.Audit;
         Sessions = [.. _controls.OfType<ISessionControl>()];
         SessionFailureMode = ExecFailureMode == EnforcementMode.Enforce || Sessions.Any(control => control.Mode == EnforcementMode.Enforce)
-            ? EnforcementMode.Enforce : EnforcementMode.Audit;
-        _launch = [.. _controls.OfType<ILaunchControl>()];
-        LaunchRefusal = _launch.Select(control => control.Prepare(Launch)).FirstOrDefault(refusal => refusal is not null);
+            || Launch.FileRuleset is not null ? EnforcementMode.Enforce : EnforcementMode.Audit;
     }
 
     /// <summary>What the launch shim does to the workload and each exec session before it runs (see <see cref="ILaunchControl"/>).</summary>
@@ -60,7 +70,8 @@ internal sealed class ActiveControls : IDisposable
 
     /// <summary>
     /// An exec session that cannot be brought under enforcement is killed when an exec control or
-    /// a session control enforces (a session nobody can watch cannot be refused later), else reported.
+    /// a session control enforces (a session nobody can watch cannot be refused later), or files
+    /// are restricted (a session without the rule set would not be), else reported.
     /// </summary>
     public EnforcementMode SessionFailureMode { get; }
 
@@ -81,6 +92,7 @@ internal sealed class ActiveControls : IDisposable
 
     public void Dispose()
     {
+        Launch.FileRuleset?.Dispose();
         foreach (IDisposable control in _controls.OfType<IDisposable>())
             control.Dispose();
     }

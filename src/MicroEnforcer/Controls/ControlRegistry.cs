@@ -20,6 +20,7 @@ internal static class ControlRegistry
         new FilelessExecControl(),
         new ReverseShellControl(),
         new ExecutablesBlockedControl(),
+        new FileBlockControl(),
         new PackageBlockControl(),
         new DriftPreventionControl(),
         new ExecutablesAllowedControl(),
@@ -29,6 +30,7 @@ internal static class ControlRegistry
         new SystemIntegrityControl(),
         new BlockPtraceControl(),
         new BlockContainerExecControl(),
+        new ReadOnlyControl(),
     ];
 
     /// <summary>The policy sections, as the binder reads them: <see cref="RuntimePolicy.Controls"/> is in this order.</summary>

@@ -1,7 +1,6 @@
+using Microsoft.Extensions.Logging;
 using MicroEnforcer.Audit;
 using MicroEnforcer.Baseline;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace MicroEnforcer.Controls;
 
@@ -12,9 +11,6 @@ namespace MicroEnforcer.Controls;
 /// <param name="Launcher">The enforcer's own binary as it was at start, if readable.</param>
 /// <param name="CountProcesses">Lists the processes of the pid namespace.</param>
 /// <param name="ReapNow">Reaps PID 1's zombies now; returns how many were reaped in all so far.</param>
+/// <param name="Log">PID 1's log, for what a control says at start (a warning, a fallback).</param>
 internal sealed record ControlServices(AuditLog Audit, Outcome Outcome, BaselineRecording Baseline, FileSignature? Launcher,
-    Func<int> CountProcesses, Func<int> ReapNow)
-{
-    /// <summary>The launcher's log, for what a control has to say at start (Package Block's packages not installed).</summary>
-    public ILogger Log { get; init; } = NullLogger.Instance;
-}
+    Func<int> CountProcesses, Func<int> ReapNow, ILogger Log);

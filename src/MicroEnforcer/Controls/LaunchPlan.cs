@@ -28,4 +28,24 @@ internal sealed class LaunchPlan
     public void Restrict(FileRestriction restriction) => _restrictions.Add(restriction);
 
     public void Except(FileException exception) => _exceptions.Add(exception);
+
+    private readonly List<string> _marks = [];
+
+    /// <summary>A directory where a restricted path may appear later (a wildcard's): no blanket grant on it.</summary>
+    public void Mark(string directory) => _marks.Add(directory);
+
+    /// <summary>The Landlock rule set made from the restrictions by <see cref="Seal"/>, or null when there are none.</summary>
+    public LandlockRuleset? FileRuleset { get; private set; }
+
+    /// <summary>The rule set's descriptor for the shim and the session protocol, or -1.</summary>
+    public int FileRulesetFd => FileRuleset?.Fd ?? -1;
+
+    /// <summary>After every control prepared: makes the rule set. Returns why it cannot be made, or null.</summary>
+    public string? Seal()
+    {
+        if (_restrictions.Count == 0 || FileRuleset is not null)
+            return null;
+        FileRuleset = LandlockRuleset.Build(this, _marks, out string? error);
+        return error is null ? null : $"the file restrictions ({string.Join(", ", _restrictions.Select(r => r.Control).Distinct())}) cannot be made into a Landlock rule set: {error}";
+    }
 }

@@ -10,6 +10,7 @@ internal static partial class Shim
     internal const int StageHandoff = 3;
     internal const int StageExec = 4;
     internal const int StageCapabilities = 5;
+    internal const int StageFiles = 6;
 
     [StructLayout(LayoutKind.Sequential)]
     internal unsafe struct SpawnRequest
@@ -22,6 +23,7 @@ internal static partial class Shim
         public int NewProcessGroup;
         public int DropPtraceCapability;
         public ulong DropCapabilities;
+        public int LandlockRuleset;
     }
 
     [StructLayout(LayoutKind.Sequential)]
@@ -48,6 +50,7 @@ internal static partial class Shim
     internal const int JoinExec = 6;
     internal const int JoinCapabilities = 7;
     internal const int JoinRefused = 8;
+    internal const int JoinFiles = 9;
 
     /// <summary>The longest refusal reason the protocol carries, in bytes.</summary>
     internal const int MaxRefusal = 255;
@@ -68,7 +71,7 @@ internal static partial class Shim
     internal static unsafe partial int SessionAccept(int listening, int* peerPid);
 
     [LibraryImport(Library, EntryPoint = "me_session_send_filter")]
-    internal static unsafe partial int SessionSendFilter(int fd, void* filter, uint filterLength, ulong dropCapabilities);
+    internal static unsafe partial int SessionSendFilter(int fd, void* filter, uint filterLength, ulong dropCapabilities, int ruleset);
 
     [LibraryImport(Library, EntryPoint = "me_session_refuse")]
     internal static unsafe partial int SessionRefuse(int fd, byte* reason, uint reasonLength);

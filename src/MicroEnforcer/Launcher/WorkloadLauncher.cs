@@ -5,8 +5,8 @@ using MicroEnforcer.Seccomp;
 namespace MicroEnforcer.Launcher;
 
 /// <summary>
-/// Forks the workload through the launch shim with the launch plan (capabilities dropped) carried
-/// out and the seccomp filter installed as its last steps before execve, and receives the filter's notification listener. The protocol is the table at the top
+/// Forks the workload through the launch shim with the launch plan carried
+/// out (capabilities dropped, files restricted) and the seccomp filter installed as its last steps before execve, and receives the filter's notification listener. The protocol is the table at the top
 /// of Native/launch_shim.c.
 /// </summary>
 internal static class WorkloadLauncher
@@ -22,6 +22,7 @@ internal static class WorkloadLauncher
             Shim.StageFilter => "installing the seccomp filter",
             Shim.StageHandoff => "handing over the notification listener",
             Shim.StageCapabilities => "removing the capabilities the policy blocks",
+            Shim.StageFiles => "restricting files with the policy's Landlock rule set",
             _ => "exec",
         };
     }
@@ -50,6 +51,7 @@ internal static class WorkloadLauncher
                     NewProcessGroup = newProcessGroup ? 1 : 0,
                     DropPtraceCapability = 1,
                     DropCapabilities = plan.DropCapabilities,
+                    LandlockRuleset = plan.FileRulesetFd,
                 };
                 rc = Shim.SpawnWorkload(&request, &childPid, &errpipe);
             }

@@ -130,4 +130,10 @@ internal static partial class Log
 
     [LoggerMessage(94, LogLevel.Warning, "packageBlock: cannot read the image's package database: {Reason}; nothing is reported")]
     public static partial void PackageDatabaseUnreadable(ILogger log, string reason);
+
+    [LoggerMessage(80, LogLevel.Warning, "{Control}: {Message}")]
+    public static partial void ControlWarning(ILogger log, string control, string message);
+
+    [LoggerMessage(81, LogLevel.Information, "{Control}: {Message}")]
+    public static partial void ControlPrepared(ILogger log, string control, string message);
 }

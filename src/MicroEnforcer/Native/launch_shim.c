@@ -11,7 +11,8 @@
 // 2. The workload child. Between fork() and execve() in a multithreaded process only
 //    async-signal-safe code may run, so the child is started here: it resets signal state (as
 //    tini does), becomes its own process group, drops CAP_SYS_PTRACE and the capabilities the
-//    policy blocks (Capabilities Block) from all its capability sets, sets NO_NEW_PRIVS, installs the seccomp filter with a user-notification listener as its very last
+//    policy blocks (Capabilities Block) from all its capability sets, sets NO_NEW_PRIVS, restricts
+//    itself with the policy's Landlock rule set (File Block, Read-Only, Package Block), installs the seccomp filter with a user-notification listener as its very last
 //    privileged step, passes the listener to the parent over a socketpair (SCM_RIGHTS: pidfd_getfd
 //    is refused under Docker's default seccomp profile without CAP_SYS_PTRACE) and execs.
 //
@@ -21,6 +22,7 @@
 //   ---------------------  ----------------------------------  --------------
 //   signal/pgrp setup      {ME_STAGE_SETUP,  errno}            ME_CHILD_FAILED
 //   capability drop        {ME_STAGE_CAPABILITIES, errno}      ME_CHILD_FAILED
+//   landlock rule set      {ME_STAGE_FILES, errno}             ME_CHILD_FAILED
 //   no_new_privs + filter  {ME_STAGE_FILTER, errno}            ME_CHILD_FAILED
 //   SCM_RIGHTS hand-off    {ME_STAGE_HANDOFF, errno}           ME_CHILD_FAILED
 //   execvp                 {ME_STAGE_EXEC,   errno}            127 / 126
@@ -48,7 +50,11 @@
 
 #define ME_SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)   // linux/seccomp.h since 5.19
 
-enum { ME_STAGE_SETUP = 1, ME_STAGE_FILTER = 2, ME_STAGE_HANDOFF = 3, ME_STAGE_EXEC = 4, ME_STAGE_CAPABILITIES = 5 };
+enum { ME_STAGE_SETUP = 1, ME_STAGE_FILTER = 2, ME_STAGE_HANDOFF = 3, ME_STAGE_EXEC = 4, ME_STAGE_CAPABILITIES = 5, ME_STAGE_FILES = 6 };
+
+#ifndef SYS_landlock_restrict_self
+#define SYS_landlock_restrict_self 446
+#endif
 enum { ME_CHILD_FAILED = 71 };
 
 // Signals the launcher handles itself. Kept in step with SupervisedSignals.cs: every signal but
@@ -96,6 +102,7 @@ struct me_spawn_request {
     int32_t new_process_group;           // 1: setpgid(0, 0) and take the terminal if any
     int32_t drop_ptrace_capability;      // 1: drop CAP_SYS_PTRACE (left in the bounding set without CAP_SETPCAP)
     uint64_t drop_capabilities;          // by number: dropped from every set, or the child fails
+    int32_t landlock_ruleset;            // -1: none; else the child restricts itself with it
 };
 
 struct me_child_failure {
@@ -205,6 +212,18 @@ static int me_drop_capabilities(uint64_t drop, uint64_t required)
 
 #define ME_PTRACE_CAPABILITY (1ULL << CAP_SYS_PTRACE)
 
+// NO_NEW_PRIVS (Landlock requires it, or CAP_SYS_ADMIN), then the rule set. 0 or an errno.
+// After the capability drop and before the filter: landlock_restrict_self is not notified, and
+// nothing of the process's own has run yet.
+static int me_restrict_files(int ruleset)
+{
+    if (ruleset < 0)
+        return 0;
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+        return errno;
+    return syscall(SYS_landlock_restrict_self, ruleset, 0) == 0 ? 0 : errno;
+}
+
 // NO_NEW_PRIVS, then the filter with a listener. Returns the listener, or -errno.
 // WAIT_KILLABLE_RECV (Linux 5.19): once PID 1 has received a notification, the caller waits
 // for the answer killably. Otherwise any signal with a handler interrupts the wait, and a
@@ -242,6 +261,12 @@ static __attribute__((noreturn)) void me_child(const struct me_spawn_request *re
     // PID 1 made itself non-dumpable, and a fork inherits that until execve. Undo it for the
     // child: PID 1 must read the entrypoint's exec path without CAP_SYS_PTRACE too.
     prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+
+    int files_error = me_restrict_files(req->landlock_ruleset);
+    if (files_error != 0)
+        me_child_fail(errpipe, ME_STAGE_FILES, files_error, ME_CHILD_FAILED);
+    if (req->landlock_ruleset >= 0)
+        close(req->landlock_ruleset);
 
     long listener = me_install_filter(req->filter, req->filter_len);
     if (listener < 0)
@@ -315,25 +340,26 @@ int me_receive_fd(int socket)
 // (abstract names are per network namespace, which the containers of a pod share). A client:
 //   1. connects, and checks with SO_PEERCRED that the server is PID 1 of its own pid namespace
 //      (a process of another container would show as pid 0, anyone else as another pid);
-//   2. receives the filter: "MEF2", a u32 instruction count, the u64 mask of capabilities to drop
-//      (Capabilities Block), the instructions; or a refusal (a session control refuses the
+//   2. receives the filter: "MEF3", a u32 instruction count, the u64 mask of capabilities to drop
+//      (Capabilities Block), the instructions, and attached (SCM_RIGHTS) the Landlock rule set when
+//      the policy restricts files (File Block, Read-Only, Package Block); or a refusal (a session control refuses the
 //      session): "MER1", a u32 byte count, the reason in UTF-8, after which it runs nothing and
 //      reports the reason;
 //   3. drops CAP_SYS_PTRACE and those capabilities (or fails: nothing of CMD runs), sets
-//      NO_NEW_PRIVS, installs the filter with a listener;
+//      NO_NEW_PRIVS, restricts itself with the rule set, installs the filter with a listener;
 //   4. sends the listener (SCM_RIGHTS), and waits for PID 1's one-byte 'K': PID 1 is receiving;
 //   5. resets signal state and execs CMD, an exec PID 1 already decides.
 // Nothing of the caller's runs before step 5, so a session joined this way has no window.
 
 
-#define ME_FILTER_MAGIC 0x3246454dU    // "MEF2"
+#define ME_FILTER_MAGIC 0x3346454dU    // "MEF3"
 #define ME_FILTER_HEADER 16
 #define ME_REFUSAL_MAGIC 0x3152454dU   // "MER1"
 #define ME_MAX_FILTER 4096
 #define ME_MAX_REFUSAL 255
 
 enum { ME_JOIN_CONNECT = 1, ME_JOIN_PEER = 2, ME_JOIN_PROTOCOL = 3, ME_JOIN_FILTER = 4, ME_JOIN_HANDOFF = 5, ME_JOIN_EXEC = 6,
-       ME_JOIN_CAPABILITIES = 7, ME_JOIN_REFUSED = 8 };
+       ME_JOIN_CAPABILITIES = 7, ME_JOIN_REFUSED = 8, ME_JOIN_FILES = 9 };
 
 static socklen_t me_abstract_address(struct sockaddr_un *addr, const char *name, int name_len)
 {
@@ -385,8 +411,8 @@ int me_session_accept(int listening, int32_t *peer_pid)
     return fd;
 }
 
-// Server: sends the filter message. 0 or an errno.
-int me_session_send_filter(int fd, const struct sock_filter *filter, uint32_t filter_len, uint64_t drop_capabilities)
+// Server: sends the filter message, with the rule set attached unless it is -1. 0 or an errno.
+int me_session_send_filter(int fd, const struct sock_filter *filter, uint32_t filter_len, uint64_t drop_capabilities, int ruleset)
 {
     size_t size = ME_FILTER_HEADER + (size_t)filter_len * sizeof *filter;
     unsigned char *message = malloc(size);
@@ -396,9 +422,25 @@ int me_session_send_filter(int fd, const struct sock_filter *filter, uint32_t fi
     memcpy(message, header, sizeof header);
     memcpy(message + 8, &drop_capabilities, sizeof drop_capabilities);
     memcpy(message + ME_FILTER_HEADER, filter, (size_t)filter_len * sizeof *filter);
+    struct iovec iov = { message, size };
+    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+    union {
+        char buffer[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } control;
+    if (ruleset >= 0) {
+        memset(&control, 0, sizeof control);
+        msg.msg_control = control.buffer;
+        msg.msg_controllen = sizeof control.buffer;
+        struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
+        cmsg->cmsg_level = SOL_SOCKET;
+        cmsg->cmsg_type = SCM_RIGHTS;
+        cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(cmsg), &ruleset, sizeof(int));
+    }
     ssize_t sent;
     do {
-        sent = send(fd, message, size, MSG_NOSIGNAL);
+        sent = sendmsg(fd, &msg, MSG_NOSIGNAL);
     } while (sent < 0 && errno == EINTR);
     int error = sent == (ssize_t)size ? 0 : (sent < 0 ? errno : EMSGSIZE);
     free(message);
@@ -468,11 +510,27 @@ void me_join_session_and_exec(const char *name, int name_len, const char *file, 
 
     size_t capacity = ME_FILTER_HEADER + ME_MAX_FILTER * sizeof(struct sock_filter);
     unsigned char *message = malloc(capacity);
-    ssize_t got = message == NULL ? -1 : recv(fd, message, capacity, 0);
+    struct iovec iov = { message, capacity };
+    union {
+        char buffer[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } control;
+    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buffer, .msg_controllen = sizeof control.buffer };
+    ssize_t got = message == NULL ? -1 : recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
+    int ruleset = -1;
+    struct cmsghdr *cmsg = got > 0 ? CMSG_FIRSTHDR(&msg) : NULL;
+    if (cmsg != NULL && cmsg->cmsg_level == SOL_SOCKET && cmsg->cmsg_type == SCM_RIGHTS && cmsg->cmsg_len == CMSG_LEN(sizeof(int)))
+        memcpy(&ruleset, CMSG_DATA(cmsg), sizeof ruleset);
     uint32_t header[2] = { 0, 0 };
     uint64_t drop_capabilities = 0;
     if (got >= 8)
         memcpy(header, message, sizeof header);
+    if (ruleset >= 0 && (msg.msg_flags & MSG_CTRUNC) != 0) {
+        close(ruleset);
+        ruleset = -1;
+        got = -1;
+        errno = EPROTO;
+    }
     if (got >= 8 && header[0] == ME_REFUSAL_MAGIC && header[1] <= ME_MAX_REFUSAL && (size_t)got == 8 + header[1]) {
         failure->stage = ME_JOIN_REFUSED;
         failure->error = EACCES;
@@ -480,6 +538,8 @@ void me_join_session_and_exec(const char *name, int name_len, const char *file, 
         failure->reason[header[1]] = 0;
         free(message);
         close(fd);
+        if (ruleset >= 0)
+            close(ruleset);
         return;
     }
     if (got >= ME_FILTER_HEADER)
@@ -490,6 +550,8 @@ void me_join_session_and_exec(const char *name, int name_len, const char *file, 
         failure->error = got < 0 ? errno : EPROTO;
         free(message);
         close(fd);
+        if (ruleset >= 0)
+            close(ruleset);
         return;
     }
 
@@ -497,6 +559,18 @@ void me_join_session_and_exec(const char *name, int name_len, const char *file, 
     if (cap_error != 0) {
         failure->stage = ME_JOIN_CAPABILITIES;
         failure->error = cap_error;
+        free(message);
+        close(fd);
+        if (ruleset >= 0)
+            close(ruleset);
+        return;
+    }
+    int files_error = me_restrict_files(ruleset);
+    if (ruleset >= 0)
+        close(ruleset);
+    if (files_error != 0) {
+        failure->stage = ME_JOIN_FILES;
+        failure->error = files_error;
         free(message);
         close(fd);
         return;

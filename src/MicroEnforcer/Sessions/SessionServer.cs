@@ -83,7 +83,7 @@ internal sealed class SessionServer(ImmutableArray<BpfInstruction> filter, Activ
         }
         int error;
         fixed (BpfInstruction* program = filter.AsSpan())
-            error = Shim.SessionSendFilter(connection, program, (uint)filter.Length, controls.Launch.DropCapabilities);
+            error = Shim.SessionSendFilter(connection, program, (uint)filter.Length, controls.Launch.DropCapabilities, controls.Launch.FileRulesetFd);
         if (error != 0)
         {
             Log.SessionJoinRefused(log, $"pid {peer}: sending the filter: {Libc.DescribeErrno(error)}");

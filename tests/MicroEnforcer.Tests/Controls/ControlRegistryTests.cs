@@ -108,7 +108,7 @@ public sealed class ControlRegistryTests : IDisposable
     private ActiveControls Start(RuntimePolicy policy)
     {
         var audit = new AuditLog(_ => { });
-        var services = new ControlServices(audit, new Outcome(audit), BaselineRecording.Begin(_root), null, () => 1, () => 0);
+        var services = new ControlServices(audit, new Outcome(audit), BaselineRecording.Begin(_root), null, () => 1, () => 0, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
         return new ActiveControls(policy, services, NullLogger.Instance);
     }
 }

@@ -19,6 +19,7 @@ public class DefaultPolicyTests
                     new FilelessExecPolicy(true, EnforcementMode.Enforce),
                     new ReverseShellPolicy(true, EnforcementMode.Enforce, [], [], ReverseShellPolicy.DefaultInterpreters),
                     new ExecutablesBlockedPolicy(false, EnforcementMode.Enforce, []),
+                    new FileBlockPolicy(false, EnforcementMode.Enforce, FallbackMode.Refuse, []),
                     new PackageBlockPolicy(false, EnforcementMode.Enforce, FallbackMode.Refuse, []),
                     new DriftPreventionPolicy(true, EnforcementMode.Enforce, []),
                     new ExecutablesAllowedPolicy(false, EnforcementMode.Enforce, []),
@@ -28,6 +29,7 @@ public class DefaultPolicyTests
                     new SystemIntegrityPolicy(false),
                     new BlockPtracePolicy(false, EnforcementMode.Enforce),
                     new BlockContainerExecPolicy(false, EnforcementMode.Enforce, []),
+                    new ReadOnlyPolicy(false, EnforcementMode.Enforce, FallbackMode.Refuse, [], []),
                 ]),
             policy);
     }

@@ -97,6 +97,8 @@ public class PolicyLoaderTests
                     new FilelessExecPolicy(true, EnforcementMode.Enforce),
                     new ReverseShellPolicy(true, EnforcementMode.Enforce, [], [], ReverseShellPolicy.DefaultInterpreters),
                     new ExecutablesBlockedPolicy(false, EnforcementMode.Enforce, []),
+                    new FileBlockPolicy(false, EnforcementMode.Enforce, FallbackMode.Refuse, []),
+                    new PackageBlockPolicy(false, EnforcementMode.Enforce, FallbackMode.Refuse, []),
                     new DriftPreventionPolicy(true, EnforcementMode.Enforce, []),
                     new ExecutablesAllowedPolicy(false, EnforcementMode.Enforce, []),
                     new ForkGuardPolicy(true, EnforcementMode.Enforce, ForkGuardPolicy.DefaultMaxProcesses),
@@ -105,6 +107,7 @@ public class PolicyLoaderTests
                     new SystemIntegrityPolicy(false),
                     new BlockPtracePolicy(false, EnforcementMode.Enforce),
                     new BlockContainerExecPolicy(false, EnforcementMode.Enforce, []),
+                    new ReadOnlyPolicy(false, EnforcementMode.Enforce, FallbackMode.Refuse, [], []),
                 ]),
             policy);
     }

@@ -1,0 +1,150 @@
+using MicroEnforcer.IntegrationTests.Harness;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace MicroEnforcer.IntegrationTests.Controls;
+
+/// <summary>
+/// File Block against the ways to reach a file (TestPrograms/file_attack.c): each works with no
+/// file control (the control run), none reads the blocked content in enforce mode, whatever the
+/// path, link, directory fd, ABI or race. Unlisted files stay readable.
+/// </summary>
+public sealed class FileBlockTests(ITestOutputHelper output)
+{
+    internal const string Secret = "TOPSECRET";
+
+    internal static void AddData(string upper)
+    {
+        Directory.CreateDirectory(Path.Combine(upper, "data/keys"));
+        Directory.CreateDirectory(Path.Combine(upper, "data/sub"));
+        File.WriteAllText(Path.Combine(upper, "data/secret"), Secret + " file\n");
+        File.WriteAllText(Path.Combine(upper, "data/keys/id"), Secret + " key\n");
+        File.WriteAllText(Path.Combine(upper, "data/decoy"), "decoy\n");
+        File.WriteAllText(Path.Combine(upper, "data/sub/other"), "other\n");
+    }
+
+    private static string Policy(string mode, string files = "[/data/secret, /data/keys/**]", string extra = "") => $$"""
+        apiVersion: microenforcer.dev/v1
+        kind: RuntimePolicy
+        spec:
+          fileBlock:
+            enabled: true
+            mode: {{mode}}
+            files: {{files}}
+        {{extra}}
+        """;
+
+    public static TheoryData<string, string> ReadAttacks => new()
+    {
+        { "read", "/data/secret" }, { "openat", "/data/secret" }, { "dotdot", "/data/secret" }, { "opath_reopen", "/data/secret" },
+        { "proc_root", "/data/secret" }, { "symlink", "/data/secret" }, { "hardlink", "/data/secret" }, { "rename_dir", "/data/secret" },
+        { "openat2", "/data/secret" }, { "i386", "/data/secret" }, { "flip", "/data/secret" },
+        { "read", "/data/keys/id" }, { "openat", "/data/keys/id" }, { "rename_dir", "/data/keys/id" }, { "flip", "/data/keys/id" },
+    };
+
+    private RunResult Attack(string attack, string target, string? policy) =>
+        Run($"/opt/tests/file_attack {attack} {target} /data/sub/other", policy);
+
+    private RunResult Run(string script, string? policy)
+    {
+        var r = Container.Run(["/bin/sh", "-c", script], policy, prepareLayer: AddData);
+        output.WriteLine(r.ToString());
+        return r;
+    }
+
+    [Theory]
+    [MemberData(nameof(ReadAttacks))]
+    public void TheAttackReadsTheFileWithoutTheControl(string attack, string target)
+    {
+        var r = Attack(attack, target, null);
+
+        Assert.Contains($"{attack}: ok {Secret}", r.Stdout);
+    }
+
+    [Theory]
+    [MemberData(nameof(ReadAttacks))]
+    public void TheAttackCannotReadTheFileInEnforceMode(string attack, string target)
+    {
+        var r = Attack(attack, target, Policy("enforce"));
+
+        Assert.Contains($"{attack}: ", r.Stdout);
+        Assert.DoesNotContain(Secret, r.Stdout);
+        Assert.Equal(0, r.ExitCode);
+    }
+
+    [Fact]
+    public void UnlistedFilesStayReadableAndWritable()
+    {
+        var r = Run("cat /data/decoy /data/sub/other; echo more >> /data/sub/other && echo appended; echo new > /tmp/t && cat /tmp/t; ls /data /data/keys",
+            Policy("enforce"));
+
+        Assert.Contains("decoy\nother\nappended\nnew\n", r.Stdout);
+        Assert.Contains("keys", r.Stdout);
+        Assert.Contains("id", r.Stdout);   // names in a blocked directory can be listed (docs/controls.md)
+    }
+
+    [Fact]
+    public void AFileCreatedLaterInABlockedDirectoryIsBlockedToo()
+    {
+        var r = Run("echo TOPSECRET new > /data/keys/new && echo created; cat /data/keys/new; echo cat=$?",
+            Policy("enforce", "[{path: /data/keys/**, block: [read]}]"));
+
+        Assert.Contains("created", r.Stdout);
+        Assert.Contains("cat=1", r.Stdout);
+        Assert.DoesNotContain("TOPSECRET new", r.Stdout);
+    }
+
+    [Fact]
+    public void BlockingOnlyWrites_LeavesReading()
+    {
+        var r = Run("cat /data/secret; echo x >> /data/secret; echo write=$?; cat /data/secret",
+            Policy("enforce", "[{path: /data/secret, block: [write]}]"));
+
+        Assert.Contains("write=1", r.Stdout);   // sh: cannot create
+        Assert.Equal(2, r.Stdout.Split(Secret).Length - 1);
+        Assert.DoesNotContain("x\n", r.Stdout);
+    }
+
+    [Fact]
+    public void ABlockedExecutableIsRefusedWithAnAuditEvent()
+    {
+        var r = Run("/opt/tests/pwned; echo exec=$?; head -c 4 /opt/tests/pwned | od -c | head -1",
+            Policy("enforce", "[{path: /opt/tests/pwned, block: [exec]}]"));
+
+        Assert.Contains("exec=126", r.Stdout);
+        Assert.DoesNotContain("PWNED", r.Stdout);
+        Assert.Contains("E   L   F", r.Stdout);   // still readable
+        var e = Assert.Single(r.Events("fileBlock", "blocked"));
+        Assert.Equal("/opt/tests/pwned", e.GetProperty("path").GetString());
+    }
+
+    [Fact]
+    public void AuditMode_BlocksNothing()
+    {
+        var r = Run("cat /data/secret; /opt/tests/pwned; echo exec=$?", Policy("audit", "[/data/secret, /opt/tests/pwned]"));
+
+        Assert.Contains(Secret, r.Stdout);
+        Assert.Contains("exec=42", r.Stdout);   // pwned ran (it exits 42)
+        Assert.Single(r.Events("fileBlock", "detected"));
+    }
+
+    [Fact]
+    public void WithoutLandlock_EnforceModeRefusesToStart_AndFallbackAuditRunsInAuditMode()
+    {
+        string wrapper = NoLandlock.Wrapper();
+        var refused = Container.RunRaw(["/.microenforcer/microenforcer", "run", "--policy", Container.PolicyPathInContainer, "--", "/opt/tests/hello"],
+            Policy("enforce"), pid1Wrapper: wrapper, prepareLayer: AddData);
+        output.WriteLine(refused.ToString());
+        Assert.NotEqual(0, refused.ExitCode);
+        Assert.Contains("fileBlock needs Landlock ABI 3 (Linux 6.2) to enforce, and this kernel has no Landlock", refused.Stderr);
+        Assert.DoesNotContain("workload started", refused.Stderr);
+
+        var fallback = Container.RunRaw(["/.microenforcer/microenforcer", "run", "--policy", Container.PolicyPathInContainer, "--", "/bin/cat", "/data/secret"],
+            Policy("enforce").Replace("mode: enforce", "mode: enforce\n    fallback: audit", StringComparison.Ordinal), pid1Wrapper: wrapper, prepareLayer: AddData);
+        output.WriteLine(fallback.ToString());
+        Assert.Equal(0, fallback.ExitCode);
+        Assert.Contains(Secret, fallback.Stdout);
+        Assert.Contains("fileBlock: fileBlock needs Landlock ABI 3", fallback.Stderr);
+        Assert.Contains("runs in audit mode", fallback.Stderr);
+    }
+}
