@@ -18,13 +18,24 @@ public sealed class PackageBlockTests : IDisposable
     private const string PolicyDir = "/microenforcer-policy";
 
     // Each probe prints NAME=STATUS: run natively, every one is 0. hostname is another package's.
+    // The reads reach /usr/bin/tput by its path, through merged /usr's /bin link, through '..',
+    // through /proc/self/root and relative to a working directory.
     private const string Probes = """
         clear -T xterm >/dev/null; echo "clear=$?"
         tput -T xterm cols >/dev/null; echo "tput=$?"
         hostname >/dev/null; echo "hostname=$?"
         ln /usr/bin/clear /tmp/c && /tmp/c -T xterm >/dev/null; echo "link=$?"
+        cat /usr/bin/tput >/dev/null; echo "read=$?"
+        cat /bin/tput >/dev/null; echo "read-merged-usr=$?"
+        cat /usr/share/../bin/tput >/dev/null; echo "read-dotdot=$?"
+        cat /proc/self/root/usr/bin/tput >/dev/null; echo "read-proc-root=$?"
+        (cd /usr/bin && cat ./tput >/dev/null); echo "read-relative=$?"
+        cat /usr/bin/hostname >/dev/null; echo "read-other=$?"
+        echo >> /usr/bin/tput; echo "write=$?"
         echo probes-done; exec sleep 600
         """;
+
+    private static readonly string[] Reads = ["read", "read-merged-usr", "read-dotdot", "read-proc-root", "read-relative", "write"];
 
     private readonly string _dir = Directory.CreateTempSubdirectory("microenforcer-pkgblock-").FullName;
 
@@ -64,7 +75,7 @@ public sealed class PackageBlockTests : IDisposable
 
         var logs = RunProbes(container);
 
-        foreach (string probe in new[] { "clear", "tput", "hostname", "link" })
+        foreach (string probe in (string[])["clear", "tput", "hostname", "link", "read-other", .. Reads])
             AssertProbe(logs, probe, 0);
     }
 
@@ -79,6 +90,10 @@ public sealed class PackageBlockTests : IDisposable
         AssertProbe(logs, "tput", 126);
         AssertProbe(logs, "hostname", 0);
         Assert.DoesNotContain("link=0\n", logs.Stdout, StringComparison.Ordinal);
+        // Landlock, in the kernel: the package's file cannot be read or written by any path; another package's can.
+        foreach (string probe in Reads)
+            AssertProbe(logs, probe, probe == "write" ? 2 : 1);
+        AssertProbe(logs, "read-other", 0);
         // dash tries each directory of PATH: /usr/bin/clear, then /bin/clear (the same file, by merged /usr).
         var clear = logs.EventsFor("packageBlock", "/usr/bin/clear").ToList();
         Assert.Equal(["/usr/bin/clear", "/bin/clear"], clear.Select(e => e.GetProperty("requestedPath").GetString()));
@@ -105,7 +120,7 @@ public sealed class PackageBlockTests : IDisposable
         var logs = RunProbes(container);
         logs = container.WaitForLogs(l => l.EventsFor("packageBlock", "/tmp/c").Any());
 
-        foreach (string probe in new[] { "clear", "tput", "hostname", "link" })
+        foreach (string probe in (string[])["clear", "tput", "hostname", "link", "read-other", .. Reads])
             AssertProbe(logs, probe, 0);
         JsonElement clear = Assert.Single(logs.EventsFor("packageBlock", "/usr/bin/clear"));
         Assert.Equal("detected", clear.GetProperty("action").GetString());
