@@ -6,23 +6,26 @@ namespace MicroEnforcer.Controls;
 /// <summary>
 /// Turns a policy's path glob into the paths a Landlock rule set can name at start: each match's
 /// real path (symlinks resolved: <c>/var/run/secrets/**</c> is <c>/run/secrets</c> on Debian),
-/// a trailing <c>/**</c> as the directory itself (a rule on a directory covers its subtree), and a
-/// literal path that does not exist yet as itself (a path created later is covered). Besides the
-/// matches it gives the directories a wildcard was matched in: a file created there later could
-/// match too, so the rule set must give such directories no blanket grant (see <see cref="FileRulePlanner"/>).
+/// and a trailing <c>/**</c> as the directory itself (a rule on a directory covers its subtree).
+/// Besides the matches it gives the directories a wildcard was matched in: a file created there
+/// later could match too, so the rule set must give such directories no blanket grant (see
+/// <see cref="FileRulePlanner"/>). A literal path that does not exist is given apart: there is
+/// nothing to protect yet, and covering it would take every new entry's rights in the directory
+/// it would appear in (/var/run/secrets where there are none: every new file in /run).
 /// </summary>
 internal static class FileGlobExpansion
 {
     /// <summary>How many directory entries one glob may visit (a <c>/**/</c> in the middle walks a subtree).</summary>
     public const int MaxVisited = 200_000;
 
-    public readonly record struct Expansion(IReadOnlyList<string> Matches, IReadOnlyList<string> WildcardDirectories, string? Error);
+    public readonly record struct Expansion(IReadOnlyList<string> Matches, IReadOnlyList<string> WildcardDirectories, IReadOnlyList<string> Missing, string? Error);
 
     public static Expansion Expand(PathGlob glob)
     {
         string[] segments = glob.Pattern.Split('/', StringSplitOptions.RemoveEmptyEntries);
         var matches = new List<string>();
         var marks = new List<string>();
+        var missing = new List<string>();
         int visited = 0;
         var current = new List<string> { "/" };
         for (int i = 0; i < segments.Length && current.Count > 0; i++)
@@ -61,15 +64,8 @@ internal static class FileGlobExpansion
                     }
                     else if (!Path.Exists(path))
                     {
-                        // Not there (yet): the literal rest names where it would be; a wildcard
-                        // further on can only be matched later, in the deepest directory there is.
                         string rest = string.Join('/', segments[(i + 1)..]);
-                        if (rest.Length == 0)
-                            matches.Add(path);
-                        else if (rest == "**" || !HasWildcard(rest))
-                            matches.Add(rest == "**" ? path : Join(path, rest));
-                        else
-                            marks.Add(directory);
+                        missing.Add(rest.Length == 0 ? path : Join(path, rest));
                     }
                     continue;
                 }
@@ -79,7 +75,7 @@ internal static class FileGlobExpansion
                 foreach (FileSystemInfo entry in Entries(directory))
                 {
                     if (++visited > MaxVisited)
-                        return new Expansion(matches, marks, $"'{glob.Pattern}' visits more than {MaxVisited} directory entries; name fewer");
+                        return new Expansion(matches, marks, missing, $"'{glob.Pattern}' visits more than {MaxVisited} directory entries; name fewer");
                     if (one is null || !one.Matches("/" + entry.Name))
                         continue;
                     string path = Join(directory, entry.Name);
@@ -96,8 +92,8 @@ internal static class FileGlobExpansion
         if (segments.Length == 0)
             matches.Add("/");
         if (visited > MaxVisited)
-            return new Expansion(matches, marks, $"'{glob.Pattern}' visits more than {MaxVisited} directory entries; name fewer");
-        return new Expansion(matches.Distinct().ToList(), marks.Distinct().ToList(), null);
+            return new Expansion(matches, marks, missing, $"'{glob.Pattern}' visits more than {MaxVisited} directory entries; name fewer");
+        return new Expansion(matches.Distinct().ToList(), marks.Distinct().ToList(), missing, null);
     }
 
     private static bool HasWildcard(string text) => text.AsSpan().IndexOfAny("*?[") >= 0;

@@ -44,6 +44,8 @@ internal static class FileRestrictions
             Log.ControlWarning(log, control, error);
         foreach (string directory in expansion.WildcardDirectories)
             plan.Mark(directory);
+        foreach (string missing in expansion.Missing)
+            Log.ControlWarning(log, control, $"{missing} ('{glob.Pattern}') does not exist at start: there is nothing to protect, and if it is made later it is not covered (list the directory that would hold it to cover that)");
         foreach (string path in expansion.Matches)
         {
             plan.Restrict(new FileRestriction(path, denied, control, glob.Pattern));

@@ -123,11 +123,13 @@ public sealed class SectionReader
                 if (binder.ReadList<FileAccessKind>(blockField, "a list of read, write, exec", "read, write or exec", FileAccessKindText.Parse) is { } kinds)
                 {
                     access = kinds.Aggregate(FileAccessKind.None, (all, kind) => all | kind);
-                    if (access == FileAccessKind.None)
+                    if (access == FileAccessKind.None && blockField.Node is Yaml.YamlSequence { Items.Count: 0 })
                     {
                         binder.Report(blockField, "block must name at least one of read, write, exec (leave it out to block all three)");
                         return null;
                     }
+                    if (access == FileAccessKind.None)
+                        return null;   // each bad kind was reported
                 }
                 return new FileEntry(glob, access);
             }) is { } items ? PolicyList.From(items) : null);
