@@ -154,6 +154,25 @@ public sealed class PackageBlockTests : IDisposable
     }
 
     [Fact]
+    public void ABadPolicy_IsRefusedWithItsLinesAndReasons_BeforeAnythingStarts()
+    {
+        string[] options = EnforcerOptions("enforce", "[curl, Curl, \"nc*\", libc6:i386]", fallback: "maybe");
+
+        using var container = PodmanContainer.Start(PodmanImages.DebianNginx, options, ["sh", "-c", "echo workload-ran"]);
+        int status = container.WaitForExit(TimeSpan.FromSeconds(60));
+        var logs = container.Logs();
+
+        Assert.True(status == 78, $"exit status {status}\n{logs}");
+        Assert.DoesNotContain("workload-ran", logs.Stdout, StringComparison.Ordinal);
+        Assert.Contains("policy.yaml:9:15: spec.packageBlock.fallback: invalid fallback 'maybe'", logs.Stderr, StringComparison.Ordinal);
+        Assert.Contains("policy.yaml:10:22: spec.packageBlock.packages[1]: invalid package name 'Curl': a package name starts with a lowercase letter or a digit",
+            logs.Stderr, StringComparison.Ordinal);
+        Assert.Contains("policy.yaml:10:28: spec.packageBlock.packages[2]: invalid package name 'nc*': '*' is not allowed", logs.Stderr, StringComparison.Ordinal);
+        Assert.Contains("policy.yaml:10:35: spec.packageBlock.packages[3]: invalid package name 'libc6:i386': no architecture qualifier", logs.Stderr, StringComparison.Ordinal);
+        Assert.Contains("policy refused (4 errors); nothing was started", logs.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void MuslImage_WithAHandWrittenApkDatabase_ItsPackagesProgramIsRefused()
     {
         // apk's format: P: the package, F: a directory, R: a file in it.
