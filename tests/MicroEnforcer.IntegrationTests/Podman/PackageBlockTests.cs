@@ -32,10 +32,16 @@ public sealed class PackageBlockTests : IDisposable
         (cd /usr/bin && cat ./tput >/dev/null); echo "read-relative=$?"
         cat /usr/bin/hostname >/dev/null; echo "read-other=$?"
         echo >> /usr/bin/tput; echo "write=$?"
+        ln /usr/bin/tput /usr/bin/tput2 && cat /usr/bin/tput2 >/dev/null; echo "read-new-link=$?"
+        mv /usr/bin/tput /usr/bin/tput3 && cat /usr/bin/tput3 >/dev/null; echo "read-renamed=$?"
+        /usr/bin/tput3 -T xterm cols >/dev/null; echo "run-renamed=$?"
         echo probes-done; exec sleep 600
         """;
 
     private static readonly string[] Reads = ["read", "read-merged-usr", "read-dotdot", "read-proc-root", "read-relative", "write"];
+
+    // A new name for the file, by a hard link beside it or a rename, made after start.
+    private static readonly string[] Renames = ["read-new-link", "read-renamed", "run-renamed"];
 
     private readonly string _dir = Directory.CreateTempSubdirectory("microenforcer-pkgblock-").FullName;
 
@@ -75,7 +81,7 @@ public sealed class PackageBlockTests : IDisposable
 
         var logs = RunProbes(container);
 
-        foreach (string probe in (string[])["clear", "tput", "hostname", "link", "read-other", .. Reads])
+        foreach (string probe in (string[])["clear", "tput", "hostname", "link", "read-other", .. Reads, .. Renames])
             AssertProbe(logs, probe, 0);
     }
 
@@ -94,6 +100,11 @@ public sealed class PackageBlockTests : IDisposable
         foreach (string probe in Reads)
             AssertProbe(logs, probe, probe == "write" ? 2 : 1);
         AssertProbe(logs, "read-other", 0);
+        Assert.DoesNotContain("read-new-link=0\n", logs.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("read-renamed=0\n", logs.Stdout, StringComparison.Ordinal);
+        AssertProbe(logs, "run-renamed", 126);
+        Assert.Equal("/usr/bin/tput3 (the same file as /usr/bin/tput) belongs to the blocked package 'ncurses-bin' (spec.packageBlock.packages)",
+            Assert.Single(logs.EventsFor("packageBlock", "/usr/bin/tput3")).GetProperty("reason").GetString());
         // dash tries each directory of PATH: /usr/bin/clear, then /bin/clear (the same file, by merged /usr).
         var clear = logs.EventsFor("packageBlock", "/usr/bin/clear").ToList();
         Assert.Equal(["/usr/bin/clear", "/bin/clear"], clear.Select(e => e.GetProperty("requestedPath").GetString()));
@@ -120,7 +131,7 @@ public sealed class PackageBlockTests : IDisposable
         var logs = RunProbes(container);
         logs = container.WaitForLogs(l => l.EventsFor("packageBlock", "/tmp/c").Any());
 
-        foreach (string probe in (string[])["clear", "tput", "hostname", "link", "read-other", .. Reads])
+        foreach (string probe in (string[])["clear", "tput", "hostname", "link", "read-other", .. Reads, .. Renames])
             AssertProbe(logs, probe, 0);
         JsonElement clear = Assert.Single(logs.EventsFor("packageBlock", "/usr/bin/clear"));
         Assert.Equal("detected", clear.GetProperty("action").GetString());
