@@ -39,18 +39,20 @@ internal static class DpkgDatabase
     private static bool FilesOnDisk(string? status) =>
         status?.Split(' ', StringSplitOptions.RemoveEmptyEntries) is [_, _, var state] && state is not ("not-installed" or "config-files");
 
-    private static InstalledPackage WithPaths(string root, string name, string? architecture)
-    {
-        // dpkg names the list NAME:ARCH.list only for Multi-Arch: same packages; try that first.
-        string[] candidates = architecture is null or "all" ? [$"{name}.list"] : [$"{name}:{architecture}.list", $"{name}.list"];
-        foreach (string candidate in candidates)
+    // Read when first asked for: see InstalledPackage.
+    private static InstalledPackage WithPaths(string root, string name, string? architecture) =>
+        new(name, architecture, () =>
         {
-            string list = Path.Join(root, InfoDirectory, candidate);
-            if (File.Exists(list))
-                return new InstalledPackage(name, architecture, ListedPaths(File.ReadAllBytes(list)));
-        }
-        return new InstalledPackage(name, architecture, [], $"its file list /{InfoDirectory}/{candidates[^1]} is missing");
-    }
+            // dpkg names the list NAME:ARCH.list only for Multi-Arch: same packages; try that first.
+            string[] candidates = architecture is null or "all" ? [$"{name}.list"] : [$"{name}:{architecture}.list", $"{name}.list"];
+            foreach (string candidate in candidates)
+            {
+                string list = Path.Join(root, InfoDirectory, candidate);
+                if (File.Exists(list))
+                    return (ListedPaths(File.ReadAllBytes(list)), null);
+            }
+            return ([], $"its file list /{InfoDirectory}/{candidates[^1]} is missing");
+        });
 
     // One absolute path a line; "/." is the root directory itself. Bytes as they are on disk.
     private static List<string> ListedPaths(ReadOnlySpan<byte> content)
