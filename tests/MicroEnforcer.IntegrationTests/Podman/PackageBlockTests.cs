@@ -143,22 +143,23 @@ public sealed class PackageBlockTests : IDisposable
         Assert.Empty(logs.EventsFor("packageBlock", "/usr/bin/hostname"));
     }
 
-    // A session the runtime starts (`podman exec cat ...`) gets the filter injected, not the
-    // Landlock rule set: it can read the files (docs/limits.md); its execs are judged like the workload's.
     [Fact]
-    public void ExecSessions_TheirExecsAreRefused_AndTheWrappersReadsToo()
+    public void ExecSessions_AreHeldToTheSameRestrictions_RuntimeSessionsAndTheWrapper()
     {
         using var container = PodmanContainer.Start(PodmanImages.DebianNginx, EnforcerOptions("enforce", "[ncurses-bin]"),
             ["sh", "-c", "echo started; exec sleep 600"]);
         container.WaitForLogs(l => l.Stdout.Contains("started", StringComparison.Ordinal));
 
-        var read = container.Exec(Enforcer, "exec", "--", "cat", "/usr/bin/tput");
+        var read = container.Exec("cat", "/usr/bin/tput");
+        var wrapperRead = container.Exec(Enforcer, "exec", "--", "cat", "/usr/bin/tput");
         var run = container.Exec("tput", "-T", "xterm", "cols");
-        var other = container.Exec(Enforcer, "exec", "--", "cat", "/usr/bin/hostname");
+        var other = container.Exec("cat", "/usr/bin/hostname");
         var logs = container.WaitForLogs(l => l.EventsFor("packageBlock", "/usr/bin/tput").Any());
-        string seen = $"--- read: {read.ExitCode} {read.Stderr}\n--- run: {run.ExitCode} {run.Stderr}\n--- other: {other.ExitCode} {other.Stderr}\n{logs}";
+        string seen = $"--- read: {read.ExitCode} {read.Stderr}\n--- wrapper: {wrapperRead.ExitCode} {wrapperRead.Stderr}\n" +
+            $"--- run: {run.ExitCode} {run.Stderr}\n--- other: {other.ExitCode} {other.Stderr}\n{logs}";
 
         Assert.True(read.ExitCode == 1 && read.Stderr.Contains("Permission denied", StringComparison.Ordinal), seen);
+        Assert.True(wrapperRead.ExitCode == 1 && wrapperRead.Stderr.Contains("Permission denied", StringComparison.Ordinal), seen);
         Assert.True(run.ExitCode != 0, seen);
         Assert.NotEmpty(logs.EventsFor("packageBlock", "/usr/bin/tput"));
         Assert.True(other.ExitCode == 0, seen);
