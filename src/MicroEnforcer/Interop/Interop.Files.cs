@@ -27,7 +27,6 @@ internal static partial class Libc
     internal const ushort S_IFDIR = 0x4000;
     internal const ushort S_IFIFO = 0x1000;
     internal const ushort S_IFCHR = 0x2000;
-    internal const ushort S_IFLNK = 0xA000;
     internal const ushort S_IXUGO = 0x49;
 
     internal const byte DT_UNKNOWN = 0;
