@@ -21,6 +21,7 @@ internal static class ControlRegistry
         new ReverseShellControl(),
         new ExecutablesBlockedControl(),
         new FileBlockControl(),
+        new PackageBlockControl(),
         new DriftPreventionControl(),
         new ExecutablesAllowedControl(),
         new ForkGuardControl(),

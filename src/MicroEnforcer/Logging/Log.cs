@@ -119,6 +119,21 @@ internal static partial class Log
     [LoggerMessage(54, LogLevel.Warning, "{Controls} cannot act: exec sessions are off (--no-exec-sessions), so sessions are neither watched nor refused")]
     public static partial void SessionControlsWithoutSessions(ILogger log, string controls);
 
+    [LoggerMessage(90, LogLevel.Information, "packageBlock: {Found} of {Listed} listed package(s) installed ({Databases}): {Files} of their files found, {Missing} of their listed paths absent from the image")]
+    public static partial void PackagesFound(ILogger log, int found, int listed, string databases, int files, int missing);
+
+    [LoggerMessage(91, LogLevel.Warning, "packageBlock: '{Package}' is not installed in the image ({Databases}): nothing of it to block; a package installed later is drift")]
+    public static partial void PackageNotInstalled(ILogger log, string package, string databases);
+
+    [LoggerMessage(92, LogLevel.Warning, "packageBlock: '{Package}' is installed but its files are unknown: {Reason}; none of them is blocked")]
+    public static partial void PackagePathsUnknown(ILogger log, string package, string reason);
+
+    [LoggerMessage(93, LogLevel.Warning, "packageBlock: the image has an rpm database ({Database}), which the enforcer cannot read (only through rpm's native libraries): packages installed by rpm are not found, so they are not blocked; the control runs in audit mode")]
+    public static partial void RpmNotSupported(ILogger log, string database);
+
+    [LoggerMessage(94, LogLevel.Warning, "packageBlock: cannot read the image's package database: {Reason}; nothing is reported")]
+    public static partial void PackageDatabaseUnreadable(ILogger log, string reason);
+
     [LoggerMessage(80, LogLevel.Warning, "{Control}: {Message}")]
     public static partial void ControlWarning(ILogger log, string control, string message);
 

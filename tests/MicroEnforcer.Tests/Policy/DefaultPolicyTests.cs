@@ -20,6 +20,7 @@ public class DefaultPolicyTests
                     new ReverseShellPolicy(true, EnforcementMode.Enforce, [], [], ReverseShellPolicy.DefaultInterpreters),
                     new ExecutablesBlockedPolicy(false, EnforcementMode.Enforce, []),
                     new FileBlockPolicy(false, EnforcementMode.Enforce, FallbackMode.Refuse, []),
+                    new PackageBlockPolicy(false, EnforcementMode.Enforce, FallbackMode.Refuse, []),
                     new DriftPreventionPolicy(true, EnforcementMode.Enforce, []),
                     new ExecutablesAllowedPolicy(false, EnforcementMode.Enforce, []),
                     new ForkGuardPolicy(true, EnforcementMode.Enforce, 1024),
