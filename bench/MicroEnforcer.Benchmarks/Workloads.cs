@@ -96,9 +96,12 @@ internal static class Workloads
         new(key, title, "ns/op", higherIsBetter: false, target, pdig, policy, mode =>
         {
             string output = sandbox.Run(mode, image.WorkloadLayers, ["/opt/bench/osbench", osbench, iterations.ToString(CultureInfo.InvariantCulture)],
-                TimeSpan.FromMinutes(5), policy: policy?.ImagePath);
+                TimeSpan.FromMinutes(5), policy: PolicyFor(mode, policy));
             return ParseLastNumber(output, $"osbench {osbench}");
         });
+
+    /// <summary>The variant's policy file under MicroEnforcer; natively there is no enforcer to give it to.</summary>
+    private static string? PolicyFor(RunMode mode, BenchPolicy? policy) => mode == RunMode.MicroEnforcer ? policy?.ImagePath : null;
 
     private static ThroughputWorkload Nginx(Sandbox sandbox, BenchImage image, string key, string title, string conf, double? target,
         TimeSpan duration, BenchPolicy? policy = null) =>
@@ -108,7 +111,7 @@ internal static class Workloads
     private static double Nginx(Sandbox sandbox, BenchImage image, RunMode mode, string conf, BenchPolicy? policy, TimeSpan duration)
     {
         using Process sandboxProcess = sandbox.Start(mode, image.WorkloadLayers, ["/usr/sbin/nginx", "-c", conf, "-g", "daemon off;"],
-            policy: policy?.ImagePath);
+            policy: PolicyFor(mode, policy));
         Task<string> stderr = sandboxProcess.StandardError.ReadToEndAsync();
         _ = sandboxProcess.StandardOutput.ReadToEndAsync();
         try
