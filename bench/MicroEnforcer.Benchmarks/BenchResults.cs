@@ -153,6 +153,16 @@ internal sealed class BenchResults(BenchOptions options, IReadOnlyList<Throughpu
                 $"| {w.Title} ({w.Unit}) | {policy} | {Raw(RunMode.Native)} | {Raw(RunMode.MicroEnforcer)} | {Raw(RunMode.PtraceEverything)} | **{w.Ratio(RunMode.MicroEnforcer):0.000}** | " +
                 $"{ptrace} | {(w.Pdig is double p ? p.ToString("0.000", CultureInfo.InvariantCulture) : "-")} | {target} | {met} |");
         }
+        if (startups.Count > 0)
+            StartupTable(md);
+        md.AppendLine();
+        md.AppendLine(CultureInfo.InvariantCulture, $"Static binary: **{BinaryMb(binaryBytes):0.0} MB** ({binaryBytes:N0} bytes; target <= {BinaryTargetMb:0} MB).");
+        return md.ToString();
+    }
+
+    // Left out of a partial run (--only without startup) rather than printed empty.
+    private void StartupTable(StringBuilder md)
+    {
         md.AppendLine();
         md.AppendLine("Start-up (clock_exec to the entrypoint's first instructions; every file of the tree executable) and PID 1's memory once the baseline is recorded and hashed, behind the workload:");
         md.AppendLine();
@@ -164,9 +174,6 @@ internal sealed class BenchResults(BenchOptions options, IReadOnlyList<Throughpu
                 $"| {s.Files:N0} | {s.NativeMs.Median:0.00} | {s.EnforcedMs.Median:0.00} ({s.EnforcedMs.Min:0.00}-{s.EnforcedMs.Max:0.00}) | **{s.OverheadMs:0.0}** | " +
                 $"{(s.TargetOverheadMs is double t ? $"<= {t:0}" : "-")} | **{s.RssMb.Median:0.0}** ({s.PeakRssMb.Median:0.0}) | {(s.TargetRssMb is double r ? $"<= {r:0}" : "-")} | {s.HashingMs.Median:0} |");
         }
-        md.AppendLine();
-        md.AppendLine(CultureInfo.InvariantCulture, $"Static binary: **{BinaryMb(binaryBytes):0.0} MB** ({binaryBytes:N0} bytes; target <= {BinaryTargetMb:0} MB).");
-        return md.ToString();
     }
 
     private static string Format(double value) => value >= 100 ? value.ToString("0", CultureInfo.InvariantCulture) : value.ToString("0.0", CultureInfo.InvariantCulture);
