@@ -21,4 +21,7 @@ internal sealed record AuditEvent(
 
     /// <summary>For network findings: the remote end, "address:port".</summary>
     public string? Remote { get; init; }
+
+    /// <summary>For File Integrity Monitoring: the file, the operation and its hashes.</summary>
+    public FileChange? File { get; init; }
 }

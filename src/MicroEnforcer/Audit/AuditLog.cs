@@ -9,7 +9,8 @@ namespace MicroEnforcer.Audit;
 /// Writes audit events as one JSON object per line on stderr, where container runtimes collect
 /// them (`podman logs`, CloudWatch, a node's log agent). The field names are a stable format:
 /// source, time, control, action, mode, pid, ppid, uid, path, requestedPath, cmdline, reason, syscall,
-/// and, where they apply, count (aggregated events) and remote (network findings).
+/// and, where they apply, count (aggregated events), remote (network findings) and file (file
+/// changes: operation, path, newPath, linkTarget, sha256Before, beforeNote, sha256After, afterNote, changeSeen).
 /// </summary>
 internal sealed class AuditLog
 {
@@ -47,9 +48,30 @@ internal sealed class AuditLog
                 json.WriteNumber("count", count);
             if (e.Remote is not null)
                 json.WriteString("remote", e.Remote);
+            if (e.File is { } file)
+                WriteFile(json, file);
             json.WriteEndObject();
         }
         return buffer.WrittenMemory;
+    }
+
+    private static void WriteFile(Utf8JsonWriter json, FileChange file)
+    {
+        json.WriteStartObject("file");
+        json.WriteString("operation", file.Operation);
+        json.WriteString("path", PathText.Display(file.Path));
+        if (file.NewPath is not null)
+            json.WriteString("newPath", PathText.Display(file.NewPath));
+        if (file.LinkTarget is not null)
+            json.WriteString("linkTarget", PathText.Display(file.LinkTarget));
+        json.WriteString("sha256Before", file.Sha256Before);
+        if (file.BeforeNote is not null)
+            json.WriteString("beforeNote", file.BeforeNote);
+        json.WriteString("sha256After", file.Sha256After);
+        if (file.AfterNote is not null)
+            json.WriteString("afterNote", file.AfterNote);
+        json.WriteBoolean("changeSeen", file.ChangeSeen);
+        json.WriteEndObject();
     }
 
     public static string ActionName(AuditAction action) => action switch

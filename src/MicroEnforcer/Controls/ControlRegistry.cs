@@ -30,6 +30,7 @@ internal static class ControlRegistry
         new BlockPtraceControl(),
         new BlockContainerExecControl(),
         new ReadOnlyControl(),
+        new FileIntegrityControl(),
     ];
 
     /// <summary>The policy sections, as the binder reads them: <see cref="RuntimePolicy.Controls"/> is in this order.</summary>

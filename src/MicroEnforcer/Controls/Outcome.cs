@@ -68,7 +68,8 @@ internal sealed class Outcome(AuditLog audit)
     /// reason says the call was attempted. <paramref name="count"/>: how many calls it stands for,
     /// when aggregated.
     /// </summary>
-    public void Reported(ProcessSnapshot process, ControlFinding finding, string syscall, string? requestedPath = null, int? count = null)
+    public void Reported(ProcessSnapshot process, ControlFinding finding, string syscall, string? requestedPath = null, int? count = null,
+        FileChange? file = null)
     {
         ProcStatus? status = process.Status;
         audit.Write(new AuditEvent(
@@ -76,6 +77,7 @@ internal sealed class Outcome(AuditLog audit)
             process.Pid, status?.PPid, status?.Uid, process.Exe, requestedPath, process.Cmdline, finding.Reason, syscall)
         {
             Count = count,
+            File = file,
         });
     }
 

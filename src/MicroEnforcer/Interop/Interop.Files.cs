@@ -17,6 +17,10 @@ internal static partial class Libc
     internal const int O_CLOEXEC = 0x80000;
     internal const int O_PATH = 0x200000;
     internal const int O_NONBLOCK = 0x800;
+    internal const int O_CREAT = 0x40;
+    internal const int O_TRUNC = 0x200;
+    internal const int O_TMPFILE = 0x410000;   // includes O_DIRECTORY
+    internal const ushort S_IFLNK = 0xA000;
 
     internal const ushort S_IFMT = 0xF000;
     internal const ushort S_IFREG = 0x8000;

@@ -14,6 +14,10 @@ internal static partial class Libc
     internal const int WNOHANG = 1;
     internal const int __WALL = 0x40000000;
 
+    /// <summary>getrandom(2): fills <paramref name="buffer"/> from the kernel's random pool. The byte count, or -1 with errno.</summary>
+    [LibraryImport(Library, EntryPoint = "getrandom", SetLastError = true)]
+    internal static unsafe partial nint GetRandom(byte* buffer, nuint length, uint flags);
+
     [LibraryImport(Library, EntryPoint = "getpid")]
     internal static partial int GetPid();
 

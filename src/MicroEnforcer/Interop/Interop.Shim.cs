@@ -81,4 +81,10 @@ internal static partial class Shim
 
     [LibraryImport(Library, EntryPoint = "me_join_session_and_exec")]
     internal static unsafe partial void JoinSessionAndExec(byte* name, int nameLength, byte* file, byte** argv, JoinFailure* failure);
+
+    [LibraryImport(Library, EntryPoint = "me_courier_bind")]
+    internal static unsafe partial int CourierBind(byte* name, int nameLength);
+
+    [LibraryImport(Library, EntryPoint = "me_courier_send")]
+    internal static unsafe partial int CourierSend(int courier, byte* name, int nameLength, int fd);
 }

@@ -92,6 +92,9 @@ internal static partial class Log
     [LoggerMessage(44, LogLevel.Warning, "exec session: pid {Pid} stays traced only ({Reason}): its execs are decided once loaded, and refused by killing")]
     public static partial void SessionTracedOnly(ILogger log, int pid, string reason);
 
+    [LoggerMessage(82, LogLevel.Warning, "exec session: the file rule set cannot be carried into sessions seized by ptrace ({Reason}): they are killed before they run")]
+    public static partial void SessionRulesetUnavailable(ILogger log, string reason);
+
     [LoggerMessage(45, LogLevel.Debug, "exec session: {Origin} ended")]
     public static partial void SessionEnded(ILogger log, string origin);
 

@@ -1,7 +1,9 @@
 // The part of the launcher that cannot be managed code.
 //
 // (Exec sessions, at the end of this file, share the child's steps: the capability drop, the
-// filter, the listener hand-off.)
+// Landlock rule set, the filter, the listener hand-off. Sessions seized by ptrace are made to run
+// the same steps by Ptrace/FilterInjection.cs, and fetch the rule set from PID 1's courier, the
+// last section of this file.)
 //
 // 1. Signals. PID 1 receives the signals it forwards (and SIGCHLD) through a signalfd read by
 //    one supervisor thread. That only works if every thread of the process blocks them, and the
@@ -604,4 +606,53 @@ void me_join_session_and_exec(const char *name, int name_len, const char *file, 
     execvp(file, argv);
     failure->stage = ME_JOIN_EXEC;
     failure->error = errno;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Exec sessions seized by ptrace (podman exec, kubectl exec without the wrapper) get the Landlock
+// rule set through a datagram (see Ptrace/FilterInjection.cs): ptrace can make the session call
+// anything but cannot put a descriptor into its table, and a unix socket can. PID 1's courier is
+// a SOCK_DGRAM socket bound to a random abstract name A; the session, made to run syscalls by the
+// tracer, creates a socket, connects it to A (first: a connected unix datagram socket accepts
+// datagrams only from its peer, af_unix.c unix_may_send, so nobody else can queue a descriptor on
+// it), binds it to a fresh random name B, and receives the one datagram the courier sends to B.
+
+// Server: the courier socket bound to the abstract `name`, or -errno. Its reading side is shut:
+// nobody may queue datagrams (and descriptors in flight) on a socket PID 1 never reads
+// (unix_dgram_sendmsg: EPIPE). The session's connect to it is not affected.
+int me_courier_bind(const char *name, int name_len)
+{
+    int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -errno;
+    struct sockaddr_un addr;
+    socklen_t len = me_abstract_address(&addr, name, name_len);
+    if (bind(fd, (struct sockaddr *)&addr, len) != 0 || shutdown(fd, SHUT_RD) != 0) {
+        int error = errno;
+        close(fd);
+        return -error;
+    }
+    return fd;
+}
+
+// Server: one datagram (one byte, `fd` attached) from the courier to the abstract `name`, without
+// waiting: the receiving socket is new and empty. 0 or an errno (EPERM: it is connected to
+// another socket than the courier, so not the session's as the tracer made it).
+int me_courier_send(int courier, const char *name, int name_len, int fd)
+{
+    struct me_fd_message m;
+    me_fd_message_init(&m);
+    struct sockaddr_un addr;
+    m.msg.msg_name = &addr;
+    m.msg.msg_namelen = me_abstract_address(&addr, name, name_len);
+    struct cmsghdr *cmsg = CMSG_FIRSTHDR(&m.msg);
+    cmsg->cmsg_level = SOL_SOCKET;
+    cmsg->cmsg_type = SCM_RIGHTS;
+    cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
+    ssize_t sent;
+    do {
+        sent = sendmsg(courier, &m.msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+    } while (sent < 0 && errno == EINTR);
+    return sent == 1 ? 0 : (sent < 0 ? errno : EMSGSIZE);
 }

@@ -273,7 +273,7 @@ internal sealed class Tracer(ActiveControls controls, Outcome outcome, SessionEn
 
     private void BeginInjection(int pid)
     {
-        if (FilterInjection.Begin(pid, sessions.Filter, sessions.Launch) is { } injection)
+        if (FilterInjection.Begin(pid, sessions.Filter, sessions.Launch, sessions.Courier) is { } injection)
         {
             _injections[pid] = injection;
         }
@@ -294,7 +294,8 @@ internal sealed class Tracer(ActiveControls controls, Outcome outcome, SessionEn
                 break;
             case FilterInjection.Outcome.NotApplicable:
                 // A compat (i386) image: no injection, but it stays traced, so its execs (and
-                // those of everything it starts) are still decided at their exec events.
+                // those of everything it starts) are still decided at their exec events. (With
+                // files restricted the injection fails instead: nothing would restrict its files.)
                 sessions.TracedOnly(injection.Pid, "a 32-bit (compat) image: its filter cannot be injected");
                 Libc.Ptrace(Libc.PTRACE_CONT, injection.Pid, 0, 0);
                 injection.ResendHeldSignals();

@@ -28,8 +28,31 @@ internal sealed class SessionEnforcement(ImmutableArray<BpfInstruction> filter, 
     /// <summary>The workload's filter, injected unchanged into every session.</summary>
     public ImmutableArray<BpfInstruction> Filter { get; } = filter;
 
-    /// <summary>The workload's launch plan (capabilities dropped), injected with the filter.</summary>
+    /// <summary>The workload's launch plan (capabilities dropped, files restricted), injected with the filter.</summary>
     public LaunchPlan Launch => controls.Launch;
+
+    private RulesetCourier? _courier;
+    private bool _courierTried;
+
+    /// <summary>
+    /// What carries the plan's Landlock rule set into injected sessions: null when the plan has
+    /// none, or when its socket cannot be bound (said once; every injection then fails closed).
+    /// Made at the first injection that needs it, on the tracer thread: a container nobody
+    /// execs into publishes no name.
+    /// </summary>
+    public RulesetCourier? Courier
+    {
+        get
+        {
+            if (_courierTried || controls.Launch.FileRuleset is not { } ruleset)
+                return _courier;
+            _courierTried = true;
+            _courier = RulesetCourier.Open(ruleset.Fd, out string? error);
+            if (error is not null)
+                Log.SessionRulesetUnavailable(log, error);
+            return _courier;
+        }
+    }
 
     /// <summary>
     /// The session exec'd this launcher's own binary: `microenforcer exec` installs the filter by

@@ -147,4 +147,49 @@ public sealed class FileBlockTests(ITestOutputHelper output)
         Assert.Contains("fileBlock: fileBlock needs Landlock ABI 3", fallback.Stderr);
         Assert.Contains("runs in audit mode", fallback.Stderr);
     }
+
+    [Fact]
+    public void ABadPolicyIsRefusedWithItsLinesBeforeAnythingStarts()
+    {
+        const string Bad = """
+            apiVersion: microenforcer.dev/v1
+            kind: RuntimePolicy
+            spec:
+              fileBlock:
+                enabled: true
+                files: [etc/shadow, "", {path: /x, block: [delete]}]
+              readOnly: {enabled: true, paths: [/etc/../usr]}
+            """;
+        var r = Container.Run(["/bin/sh", "-c", "echo workload-ran"], Bad, prepareLayer: AddData);
+        output.WriteLine(r.ToString());
+
+        Assert.NotEqual(0, r.ExitCode);
+        Assert.DoesNotContain("workload-ran", r.Stdout);
+        Assert.Contains("policy.yaml:6:13: spec.fileBlock.files[0]: 'etc/shadow' is a relative path", r.Stderr);
+        Assert.Contains("policy.yaml:6:25: spec.fileBlock.files[1]: the path is empty", r.Stderr);
+        Assert.Contains("spec.fileBlock.files[2].block[0]: unknown access 'delete'", r.Stderr);
+        Assert.Contains("policy.yaml:7:37: spec.readOnly.paths[0]: '/etc/../usr' has a '..' segment", r.Stderr);
+        Assert.Contains("nothing was started", r.Stderr);
+    }
+
+    [Fact]
+    public void OpenByHandle_IsRefusedToo()
+    {
+        // Overlayfs (the image) gives no file handles: the file is put on the container's /dev/shm
+        // (a tmpfs, which does) before PID 1 starts, by a host script PID 1 is exec'd through.
+        string dir = Directory.CreateTempSubdirectory("microenforcer-shm-").FullName;
+        string wrapper = Path.Combine(dir, "put-secret");
+        File.WriteAllText(wrapper, "#!/bin/sh\necho TOPSECRET shm > \"$ME_MERGED/dev/shm/secret\"\nexec \"$@\"\n");
+        File.SetUnixFileMode(wrapper, (UnixFileMode)0x1ed);
+        string[] command = ["/.microenforcer/microenforcer", "run", "--policy", Container.PolicyPathInContainer, "--", "/opt/tests/file_attack", "handle", "/dev/shm/secret"];
+
+        var native = Container.RunRaw(command, Policy("enforce", "[/data/nothing]"), pid1Wrapper: wrapper);
+        output.WriteLine(native.ToString());
+        Assert.Contains($"handle: ok {Secret} shm", native.Stdout);
+
+        var r = Container.RunRaw(command, Policy("enforce", "[/dev/shm/secret]"), pid1Wrapper: wrapper);
+        output.WriteLine(r.ToString());
+        Assert.Contains("handle: errno 13", r.Stdout);
+        Assert.DoesNotContain(Secret, r.Stdout);
+    }
 }

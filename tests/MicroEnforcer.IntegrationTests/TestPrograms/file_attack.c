@@ -15,6 +15,7 @@
 //   rename_dir    rename(TARGET's directory, "/tmp/moved" or a sibling), open it there
 //   openat2       openat2(AT_FDCWD, TARGET)
 //   i386          open through int 0x80 (the i386 entry point)
+//   handle        name_to_handle_at(TARGET), then open_by_handle_at (needs CAP_DAC_READ_SEARCH)
 //   flip          a thread flips "/tmp/flip" between DECOY and TARGET while the main thread opens
 //                 it 20000 times: "ok" when any open read TARGET's content
 // Changing TARGET (a file, or for create/mkdir/link_into a directory):
@@ -172,6 +173,15 @@ int main(int argc, char **argv)
     } else if (!strcmp(a, "openat2")) {
         struct open_how how = { .flags = O_RDONLY };
         result(a, (int)syscall(SYS_openat2, AT_FDCWD, target, &how, sizeof how));
+    } else if (!strcmp(a, "handle")) {
+        struct file_handle *handle = malloc(sizeof *handle + MAX_HANDLE_SZ);
+        handle->handle_bytes = MAX_HANDLE_SZ;
+        int mount_id;
+        int mount_fd = open(dir, O_RDONLY | O_DIRECTORY);   // any fd on the file's mount
+        if (name_to_handle_at(AT_FDCWD, target, handle, &mount_id, 0) != 0)
+            result(a, -1);
+        else
+            result(a, open_by_handle_at(mount_fd, handle, O_RDONLY));
     } else if (!strcmp(a, "i386")) {
         result(a, (int)i386_open(O_RDONLY));
     } else if (!strcmp(a, "flip") || !strcmp(a, "write_flip")) {
