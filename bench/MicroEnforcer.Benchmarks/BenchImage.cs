@@ -7,7 +7,8 @@ namespace MicroEnforcer.Benchmarks;
 /// The root filesystems the workloads run on, as overlay layers:
 ///   - the workload image: the sample's Debian 12 + nginx-light root filesystem (made once by
 ///     samples/dockerfile-wrap/make-base-image.sh, cached as a tarball) under a layer with the
-///     benchmark programs, nginx's benchmark configuration and the enforcer binary;
+///     benchmark programs, nginx's benchmark configurations (without and with an access log),
+///     the policies of the variants (/opt/bench/policies) and the enforcer binary;
 ///   - the start-up images: a tiny base (the probes and the enforcer) under a synthetic tree of
 ///     N files, every one of them executable: the worst case for the baseline, which records and
 ///     hashes every executable.
@@ -30,6 +31,12 @@ internal sealed class BenchImage
         NginxPort = nginxPort;
     }
 
+    /// <summary>nginx's benchmark configuration: one worker, a static page, no access log.</summary>
+    public const string NginxConf = "/opt/bench/nginx.conf";
+
+    /// <summary>The same with the access log on, in /var/log/nginx.</summary>
+    public const string NginxAccessLogConf = "/opt/bench/nginx-access.conf";
+
     public string EnforcerBinary { get; }
 
     public int NginxPort { get; }
@@ -48,21 +55,14 @@ internal sealed class BenchImage
         CopyEnforcer(bench);
         Directory.CreateDirectory(Path.Combine(programs, "www"));
         File.WriteAllText(Path.Combine(programs, "www", "index.html"), "<!doctype html>\n<title>bench</title>\n" + new string('x', 1024) + "\n");
-        File.WriteAllText(Path.Combine(programs, "nginx.conf"), $$"""
-            worker_processes 1;
-            pid /tmp/nginx.pid;
-            error_log stderr warn;
-            events { worker_connections 512; }
-            http {
-                access_log off;
-                sendfile on;
-                keepalive_requests 1000000;
-                server {
-                    listen 127.0.0.1:{{NginxPort}};
-                    root /opt/bench/www;
-                }
-            }
-            """);
+        File.WriteAllText(Path.Combine(programs, "nginx.conf"), NginxConfText("access_log off;"));
+        // The same server logging every request where FIM watches (the image's nginx-light has
+        // /var/log/nginx); buffer=0 is nginx's default, so each request is a write(2) of its own.
+        File.WriteAllText(Path.Combine(programs, "nginx-access.conf"), NginxConfText("access_log /var/log/nginx/access.log;"));
+        string policies = Path.Combine(programs, "policies");
+        Directory.CreateDirectory(policies);
+        foreach (BenchPolicy policy in BenchPolicy.All)
+            File.Copy(Path.Combine(_repo, policy.RepoPath), Path.Combine(bench, policy.ImagePath.TrimStart('/')), overwrite: true);
         WorkloadLayers = [bench, DebianRoot()];
 
         string startupPrograms = Path.Combine(StartupBase, "opt", "bench");
@@ -73,6 +73,22 @@ internal sealed class BenchImage
             File.Copy(Path.Combine(programs, program), Path.Combine(startupPrograms, program), overwrite: true);
         CopyEnforcer(StartupBase);
     }
+
+    private string NginxConfText(string accessLog) => $$"""
+        worker_processes 1;
+        pid /tmp/nginx.pid;
+        error_log stderr warn;
+        events { worker_connections 512; }
+        http {
+            {{accessLog}}
+            sendfile on;
+            keepalive_requests 1000000;
+            server {
+                listen 127.0.0.1:{{NginxPort}};
+                root /opt/bench/www;
+            }
+        }
+        """;
 
     /// <summary>The layers of a start-up image with <paramref name="files"/> files.</summary>
     public IReadOnlyList<string> StartupLayers(int files) => [Tree(files), StartupBase];

@@ -20,14 +20,18 @@ internal sealed record BenchOptions(string Repo, string Binary, int Rounds, bool
                 case "--json": json = Value(); break;
                 case "--markdown": markdown = Value(); break;
                 case "--smoke": smoke = true; break;
-                case "--only": only = [.. Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)]; break;
+                case "--only":
+                    only = [.. Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
+                    if (only.FirstOrDefault(key => !Workloads.Keys.Contains(key)) is string unknown)
+                        throw new BenchmarkException($"--only {unknown}: not a workload (one of {string.Join(',', Workloads.Keys)})");
+                    break;
                 case "--rounds":
                     string text = Value();
                     rounds = int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n is >= 1 and <= 100
                         ? n : throw new BenchmarkException($"--rounds {text}: a whole number from 1 to 100");
                     break;
                 default:
-                    throw new BenchmarkException($"unknown option {args[i]} (usage: microenforcer-bench [--binary PATH] [--rounds N] [--smoke] [--only launch,processes,threads,files,memory,nginx,startup] [--json PATH] [--markdown PATH])");
+                    throw new BenchmarkException($"unknown option {args[i]} (usage: microenforcer-bench [--binary PATH] [--rounds N] [--smoke] [--only {string.Join(',', Workloads.Keys)}] [--json PATH] [--markdown PATH])");
             }
         }
         // A partial run (--only) must not overwrite the committed results with fewer figures.

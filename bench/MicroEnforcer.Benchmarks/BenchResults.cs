@@ -53,24 +53,33 @@ internal sealed class BenchResults(BenchOptions options, IReadOnlyList<Throughpu
 
     private static JsonObject Throughput(ThroughputWorkload w)
     {
-        var modes = new JsonObject();
-        foreach (RunMode mode in RunModes.All)
-            modes[mode.Key()] = Figures(w.Results[mode], 1);
-        return new JsonObject
+        var json = new JsonObject
         {
             ["workload"] = w.Key,
             ["title"] = w.Title,
             ["unit"] = w.Unit,
-            ["modes"] = modes,
-            ["throughputRelativeToNative"] = new JsonObject
-            {
-                ["microenforcer"] = Math.Round(w.Ratio(RunMode.MicroEnforcer), 3),
-                ["ptraceEverything"] = Math.Round(w.Ratio(RunMode.PtraceEverything), 3),
-                ["pdigPublished"] = w.Pdig,
-            },
-            ["target"] = w.Target,
-            ["met"] = w.Ratio(RunMode.MicroEnforcer) >= w.Target,
+            ["policy"] = w.Policy?.Name ?? "default",
+            ["policyFile"] = w.Policy?.RepoPath,
         };
+        if (w.Skipped is not null)
+        {
+            json["skipped"] = w.Skipped;
+            json["target"] = w.Target;
+            return json;
+        }
+        var modes = new JsonObject();
+        foreach (RunMode mode in w.Modes)
+            modes[mode.Key()] = Figures(w.Results[mode], 1);
+        json["modes"] = modes;
+        json["throughputRelativeToNative"] = new JsonObject
+        {
+            ["microenforcer"] = Math.Round(w.Ratio(RunMode.MicroEnforcer), 3),
+            ["ptraceEverything"] = w.Modes.Contains(RunMode.PtraceEverything) ? Math.Round(w.Ratio(RunMode.PtraceEverything), 3) : null,
+            ["pdigPublished"] = w.Pdig,
+        };
+        json["target"] = w.Target;
+        json["met"] = w.Target is null ? null : w.Met;
+        return json;
     }
 
     private static JsonObject Startup(StartupBenchmark s) => new()
@@ -126,16 +135,34 @@ internal sealed class BenchResults(BenchOptions options, IReadOnlyList<Throughpu
         md.AppendLine();
         md.AppendLine("Throughput relative to native (higher is better), from the medians; raw figures are medians with min-max.");
         md.AppendLine();
-        md.AppendLine("| workload | native | MicroEnforcer | ptrace-everything | **MicroEnforcer** | ptrace-everything | pdig published | target | met |");
-        md.AppendLine("|---|---|---|---|---|---|---|---|---|");
+        md.AppendLine("| workload | policy | native | MicroEnforcer | ptrace-everything | **MicroEnforcer** | ptrace-everything | pdig published | target | met |");
+        md.AppendLine("|---|---|---|---|---|---|---|---|---|---|");
         foreach (ThroughputWorkload w in workloads)
         {
-            string Raw(RunMode m) => $"{Format(w.Results[m].Median)} ({Format(w.Results[m].Min)}-{Format(w.Results[m].Max)})";
-            double ratio = w.Ratio(RunMode.MicroEnforcer);
+            string policy = w.Policy is null ? "default" : $"[{w.Policy.Name}]({w.Policy.RepoPath})";
+            string target = w.Target is double t ? $">= {t:0.00}" : "-";
+            if (w.Skipped is not null)
+            {
+                md.AppendLine(CultureInfo.InvariantCulture, $"| {w.Title} ({w.Unit}) | {policy} | skipped: this binary refuses the policy | | | | | | {target} | - |");
+                continue;
+            }
+            string Raw(RunMode m) => w.Modes.Contains(m) ? $"{Format(w.Results[m].Median)} ({Format(w.Results[m].Min)}-{Format(w.Results[m].Max)})" : "-";
+            string ptrace = w.Modes.Contains(RunMode.PtraceEverything) ? w.Ratio(RunMode.PtraceEverything).ToString("0.000", CultureInfo.InvariantCulture) : "-";
+            string met = w.Target is null ? "-" : w.Met ? "yes" : "**no**";
             md.AppendLine(CultureInfo.InvariantCulture,
-                $"| {w.Title} ({w.Unit}) | {Raw(RunMode.Native)} | {Raw(RunMode.MicroEnforcer)} | {Raw(RunMode.PtraceEverything)} | **{ratio:0.000}** | " +
-                $"{w.Ratio(RunMode.PtraceEverything):0.000} | {(w.Pdig is double p ? p.ToString("0.000", CultureInfo.InvariantCulture) : "-")} | >= {w.Target:0.00} | {(ratio >= w.Target ? "yes" : "**no**")} |");
+                $"| {w.Title} ({w.Unit}) | {policy} | {Raw(RunMode.Native)} | {Raw(RunMode.MicroEnforcer)} | {Raw(RunMode.PtraceEverything)} | **{w.Ratio(RunMode.MicroEnforcer):0.000}** | " +
+                $"{ptrace} | {(w.Pdig is double p ? p.ToString("0.000", CultureInfo.InvariantCulture) : "-")} | {target} | {met} |");
         }
+        if (startups.Count > 0)
+            StartupTable(md);
+        md.AppendLine();
+        md.AppendLine(CultureInfo.InvariantCulture, $"Static binary: **{BinaryMb(binaryBytes):0.0} MB** ({binaryBytes:N0} bytes; target <= {BinaryTargetMb:0} MB).");
+        return md.ToString();
+    }
+
+    // Left out of a partial run (--only without startup) rather than printed empty.
+    private void StartupTable(StringBuilder md)
+    {
         md.AppendLine();
         md.AppendLine("Start-up (clock_exec to the entrypoint's first instructions; every file of the tree executable) and PID 1's memory once the baseline is recorded and hashed, behind the workload:");
         md.AppendLine();
@@ -147,9 +174,6 @@ internal sealed class BenchResults(BenchOptions options, IReadOnlyList<Throughpu
                 $"| {s.Files:N0} | {s.NativeMs.Median:0.00} | {s.EnforcedMs.Median:0.00} ({s.EnforcedMs.Min:0.00}-{s.EnforcedMs.Max:0.00}) | **{s.OverheadMs:0.0}** | " +
                 $"{(s.TargetOverheadMs is double t ? $"<= {t:0}" : "-")} | **{s.RssMb.Median:0.0}** ({s.PeakRssMb.Median:0.0}) | {(s.TargetRssMb is double r ? $"<= {r:0}" : "-")} | {s.HashingMs.Median:0} |");
         }
-        md.AppendLine();
-        md.AppendLine(CultureInfo.InvariantCulture, $"Static binary: **{BinaryMb(binaryBytes):0.0} MB** ({binaryBytes:N0} bytes; target <= {BinaryTargetMb:0} MB).");
-        return md.ToString();
     }
 
     private static string Format(double value) => value >= 100 ? value.ToString("0", CultureInfo.InvariantCulture) : value.ToString("0.0", CultureInfo.InvariantCulture);
@@ -158,7 +182,15 @@ internal sealed class BenchResults(BenchOptions options, IReadOnlyList<Throughpu
     {
         var text = new StringBuilder();
         foreach (ThroughputWorkload w in workloads)
-            text.AppendLine(CultureInfo.InvariantCulture, $"{w.Title,-22} MicroEnforcer {w.Ratio(RunMode.MicroEnforcer),6:0.000}  ptrace-everything {w.Ratio(RunMode.PtraceEverything),6:0.000}  (target >= {w.Target:0.00})");
+        {
+            string target = w.Target is double t ? $"  (target >= {t:0.00})" : "";
+            if (w.Skipped is not null)
+                text.AppendLine(CultureInfo.InvariantCulture, $"{w.Title,-36} skipped: this binary refuses {w.Policy?.RepoPath}");
+            else if (w.Policy is not null)
+                text.AppendLine(CultureInfo.InvariantCulture, $"{w.Title,-36} MicroEnforcer {w.Ratio(RunMode.MicroEnforcer),6:0.000}  (policy {w.Policy.Name}){target}");
+            else
+                text.AppendLine(CultureInfo.InvariantCulture, $"{w.Title,-36} MicroEnforcer {w.Ratio(RunMode.MicroEnforcer),6:0.000}  ptrace-everything {w.Ratio(RunMode.PtraceEverything),6:0.000}{target}");
+        }
         foreach (StartupBenchmark s in startups)
             text.AppendLine(CultureInfo.InvariantCulture, $"start-up {s.Files,7} files: +{s.OverheadMs:0.0} ms, PID 1 {s.RssMb.Median:0.0} MB resident");
         text.Append(CultureInfo.InvariantCulture, $"binary {BinaryMb(binaryBytes):0.0} MB");

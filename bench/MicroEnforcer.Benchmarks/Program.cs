@@ -5,7 +5,9 @@ using MicroEnforcer.Benchmarks;
 // `make bench` (and, with --smoke, `make bench-smoke`, which CI runs so the harness cannot rot).
 // Every workload runs three ways, interleaved round by round (native, MicroEnforcer,
 // ptrace-everything, native, ...), so a noisy machine affects all three alike; the figures are
-// medians of the rounds and the ratios compare medians of one run.
+// medians of the rounds and the ratios compare medians of one run. The policy variants (create
+// files and nginx under the file-controls sample and under FIM) run natively and under
+// MicroEnforcer with their policy, in the same rounds; one the binary refuses is skipped.
 //
 //   microenforcer-bench [--binary PATH] [--rounds N] [--smoke] [--only WORKLOADS] [--json PATH] [--markdown PATH]
 
@@ -42,6 +44,12 @@ static int Run(BenchOptions options)
 
     string loadBefore = File.ReadAllText("/proc/loadavg").Trim();
     IReadOnlyList<ThroughputWorkload> workloads = [.. Workloads.Create(sandbox, image, options.Smoke).Where(w => options.Only?.Contains(w.Key) ?? true)];
+    foreach (ThroughputWorkload variant in workloads.Where(w => w.Policy is not null))
+    {
+        variant.Skipped = variant.Policy!.Refusal(options.Repo, options.Binary);
+        if (variant.Skipped is not null)
+            Progress.Say($"skipping {variant.Title}: this binary refuses {variant.Policy.RepoPath}: {variant.Skipped}");
+    }
     int[] treeSizes = options.Only?.Contains("startup") == false ? [] : options.Smoke ? [1_000] : [10_000, 100_000, 300_000];
     var startups = treeSizes.Select(files => new StartupBenchmark(files)).ToList();
     foreach (StartupBenchmark startup in startups)
@@ -50,8 +58,8 @@ static int Run(BenchOptions options)
     for (int round = 1; round <= options.Rounds; round++)
     {
         Progress.Say($"round {round}/{options.Rounds}");
-        foreach (ThroughputWorkload workload in workloads)
-            foreach (RunMode mode in RunModes.All)
+        foreach (ThroughputWorkload workload in workloads.Where(w => w.Skipped is null))
+            foreach (RunMode mode in workload.Modes)
                 workload.MeasureOnce(mode);
         foreach (StartupBenchmark startup in startups)
             startup.MeasureOnce(sandbox, image);

@@ -30,8 +30,12 @@ internal sealed class Sandbox(string workRoot)
 
     /// <summary>Starts <paramref name="command"/> (inside the root) under <paramref name="mode"/>.</summary>
     /// <param name="probe">Runs first inside the root and execs the rest (PID 1 stays PID 1): the start-up clock.</param>
-    public Process Start(RunMode mode, IReadOnlyList<string> lowerLayers, IReadOnlyList<string> command, IReadOnlyList<string>? probe = null)
+    /// <param name="policy">The policy file (a path inside the root) MicroEnforcer runs with; null: the built-in default.</param>
+    public Process Start(RunMode mode, IReadOnlyList<string> lowerLayers, IReadOnlyList<string> command, IReadOnlyList<string>? probe = null,
+        string? policy = null)
     {
+        if (policy is not null && mode != RunMode.MicroEnforcer)
+            throw new BenchmarkException($"a policy ({policy}) means nothing to {mode.Title()}");
         string dir = Path.Combine(workRoot, $"run{Interlocked.Increment(ref _runs)}");
         if (Directory.Exists(dir))
             Directory.Delete(dir, recursive: true);
@@ -55,9 +59,15 @@ internal sealed class Sandbox(string workRoot)
             start.ArgumentList.Add(arg);
         if (mode == RunMode.MicroEnforcer)
         {
-            // The default policy: every control on, Fork Guard included.
-            foreach (string arg in new[] { "/.microenforcer/microenforcer", "run", "--log-level", "Warning", "--" })
+            // Without --policy, the default policy: every control on, Fork Guard included.
+            foreach (string arg in new[] { "/.microenforcer/microenforcer", "run", "--log-level", "Warning" })
                 start.ArgumentList.Add(arg);
+            if (policy is not null)
+            {
+                start.ArgumentList.Add("--policy");
+                start.ArgumentList.Add(policy);
+            }
+            start.ArgumentList.Add("--");
         }
         foreach (string arg in command)
             start.ArgumentList.Add(arg);
@@ -72,8 +82,9 @@ internal sealed class Sandbox(string workRoot)
 
     /// <summary>Runs to completion; throws with PID 1's output when it fails.</summary>
     public string Run(RunMode mode, IReadOnlyList<string> lowerLayers, IReadOnlyList<string> command, TimeSpan timeout,
-        IReadOnlyList<string>? probe = null) =>
-        Tools.Finish(Start(mode, lowerLayers, command, probe), timeout, $"{mode.Title()}: {string.Join(' ', command)}");
+        IReadOnlyList<string>? probe = null, string? policy = null) =>
+        Tools.Finish(Start(mode, lowerLayers, command, probe, policy), timeout,
+            $"{mode.Title()}{(policy is null ? "" : $" --policy {policy}")}: {string.Join(' ', command)}");
 
     /// <summary>PID 1 of the sandbox that <paramref name="unshare"/> started, once it exists.</summary>
     public static int FindPid1(Process unshare, TimeSpan timeout)

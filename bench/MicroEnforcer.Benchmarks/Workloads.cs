@@ -5,9 +5,13 @@ using System.Text.RegularExpressions;
 
 namespace MicroEnforcer.Benchmarks;
 
-/// <summary>A throughput workload: its figure per mode and round, and how it compares.</summary>
-internal sealed class ThroughputWorkload(string key, string title, string unit, bool higherIsBetter, double target, double? pdig,
-    Func<RunMode, double> measure)
+/// <summary>
+/// A throughput workload: its figure per mode and round, and how it compares. With a
+/// <see cref="Policy"/> it is a variant of another workload, run natively and under
+/// MicroEnforcer with that policy only.
+/// </summary>
+internal sealed class ThroughputWorkload(string key, string title, string unit, bool higherIsBetter, double? target, double? pdig,
+    BenchPolicy? policy, Func<RunMode, double> measure)
 {
     public string Key { get; } = key;
 
@@ -18,13 +22,24 @@ internal sealed class ThroughputWorkload(string key, string title, string unit, 
 
     public bool HigherIsBetter { get; } = higherIsBetter;
 
-    /// <summary>The issue's target for MicroEnforcer's throughput relative to native.</summary>
-    public double Target { get; } = target;
+    /// <summary>The issue's target for MicroEnforcer's throughput relative to native, where it sets one.</summary>
+    public double? Target { get; } = target;
 
     /// <summary>pdig's published throughput relative to native (OSBench), where there is one.</summary>
     public double? Pdig { get; } = pdig;
 
+    /// <summary>The policy MicroEnforcer runs with; null: the built-in default.</summary>
+    public BenchPolicy? Policy { get; } = policy;
+
+    /// <summary>How it runs, in this order each round.</summary>
+    public IReadOnlyList<RunMode> Modes { get; } = policy is null ? RunModes.All : [RunMode.Native, RunMode.MicroEnforcer];
+
+    /// <summary>Why it was not measured (the binary refused its policy); null when it was.</summary>
+    public string? Skipped { get; set; }
+
     public Dictionary<RunMode, Samples> Results { get; } = RunModes.All.ToDictionary(m => m, _ => new Samples());
+
+    public bool Met => Target is not double target || Ratio(RunMode.MicroEnforcer) >= target;
 
     public void MeasureOnce(RunMode mode)
     {
@@ -32,7 +47,7 @@ internal sealed class ThroughputWorkload(string key, string title, string unit, 
         if (!double.IsFinite(value) || value <= 0)
             throw new BenchmarkException($"{Title} under {mode.Title()}: nonsensical figure {value}");
         Results[mode].Add(value);
-        Progress.Say($"  {Title,-22} {mode.Title(),-30} {value,12:0.0} {Unit}");
+        Progress.Say($"  {Title,-36} {mode.Title(),-30} {value,12:0.0} {Unit}");
     }
 
     /// <summary>Throughput of <paramref name="mode"/> relative to native, from the medians: higher is better.</summary>
@@ -43,41 +58,65 @@ internal sealed class ThroughputWorkload(string key, string title, string unit, 
     }
 }
 
-/// <summary>The workloads: OSBench's five, and nginx under wrk.</summary>
+/// <summary>
+/// The workloads: OSBench's five and nginx under wrk, with the default policy; then create files
+/// and nginx under the file-controls sample (File Block and Read-Only, enforced by Landlock) and
+/// under File Integrity Monitoring watching where they write.
+/// </summary>
 internal static class Workloads
 {
     public static IReadOnlyList<ThroughputWorkload> Create(Sandbox sandbox, BenchImage image, bool smoke)
     {
         int scale = smoke ? 40 : 1;
+        var duration = TimeSpan.FromSeconds(smoke ? 1 : 5);
         var list = new List<ThroughputWorkload>
         {
-            OsBench(sandbox, image, "launch", "launch programs", 1500 / scale, 0.80, 0.255),
-            OsBench(sandbox, image, "processes", "create processes", 4000 / scale, 0.90, 0.285),
-            OsBench(sandbox, image, "threads", "create threads", 20000 / scale, 0.97, 0.495),
-            OsBench(sandbox, image, "files", "create files", 20000 / scale, 0.98, 0.245),
-            OsBench(sandbox, image, "memory", "memory allocations", 20_000_000 / scale, 0.99, 1.005),
-            new("nginx", "nginx requests/s", "requests/s", higherIsBetter: true, 0.98, null,
-                mode => Nginx(sandbox, image, mode, TimeSpan.FromSeconds(smoke ? 1 : 5))),
+            OsBench(sandbox, image, "launch", "launch programs", "launch", 1500 / scale, 0.80, 0.255),
+            OsBench(sandbox, image, "processes", "create processes", "processes", 4000 / scale, 0.90, 0.285),
+            OsBench(sandbox, image, "threads", "create threads", "threads", 20000 / scale, 0.97, 0.495),
+            OsBench(sandbox, image, "files", "create files", "files", 20000 / scale, 0.98, 0.245),
+            OsBench(sandbox, image, "memory", "memory allocations", "memory", 20_000_000 / scale, 0.99, 1.005),
+            Nginx(sandbox, image, "nginx", "nginx requests/s", BenchImage.NginxConf, 0.98, duration),
+            OsBench(sandbox, image, "files-filecontrols", "create files (file controls)", "files", 20000 / scale, 0.95, null, BenchPolicy.FileControls),
+            // No target: the issue asks only that nginx not move with the default policy.
+            Nginx(sandbox, image, "nginx-filecontrols", "nginx (file controls)", BenchImage.NginxConf, null, duration, BenchPolicy.FileControls),
+            OsBench(sandbox, image, "files-fim", "create files (FIM)", "files", 20000 / scale, 0.5, null, BenchPolicy.FimFiles),
+            // Natively too with its access log on: the log's writes are the workload's, not the enforcer's.
+            Nginx(sandbox, image, "nginx-fim", "nginx (FIM, access log watched)", BenchImage.NginxAccessLogConf, 0.95, duration, BenchPolicy.FimNginx),
         };
         return list;
     }
 
-    private static ThroughputWorkload OsBench(Sandbox sandbox, BenchImage image, string key, string title, int iterations, double target, double pdig) =>
-        new(key, title, "ns/op", higherIsBetter: false, target, pdig, mode =>
+    /// <summary>The keys `--only` takes: every workload's, and "startup".</summary>
+    public static readonly IReadOnlyList<string> Keys =
+        ["launch", "processes", "threads", "files", "memory", "nginx", "files-filecontrols", "nginx-filecontrols", "files-fim", "nginx-fim", "startup"];
+
+    private static ThroughputWorkload OsBench(Sandbox sandbox, BenchImage image, string key, string title, string osbench, int iterations,
+        double target, double? pdig, BenchPolicy? policy = null) =>
+        new(key, title, "ns/op", higherIsBetter: false, target, pdig, policy, mode =>
         {
-            string output = sandbox.Run(mode, image.WorkloadLayers, ["/opt/bench/osbench", key, iterations.ToString(CultureInfo.InvariantCulture)],
-                TimeSpan.FromMinutes(5));
-            return ParseLastNumber(output, $"osbench {key}");
+            string output = sandbox.Run(mode, image.WorkloadLayers, ["/opt/bench/osbench", osbench, iterations.ToString(CultureInfo.InvariantCulture)],
+                TimeSpan.FromMinutes(5), policy: PolicyFor(mode, policy));
+            return ParseLastNumber(output, $"osbench {osbench}");
         });
 
-    private static double Nginx(Sandbox sandbox, BenchImage image, RunMode mode, TimeSpan duration)
+    /// <summary>The variant's policy file under MicroEnforcer; natively there is no enforcer to give it to.</summary>
+    private static string? PolicyFor(RunMode mode, BenchPolicy? policy) => mode == RunMode.MicroEnforcer ? policy?.ImagePath : null;
+
+    private static ThroughputWorkload Nginx(Sandbox sandbox, BenchImage image, string key, string title, string conf, double? target,
+        TimeSpan duration, BenchPolicy? policy = null) =>
+        new(key, title, "requests/s", higherIsBetter: true, target, null, policy,
+            mode => Nginx(sandbox, image, mode, conf, policy, duration));
+
+    private static double Nginx(Sandbox sandbox, BenchImage image, RunMode mode, string conf, BenchPolicy? policy, TimeSpan duration)
     {
-        using Process sandboxProcess = sandbox.Start(mode, image.WorkloadLayers, ["/usr/sbin/nginx", "-c", "/opt/bench/nginx.conf", "-g", "daemon off;"]);
+        using Process sandboxProcess = sandbox.Start(mode, image.WorkloadLayers, ["/usr/sbin/nginx", "-c", conf, "-g", "daemon off;"],
+            policy: PolicyFor(mode, policy));
         Task<string> stderr = sandboxProcess.StandardError.ReadToEndAsync();
         _ = sandboxProcess.StandardOutput.ReadToEndAsync();
         try
         {
-            WaitForPort(image.NginxPort, sandboxProcess, TimeSpan.FromSeconds(20));
+            WaitForPort(image.NginxPort, sandboxProcess, stderr, TimeSpan.FromSeconds(20));
             string url = $"http://127.0.0.1:{image.NginxPort}/index.html";
             Tools.Run("wrk", ["-t1", "-c16", "-d1s", url], TimeSpan.FromSeconds(30));   // warm-up: nginx and the page cache
             string report = Tools.Run("wrk", ["-t1", "-c16", $"-d{duration.TotalSeconds:0}s", url], duration + TimeSpan.FromSeconds(30));
@@ -114,13 +153,14 @@ internal static class Workloads
         sandboxProcess.WaitForExit();
     }
 
-    private static void WaitForPort(int port, Process sandboxProcess, TimeSpan timeout)
+    /// <param name="stderr">The sandbox's standard error: what nginx or the enforcer said when it did not start.</param>
+    private static void WaitForPort(int port, Process sandboxProcess, Task<string> stderr, TimeSpan timeout)
     {
         var stopwatch = Stopwatch.StartNew();
         while (stopwatch.Elapsed < timeout)
         {
             if (sandboxProcess.HasExited)
-                throw new BenchmarkException($"nginx's sandbox exited {sandboxProcess.ExitCode} before listening");
+                throw new BenchmarkException($"nginx's sandbox exited {sandboxProcess.ExitCode} before listening: {stderr.Result.Trim()}");
             try
             {
                 using var client = new TcpClient();

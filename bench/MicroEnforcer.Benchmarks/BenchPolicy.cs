@@ -1,0 +1,46 @@
+namespace MicroEnforcer.Benchmarks;
+
+/// <summary>
+/// A policy a workload variant runs under instead of the default one: a file of the repository,
+/// copied into the workload image at <see cref="ImagePath"/> and given to `microenforcer run
+/// --policy`. A variant is measured natively and under MicroEnforcer only: ptrace-everything
+/// has no policy, and the default-policy row of the same workload already compares with it.
+/// </summary>
+internal sealed record BenchPolicy(string Name, string RepoPath)
+{
+    public const string ImageDirectory = "/opt/bench/policies";
+
+    /// <summary>The file-controls sample: File Block and Read-Only on an nginx container's lists.</summary>
+    public static readonly BenchPolicy FileControls = new("file-controls", "samples/policies/file-controls.yaml");
+
+    /// <summary>File Integrity Monitoring watching /tmp, where `osbench files` creates its files.</summary>
+    public static readonly BenchPolicy FimFiles = new("fim-files", "bench/policies/fim-files.yaml");
+
+    /// <summary>File Integrity Monitoring watching /var/log/nginx, where nginx-access.conf logs.</summary>
+    public static readonly BenchPolicy FimNginx = new("fim-nginx", "bench/policies/fim-nginx.yaml");
+
+    public static readonly IReadOnlyList<BenchPolicy> All = [FileControls, FimFiles, FimNginx];
+
+    public string ImagePath => $"{ImageDirectory}/{Name}.yaml";
+
+    /// <summary>
+    /// Asks the binary under test whether it takes the policy (`policy validate`): null when it
+    /// does, else what it said. A binary without a control the policy names refuses it (FIM
+    /// before it is merged), and the variant is then skipped, not failed.
+    /// </summary>
+    public string? Refusal(string repo, string binary)
+    {
+        string path = Path.Combine(repo, RepoPath);
+        if (!File.Exists(path))
+            throw new BenchmarkException($"policy {Name}: {path} does not exist");
+        try
+        {
+            Tools.Run(binary, ["policy", "validate", path]);
+            return null;
+        }
+        catch (BenchmarkException e)
+        {
+            return e.Message.ReplaceLineEndings(" ");
+        }
+    }
+}
