@@ -28,6 +28,7 @@ internal static class ControlRegistry
         new SystemIntegrityControl(),
         new BlockPtraceControl(),
         new BlockContainerExecControl(),
+        new ReadOnlyControl(),
     ];
 
     /// <summary>The policy sections, as the binder reads them: <see cref="RuntimePolicy.Controls"/> is in this order.</summary>
