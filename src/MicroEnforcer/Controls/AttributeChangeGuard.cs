@@ -70,9 +70,8 @@ internal sealed class AttributeChangeGuard : ISyscallControl
         CallerCredentials? credentials = CallerCredentials.Read(call.Tid);
         if (credentials is null || !call.IsStillValid())
             return SyscallVerdict.Answered(-Libc.ESRCH);   // gone: nobody reads the answer
-        SyscallCall copy = call;
         bool enforce = Mode == EnforcementMode.Enforce;
-        StandIn.Result result = _standIn.Do(() => StandIn.Act(_standIn, copy, change, credentials, _isReadOnly, perform: enforce));
+        StandIn.Result result = StandIn.Act(_standIn, call, change, credentials, _isReadOnly, perform: enforce);
         if (result.ReadOnlyPath is not { } path)
             return result.Answer is long answer ? SyscallVerdict.Answered(answer) : SyscallVerdict.Continue;
         if (!call.IsStillValid())
@@ -85,13 +84,17 @@ internal sealed class AttributeChangeGuard : ISyscallControl
         return errno != 0 ? SyscallVerdict.Answered(errno) : SyscallVerdict.Continue;
     }
 
-    /// <summary>What runs on the stand-in thread: everything between reading the call and answering it.</summary>
+    /// <summary>
+    /// Everything between reading the call and answering it, on the notify loop's thread; only
+    /// what must run with another root or other credentials than PID 1's is handed to the
+    /// stand-in thread (a root caller with PID 1's capabilities in PID 1's root never wakes it).
+    /// </summary>
     private static class StandIn
     {
         /// <summary><see cref="ReadOnlyPath"/> when the target is read-only (nothing was done); else the call's answer, or null: let it go on (audit mode).</summary>
         public readonly record struct Result(string? ReadOnlyPath, long? Answer);
 
-        public static Result Act(StandInThread self, SyscallCall call, AttributeChange change, CallerCredentials credentials, Func<string, bool> isReadOnly, bool perform)
+        public static Result Act(StandInThread self, in SyscallCall call, AttributeChange change, CallerCredentials credentials, Func<string, bool> isReadOnly, bool perform)
         {
             var fds = new List<int>();
             try
@@ -140,48 +143,62 @@ internal sealed class AttributeChangeGuard : ISyscallControl
             int tgid = Tgid(call.Tid);
             if (tgid < 0)
                 return -Libc.ESRCH;
-            return AsCaller(self, root, cwd, credentials, () =>
-                CallerPathResolver.Resolve(dirFd, change.Path, change.FollowFinalSymlink, change.EmptyPathAllowed, tgid, call.Tid));
+            if (self.ActsAsItself(credentials, root))
+            {
+                int fd = CallerPathResolver.Resolve(dirFd, cwd, change.Path, change.FollowFinalSymlink, change.EmptyPathAllowed, tgid, call.Tid, inline: true);
+                if (fd != CallerPathResolver.NeedsCallerThread)
+                    return fd;
+            }
+            return self.Do(() =>
+            {
+                int errno = self.EnterRootOf(root);
+                try
+                {
+                    if (errno != 0)
+                        throw new SystemCallException("entering the caller's root", errno);
+                    self.Assume(credentials);
+                    try
+                    {
+                        return CallerPathResolver.Resolve(dirFd, cwd, change.Path, change.FollowFinalSymlink, change.EmptyPathAllowed, tgid, call.Tid, inline: false);
+                    }
+                    finally
+                    {
+                        self.Restore();
+                    }
+                }
+                finally
+                {
+                    self.LeaveRoot();
+                }
+            });
         }
 
-        private static int AsCaller(StandInThread self, int root, int cwd, CallerCredentials credentials, Func<int> action)
+        private static long Perform(StandInThread self, AttributeChange change, int fd, CallerCredentials credentials)
         {
-            int errno = self.EnterRootOf(root, cwd);
-            try
+            if (self.OperatesAsItself(credentials))
+                return Operate(change, fd);
+            return self.Do(() =>
             {
-                if (errno != 0)
-                    throw new SystemCallException("entering the caller's root", errno);
                 self.Assume(credentials);
                 try
                 {
-                    return action();
+                    return Operate(change, fd);
                 }
                 finally
                 {
                     self.Restore();
                 }
-            }
-            finally
-            {
-                self.LeaveRoot();
-            }
+            });
         }
 
-        private static long Perform(StandInThread self, AttributeChange change, int fd, CallerCredentials credentials)
+        // The change itself, on the resolved descriptor: its result, or a negative errno.
+        private static long Operate(AttributeChange change, int fd)
         {
-            self.Assume(credentials);
-            try
-            {
-                long result = Operate(change, fd);
-                return result < 0 ? -Libc.LastErrno : result;
-            }
-            finally
-            {
-                self.Restore();
-            }
+            long result = OperateRaw(change, fd);
+            return result < 0 ? -Libc.LastErrno : result;
         }
 
-        private static unsafe long Operate(AttributeChange change, int fd)
+        private static unsafe long OperateRaw(AttributeChange change, int fd)
         {
             bool own = change.Fd is not null;   // the caller's own file object: the f* call itself
             fixed (byte* empty = "\0"u8)

@@ -13,8 +13,15 @@ namespace MicroEnforcer.Controls;
 /// </summary>
 internal sealed record CallerCredentials(uint FsUid, uint FsGid, uint[] Groups, ulong Effective)
 {
-    public static CallerCredentials? Read(int tid) =>
-        ProcFile.ReadAll($"/proc/{tid}/status", 64 * 1024) is { } bytes ? Parse(PathText.Decode(bytes)) : null;
+    public static CallerCredentials? Read(int tid)
+    {
+        // One read: status is one seq_file show (about 1.5 KiB; a long Groups line makes it more).
+        Span<byte> buffer = stackalloc byte[8192];
+        int n = ProcFile.ReadOnce($"/proc/{tid}/status", buffer);
+        if (n > 0 && n < buffer.Length)
+            return Parse(System.Text.Encoding.ASCII.GetString(buffer[..n]));
+        return ProcFile.ReadAll($"/proc/{tid}/status", 64 * 1024) is { } bytes ? Parse(System.Text.Encoding.ASCII.GetString(bytes)) : null;
+    }
 
     public static CallerCredentials? Parse(string status)
     {

@@ -17,20 +17,28 @@ namespace MicroEnforcer.Controls;
 /// </summary>
 internal static unsafe class CallerPathResolver
 {
+    /// <summary>The walk met a /proc symlink with PID 1's own credentials: do it again on the stand-in thread, as the caller.</summary>
+    public const int NeedsCallerThread = int.MinValue;
+
     private const int MaxSymlinks = 40;   // the kernel's MAXSYMLINKS
     private const long ProcRootInode = 1;
 
     /// <summary>
     /// The descriptor (O_PATH, close-on-exec) or a negative errno, as the kernel would answer.
-    /// <paramref name="dirFd"/>: AT_FDCWD or PID 1's copy of the caller's dirfd.
+    /// <paramref name="dirFd"/>: AT_FDCWD or PID 1's copy of the caller's dirfd;
+    /// <paramref name="cwdFd"/>: the caller's cwd. An absolute path starts at this thread's root,
+    /// which must be the caller's.
     /// </summary>
-    public static int Resolve(int dirFd, byte[] path, bool followFinal, bool emptyPathAllowed, int tgid, int tid)
+    /// <param name="inline">On the notify loop's thread, with PID 1's own credentials: a /proc
+    /// symlink (whose following may depend on CAP_SYS_PTRACE) gives up with <see cref="NeedsCallerThread"/>.</param>
+    public static int Resolve(int dirFd, int cwdFd, byte[] path, bool followFinal, bool emptyPathAllowed, int tgid, int tid, bool inline)
     {
+        int start = dirFd == Libc.AT_FDCWD ? cwdFd : dirFd;
         if (path.Length == 0)
-            return !emptyPathAllowed ? -Libc.ENOENT : dirFd == Libc.AT_FDCWD ? Open(dirFd, "."u8, follow: true) : Duplicate(dirFd);
+            return emptyPathAllowed ? Duplicate(start) : -Libc.ENOENT;
         var pending = new Stack<byte[]>();
         Push(pending, path);
-        int current = Open(path[0] == '/' ? Libc.AT_FDCWD : dirFd, path[0] == '/' ? "/"u8 : "."u8, follow: true);
+        int current = path[0] == '/' ? Open(Libc.AT_FDCWD, "/"u8, follow: true) : Open(start, "."u8, follow: true);
         int links = 0;
         try
         {
@@ -62,6 +70,12 @@ internal static unsafe class CallerPathResolver
                     break;
                 }
                 bool inProc = IsProc(next);
+                if (inProc && inline)
+                {
+                    Libc.Close(next);
+                    Replace(ref current, NeedsCallerThread);
+                    break;
+                }
                 if (inProc && IsProcRoot(current) && (name.AsSpan().SequenceEqual("self"u8) || name.AsSpan().SequenceEqual("thread-self"u8)))
                 {
                     // What the caller reads there is its own pid (and tid), not PID 1's.

@@ -28,15 +28,53 @@ internal sealed unsafe class StandInThread
     private uint[] _ownGroups = [];
     private Libc.cap_user_data _ownLow, _ownHigh;
     private int _ownRoot = -1;
+    private bool _chrooted, _assumed;
+    private volatile int _threadId = -1;
 
     public StandInThread(string name)
     {
+        // PID 1's credentials are its threads' (none changes its own but this one).
+        _ownFsUid = (uint)Libc.Syscall6(Libc.SYS_setfsuid, -1, 0, 0, 0, 0, 0);   // -1 changes nothing and answers the current one
+        _ownFsGid = (uint)Libc.Syscall6(Libc.SYS_setfsgid, -1, 0, 0, 0, 0, 0);
+        _ownGroups = GetGroups();
+        (_ownLow, _ownHigh) = GetCapabilities();
+        _ownRoot = NativePath.Open("/", Libc.O_PATH | Libc.O_DIRECTORY | Libc.O_CLOEXEC);
+        if (_ownRoot < 0)
+            throw new SystemCallException("open /", Libc.LastErrno);
         NamedThread.Start(name, Run);
     }
+
+    /// <summary>
+    /// Whether PID 1 can resolve and act for this caller on the notify loop's thread as it is:
+    /// same root, and the same credentials as far as the attribute calls can tell (the fs ids,
+    /// the groups, <see cref="FileCapabilities"/>). The common case: a root workload in PID 1's
+    /// root, which then costs no thread's wake-up. CAP_SYS_PTRACE, which the workload usually
+    /// lacks and PID 1 holds, decides only whether another process's /proc links may be
+    /// followed: the resolver hands any walk through a /proc symlink to this thread.
+    /// </summary>
+    public bool ActsAsItself(CallerCredentials caller, int rootFd) => SameCredentials(caller, FileCapabilities) && SameFile(rootFd, _ownRoot);
+
+    private bool SameCredentials(CallerCredentials caller, ulong capabilities) =>
+        caller.FsUid == _ownFsUid && caller.FsGid == _ownFsGid && caller.Groups.Order().SequenceEqual(_ownGroups.Order()) &&
+        (caller.Effective & capabilities) == (((ulong)_ownHigh.effective << 32 | _ownLow.effective) & capabilities);
+
+    /// <summary>Whether an operation on an already resolved file may run on any thread as it is (see <see cref="ActsAsItself"/>).</summary>
+    public bool OperatesAsItself(CallerCredentials caller) => SameCredentials(caller, FileCapabilities);
+
+    /// <summary>
+    /// The capabilities chmod, chown, setxattr, removexattr and path lookup check: CAP_CHOWN,
+    /// CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER, CAP_FSETID (the set-id bits kept),
+    /// CAP_SYS_ADMIN (trusted.* and security.ima xattrs), CAP_SETFCAP (security.capability),
+    /// CAP_MAC_OVERRIDE and CAP_MAC_ADMIN (LSM labels); and nothing else but CAP_SYS_PTRACE for
+    /// /proc's links (see <see cref="ActsAsItself"/>).
+    /// </summary>
+    public const ulong FileCapabilities = 1UL << 0 | 1UL << 1 | 1UL << 2 | 1UL << 3 | 1UL << 4 | 1UL << 21 | 1UL << 31 | 1UL << 32 | 1UL << 33;
 
     /// <summary>Runs <paramref name="job"/> on the stand-in thread and waits for it. Not reentrant: one caller at a time.</summary>
     public T Do<T>(Func<T> job)
     {
+        if (Environment.CurrentManagedThreadId == _threadId)
+            throw new InvalidOperationException("the stand-in thread cannot wait for itself");
         lock (_handOver)
         {
             _job = () => job();
@@ -55,6 +93,7 @@ internal sealed unsafe class StandInThread
 
     private void Run()
     {
+        _threadId = Environment.CurrentManagedThreadId;
         try
         {
             Start();
@@ -88,41 +127,59 @@ internal sealed unsafe class StandInThread
         }
     }
 
-    private void Start()
+    private static void Start()
     {
         // Its own root and cwd from now on: chroot and fchdir here move nobody else.
         if (Libc.Syscall6(Libc.SYS_unshare, Libc.CLONE_FS, 0, 0, 0, 0, 0) != 0)
             throw new SystemCallException("unshare(CLONE_FS)", Libc.LastErrno);
-        _ownRoot = NativePath.Open("/", Libc.O_PATH | Libc.O_DIRECTORY | Libc.O_CLOEXEC);
-        if (_ownRoot < 0)
-            throw new SystemCallException("open /", Libc.LastErrno);
-        _ownFsUid = (uint)Libc.Syscall6(Libc.SYS_setfsuid, -1, 0, 0, 0, 0, 0);   // -1 changes nothing and answers the current one
-        _ownFsGid = (uint)Libc.Syscall6(Libc.SYS_setfsgid, -1, 0, 0, 0, 0, 0);
-        _ownGroups = GetGroups();
-        (_ownLow, _ownHigh) = GetCapabilities();
     }
 
-    /// <summary>The thread's root and cwd become the caller's (fds of its /proc/TID/root and cwd). 0 or an errno.</summary>
-    public int EnterRootOf(int rootFd, int cwdFd)
+    /// <summary>
+    /// The thread's root becomes the caller's (an fd of its /proc/TID/root). 0 or an errno. It
+    /// changes only when the caller's is another (a chroot'ed caller): the same root is the
+    /// common case, and costs no chroot (nor CAP_SYS_CHROOT). The cwd is passed to the resolver.
+    /// </summary>
+    public int EnterRootOf(int rootFd)
     {
-        if (Libc.Syscall6(Libc.SYS_fchdir, rootFd, 0, 0, 0, 0, 0) != 0)
-            return Libc.LastErrno;
-        fixed (byte* dot = ".\0"u8)
+        if (!SameFile(rootFd, _ownRoot))
         {
-            if (Libc.Syscall6(Libc.SYS_chroot, (long)dot, 0, 0, 0, 0, 0) != 0)
+            if (Libc.Syscall6(Libc.SYS_fchdir, rootFd, 0, 0, 0, 0, 0) != 0)
                 return Libc.LastErrno;
+            fixed (byte* dot = ".\0"u8)
+            {
+                if (Libc.Syscall6(Libc.SYS_chroot, (long)dot, 0, 0, 0, 0, 0) != 0)
+                    return Libc.LastErrno;
+            }
+            _chrooted = true;
         }
-        return Libc.Syscall6(Libc.SYS_fchdir, cwdFd, 0, 0, 0, 0, 0) != 0 ? Libc.LastErrno : 0;
+        return 0;
     }
 
     /// <summary>Back to PID 1's own root (and cwd at it), where /proc/thread-self is PID 1's /proc.</summary>
     public void LeaveRoot()
     {
-        bool back = Libc.Syscall6(Libc.SYS_fchdir, _ownRoot, 0, 0, 0, 0, 0) == 0;
-        fixed (byte* dot = ".\0"u8)
-            back &= Libc.Syscall6(Libc.SYS_chroot, (long)dot, 0, 0, 0, 0, 0) == 0;
+        bool back = true;
+        if (_chrooted)
+        {
+            back = Libc.Syscall6(Libc.SYS_fchdir, _ownRoot, 0, 0, 0, 0, 0) == 0;
+            fixed (byte* dot = ".\0"u8)
+                back &= Libc.Syscall6(Libc.SYS_chroot, (long)dot, 0, 0, 0, 0, 0) == 0;
+            _chrooted = false;
+        }
         if (!back)
             Break($"could not return to its own root: {Libc.DescribeErrno(Libc.LastErrno)}");
+    }
+
+    // The same directory on the same mount (a bind mount of it is another root).
+    private static bool SameFile(int a, int b)
+    {
+        Libc.statx x, y;
+        fixed (byte* empty = "\0"u8)
+        {
+            return Libc.Statx(a, empty, Libc.AT_EMPTY_PATH, NativePath.StatxMask, &x) == 0 &&
+                Libc.Statx(b, empty, Libc.AT_EMPTY_PATH, NativePath.StatxMask, &y) == 0 &&
+                x.stx_ino == y.stx_ino && x.stx_dev_major == y.stx_dev_major && x.stx_dev_minor == y.stx_dev_minor && x.stx_mnt_id == y.stx_mnt_id;
+        }
     }
 
     /// <summary>
@@ -132,6 +189,11 @@ internal sealed unsafe class StandInThread
     /// </summary>
     public void Assume(CallerCredentials caller)
     {
+        // A caller with PID 1's very credentials (root, all of PID 1's capabilities: the common
+        // case) needs no change, and PID 1 without CAP_SETUID could make none.
+        _assumed = !SameCredentials(caller, ulong.MaxValue);
+        if (!_assumed)
+            return;
         fixed (uint* groups = caller.Groups)
         {
             if (Libc.Syscall6(Libc.SYS_setgroups, caller.Groups.Length, (long)groups, 0, 0, 0, 0) != 0)
@@ -154,6 +216,9 @@ internal sealed unsafe class StandInThread
     /// <summary>Takes its own credentials back, and checks that it has.</summary>
     public void Restore()
     {
+        if (!_assumed)
+            return;
+        _assumed = false;
         // Its own effective set first: CAP_SETGID and CAP_SETUID for what follows.
         SetCapabilities(_ownLow, _ownHigh);
         fixed (uint* groups = _ownGroups)
