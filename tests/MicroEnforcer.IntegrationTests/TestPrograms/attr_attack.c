@@ -21,6 +21,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifndef AT_EMPTY_PATH
@@ -341,6 +342,18 @@ static void as_user(void)
     final("/srv/rw/locked/mine");
 }
 
+// Cost: N chmods of one path, timed (not a test: docs/cost.md quotes it).
+static void bench(int n, const char *p)
+{
+    struct timespec a, b;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    for (int i = 0; i < n; i++)
+        chmod(p, i & 1 ? 0644 : 0640);
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    double ns = (b.tv_sec - a.tv_sec) * 1e9 + (b.tv_nsec - a.tv_nsec);
+    printf("bench %s: %d chmod, %.0f ns each\n", p, n, ns / n);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2)
@@ -360,6 +373,8 @@ int main(int argc, char **argv)
         i386(argv[2]);
     else if (!strcmp(c, "user"))
         as_user();
+    else if (!strcmp(c, "bench"))
+        bench(atoi(argv[2]), argv[3]);
     else
         return 2;
     return 0;

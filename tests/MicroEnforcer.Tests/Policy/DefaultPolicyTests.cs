@@ -27,6 +27,7 @@ public class DefaultPolicyTests
                     new SystemIntegrityPolicy(false),
                     new BlockPtracePolicy(false, EnforcementMode.Enforce),
                     new BlockContainerExecPolicy(false, EnforcementMode.Enforce, []),
+                    new ReadOnlyPolicy(false, EnforcementMode.Enforce, FallbackMode.Refuse, [], []),
                 ]),
             policy);
     }

@@ -105,6 +105,7 @@ public class PolicyLoaderTests
                     new SystemIntegrityPolicy(false),
                     new BlockPtracePolicy(false, EnforcementMode.Enforce),
                     new BlockContainerExecPolicy(false, EnforcementMode.Enforce, []),
+                    new ReadOnlyPolicy(false, EnforcementMode.Enforce, FallbackMode.Refuse, [], []),
                 ]),
             policy);
     }
