@@ -103,6 +103,10 @@ internal sealed class AttributeChangeGuard : ISyscallControl
                 if (target < 0)
                     return perform ? new Result(null, target) : new Result(null, null);
                 fds.Add(target);
+                // The caller's cwd, root and fds were taken after its credentials were checked
+                // as its own: they are its own only if it still waits (its tid is not recycled).
+                if (!call.IsStillValid())
+                    return new Result(null, -Libc.ESRCH);
                 // The f* calls refuse an O_PATH descriptor (EBADF) before anything, a read-only mount's EROFS included.
                 if (change.Fd is not null && IsPathOnly(target))
                     return perform ? new Result(null, -Libc.EBADF) : new Result(null, null);
