@@ -30,8 +30,10 @@ internal static class ControlRegistry
         new SystemIntegrityControl(),
         new BlockPtraceControl(),
         new BlockContainerExecControl(),
-        new ReadOnlyControl(),
+        // Before Read-Only: the attribute guard performs an allowed chmod/chown/xattr call itself,
+        // and no control after it is asked about that call.
         new FileIntegrityControl(),
+        new ReadOnlyControl(),
     ];
 
     /// <summary>The policy sections, as the binder reads them: <see cref="RuntimePolicy.Controls"/> is in this order.</summary>

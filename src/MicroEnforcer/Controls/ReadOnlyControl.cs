@@ -28,11 +28,12 @@ internal sealed class ReadOnlyControl : ControlDefinition<ReadOnlyPolicy>
         + (policy.Exceptions.Count > 0 ? $" (except {string.Join(", ", policy.Exceptions.Select(p => p.Pattern))})" : "");
 
     // Opens for writing and changes of directory entries are notified only to be reported (audit
-    // mode, or reportAttempts): in enforce mode the kernel refuses them either way.
+    // mode, or reportAttempts): in enforce mode the kernel refuses them either way. Attribute
+    // changes always: Landlock has no right for them, the guard decides them (and performs them).
     protected override IEnumerable<FilterRule> RulesFor(ReadOnlyPolicy policy) =>
         policy.Mode == EnforcementMode.Audit || policy.ReportAttempts || policy.Fallback == FallbackMode.Audit
-            ? [.. FileCallRules.ChangingOpens, .. FileCallRules.Truncates, .. FileCallRules.EntryChanges]
-            : [];
+            ? [.. FileCallRules.ChangingOpens, .. FileCallRules.Truncates, .. FileCallRules.EntryChanges, .. AttributeChangeGuard.Rules]
+            : AttributeChangeGuard.Rules;
 
-    protected override IControl CreateFor(ReadOnlyPolicy policy, ControlServices services) => new ReadOnlyPaths(policy, services.Log);
+    protected override IControl CreateFor(ReadOnlyPolicy policy, ControlServices services) => new ReadOnlyPaths(policy, services.Outcome, services.Log);
 }

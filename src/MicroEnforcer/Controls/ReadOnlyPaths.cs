@@ -11,9 +11,11 @@ namespace MicroEnforcer.Controls;
 /// like File Block (see <see cref="FileBlock"/>: the kernel judges the inode at the call, so no
 /// path trick goes around it, and files created later are covered). The exceptions stay writable.
 /// A single listed file can be neither replaced nor removed, so the directory holding it takes no
-/// new entries directly in it (docs/limits.md).
+/// new entries directly in it (docs/limits.md). Attribute changes (chmod, chown, xattrs), which
+/// Landlock has no right for, are the <see cref="AttributeChangeGuard"/>'s: EROFS, race-free, with
+/// or without Landlock.
 /// </summary>
-internal sealed class ReadOnlyPaths(ReadOnlyPolicy policy, ILogger log) : ILaunchControl, ISyscallControl
+internal sealed class ReadOnlyPaths(ReadOnlyPolicy policy, Outcome outcome, ILogger log) : ILaunchControl, ISyscallControl
 {
     // What changes a file or a directory entry (attribute changes are the guard's).
     private const FileOperation Changes = FileOperation.Write | FileOperation.Create | FileOperation.Truncate | FileOperation.Delete
@@ -22,6 +24,7 @@ internal sealed class ReadOnlyPaths(ReadOnlyPolicy policy, ILogger log) : ILaunc
     // The paths and exceptions as named at start (symlinks resolved).
     private IReadOnlyList<string> _paths = [];
     private IReadOnlyList<string> _exceptions = [];
+    private AttributeChangeGuard? _attributes;
 
     public const string ControlName = "readOnly";
 
@@ -35,6 +38,7 @@ internal sealed class ReadOnlyPaths(ReadOnlyPolicy policy, ILogger log) : ILaunc
         if (FileRestrictions.Mode(ControlName, policy.Mode, policy.Fallback, FileRights.Change, log, out string? refusal) is not { } mode)
             return refusal;
         Mode = mode;
+        _attributes = new AttributeChangeGuard(ControlName, IsReadOnly, mode, outcome);
         if (mode != EnforcementMode.Enforce)
         {
             _paths = [.. policy.Paths.SelectMany(path => FileGlobExpansion.Expand(path).Matches)];
@@ -46,7 +50,8 @@ internal sealed class ReadOnlyPaths(ReadOnlyPolicy policy, ILogger log) : ILaunc
         return null;
     }
 
-    public IReadOnlyList<SyscallKind> Kinds { get; } = [.. FileCallRules.OpenKinds, .. FileCallRules.TruncateKinds, .. FileCallRules.EntryChangeKinds];
+    public IReadOnlyList<SyscallKind> Kinds { get; } =
+        [.. FileCallRules.OpenKinds, .. FileCallRules.TruncateKinds, .. FileCallRules.EntryChangeKinds, .. FileCallRules.AttributeChangeKinds];
 
     /// <summary>
     /// A change beneath a read-only path (either name of a rename or link): reported (audit mode,
@@ -55,6 +60,8 @@ internal sealed class ReadOnlyPaths(ReadOnlyPolicy policy, ILogger log) : ILaunc
     /// </summary>
     public SyscallVerdict Decide(in SyscallCall call)
     {
+        if (FileCallRules.AttributeChangeKinds.Contains(call.Kind))
+            return _attributes?.Decide(call) ?? SyscallVerdict.Continue;
         if (Mode == EnforcementMode.Enforce && !policy.ReportAttempts)
             return SyscallVerdict.Continue;
         if (FileCall.Decode(call) is not { } file || (file.Operation & Changes) == 0)
@@ -67,12 +74,37 @@ internal sealed class ReadOnlyPaths(ReadOnlyPolicy policy, ILogger log) : ILaunc
             $"{file.Operation.Name()} of {path}: beneath the read-only paths (spec.readOnly.paths)") { File = path }, Libc.EACCES);
     }
 
-    /// <summary>Whether <paramref name="path"/> is beneath a read-only path and not beneath an exception.</summary>
+    /// <summary>
+    /// Whether <paramref name="path"/> (real, absolute) is read-only: it or a directory above it
+    /// matches a glob of the paths or is beneath a path one named at start, and the same is not
+    /// true of an exception.
+    /// </summary>
     public bool IsReadOnly(string path) =>
-        (policy.Paths.Any(glob => glob.Matches(path)) || _paths.Any(named => FileRulePlanner.Covers(named, path)))
-        && !policy.Exceptions.Any(glob => glob.Matches(path)) && !_exceptions.Any(named => FileRulePlanner.Covers(named, path));
+        Beneath(policy.Paths, _paths, path) && !Beneath(policy.Exceptions, _exceptions, path);
+
+    private static bool Beneath(PolicyList<PathGlob> globs, IReadOnlyList<string> named, string path)
+    {
+        foreach (string start in named)
+        {
+            if (FileRulePlanner.Covers(start, path))
+                return true;
+        }
+        for (string? at = path; at is not null; at = Parent(at))
+        {
+            foreach (PathGlob glob in globs)
+            {
+                if (glob.Matches(at))
+                    return true;
+            }
+        }
+        return false;
+    }
+
+    private static string? Parent(string path) =>
+        path == "/" ? null : path.LastIndexOf('/') is var slash && slash <= 0 ? "/" : path[..slash];
 
     public void Launched(int pid, string process, string? path)
     {
     }
+
 }

@@ -18,6 +18,9 @@ internal sealed class SyscallDispatch
     /// <summary>The answer that is no answer yet: the call waits until the baseline is hashed (see <see cref="SyscallVerdict.HoldUntilHashed"/>).</summary>
     public const int HoldUntilHashed = int.MinValue + 1;
 
+    /// <summary>The answer is a value with no CONTINUE: a control performed the call (see <see cref="SyscallVerdict.Answered"/>); the value is the out parameter.</summary>
+    public const int Performed = int.MinValue + 2;
+
     private readonly ISyscallControl[][] _byKind;
     private readonly Outcome _outcome;
     private readonly ILogger _log;
@@ -31,9 +34,13 @@ internal sealed class SyscallDispatch
         _log = log;
     }
 
-    /// <summary>Returns 0 (CONTINUE), a negative errno, <see cref="HoldUntilHashed"/>, or null when the caller is gone.</summary>
-    public int? Decide(in SyscallCall call)
+    /// <summary>As below, for calls no control performs itself.</summary>
+    public int? Decide(in SyscallCall call) => Decide(call, out _);
+
+    /// <summary>Returns 0 (CONTINUE), a negative errno, <see cref="HoldUntilHashed"/>, <see cref="Performed"/> (with <paramref name="value"/>), or null when the caller is gone.</summary>
+    public int? Decide(in SyscallCall call, out long value)
     {
+        value = 0;
         ISyscallControl[] controls = _byKind[(int)call.Kind];
         if (controls.Length == 0)
             return -Libc.EPERM;   // the filter sends nothing else here; anything else is a bug, and is refused
@@ -55,6 +62,11 @@ internal sealed class SyscallDispatch
                     return HoldUntilHashed;
                 case SyscallVerdictKind.Refused:
                     return -verdict.Errno;
+                case SyscallVerdictKind.Answered when verdict.Result < 0:
+                    return (int)verdict.Result;
+                case SyscallVerdictKind.Answered:
+                    value = verdict.Result;
+                    return Performed;
                 case SyscallVerdictKind.Objection:
                     if (!call.IsStillValid())
                         return null;   // what was read may belong to a recycled pid

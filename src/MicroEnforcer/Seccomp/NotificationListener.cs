@@ -63,4 +63,11 @@ internal sealed class NotificationListener(int fd, string origin) : INotificatio
         // ENOENT: the caller died or was interrupted by a signal meanwhile; it will ask again.
         Libc.Ioctl(Fd, Libc.SECCOMP_IOCTL_NOTIF_SEND, &response);
     }
+
+    /// <summary>The call returns <paramref name="value"/> without running: PID 1 performed it (no CONTINUE).</summary>
+    public unsafe void RespondWithValue(ulong id, long value)
+    {
+        var response = new Libc.seccomp_notif_resp { id = id, val = value };
+        Libc.Ioctl(Fd, Libc.SECCOMP_IOCTL_NOTIF_SEND, &response);
+    }
 }

@@ -160,9 +160,10 @@ internal sealed class NotifyLoop(NotificationListener workload, ExecEntryCheck e
     private void Answer(NotificationListener listener, in Libc.seccomp_notif notification)
     {
         int? answer;
+        long value = 0;
         try
         {
-            answer = Handle(listener, notification);
+            answer = Handle(listener, notification, out value);
         }
         catch (Exception e)
         {
@@ -174,8 +175,10 @@ internal sealed class NotifyLoop(NotificationListener workload, ExecEntryCheck e
             _awaitingBaseline.Add((listener, notification));
         else if (answer == SyscallDispatch.HoldUntilHashed)
             _awaitingHashing.Add((listener, notification));
-        else if (answer is int value)
-            listener.Respond(notification.id, value);
+        else if (answer == SyscallDispatch.Performed)
+            listener.RespondWithValue(notification.id, value);
+        else if (answer is int errno)
+            listener.Respond(notification.id, errno);
     }
 
     /// <summary>
@@ -222,12 +225,13 @@ internal sealed class NotifyLoop(NotificationListener workload, ExecEntryCheck e
             Log.Forwarded(log, signal, target);
     }
 
-    private int? Handle(NotificationListener listener, in Libc.seccomp_notif notification)
+    private int? Handle(NotificationListener listener, in Libc.seccomp_notif notification, out long value)
     {
+        value = 0;
         int tid = (int)notification.pid;
         (SyscallKind kind, _) = SyscallClassifier.Classify(notification.data.arch, unchecked((uint)notification.data.nr));
         if (kind is SyscallKind.Execve or SyscallKind.Execveat)
             return exec.Decide(notification.id, tid, ExecRequest.Decode(notification.data)!, listener);
-        return syscalls.Decide(new SyscallCall(tid, kind, notification.data, listener, notification.id));
+        return syscalls.Decide(new SyscallCall(tid, kind, notification.data, listener, notification.id), out value);
     }
 }

@@ -19,7 +19,7 @@ internal sealed class ImageRootfs
     /// <summary>Test programs, built statically into /opt/tests in the image.</summary>
     public static readonly string[] Programs =
         ["hello", "pwned", "exec_race", "execat", "exec_compat", "fileless", "fork_bomb", "revshell", "stdio_socket",
-         "stale", "deadlock", "memfd_script", "pid1", "io_uring", "fork_churn", "script_race", "pty_relay", "capprobe", "sim_calls", "ptrace_attack", "enter_like_runc", "file_attack", "file_ops"];
+         "stale", "deadlock", "memfd_script", "pid1", "io_uring", "fork_churn", "script_race", "pty_relay", "capprobe", "sim_calls", "ptrace_attack", "enter_like_runc", "file_attack", "file_ops", "attr_attack"];
 
     /// <summary>The overlay's lowerdir: one directory, or several separated by ':' (the top layer first).</summary>
     public string Path { get; }
@@ -65,7 +65,7 @@ internal sealed class ImageRootfs
         {
             string output = System.IO.Path.Combine(Path, "opt/tests", program);
             var args = new List<string> { "-static", "-O2", "-pthread", "-o", output, System.IO.Path.Combine(sources, program + ".c") };
-            if (program is "exec_compat" or "sim_calls" or "ptrace_attack" or "file_attack" or "file_ops")   // their i386 calls pass static buffers: below 4 GiB
+            if (program is "exec_compat" or "sim_calls" or "ptrace_attack" or "file_attack" or "file_ops" or "attr_attack")   // their i386 calls pass static buffers: below 4 GiB
                 args.Insert(0, "-no-pie");
             ProcessRunner.Check("gcc", [.. args]);
         }

@@ -146,6 +146,27 @@ public sealed class SyscallDispatchTests
     private static SyscallVerdict Objection(string control, int errno) =>
         SyscallVerdict.Object(new ControlFinding(control, "test objection"), errno);
 
+    [Fact]
+    public void APerformedCallIsAnsweredWithItsValueAndNoLaterControlIsAsked()
+    {
+        var dispatch = Dispatch(
+            Control("performs", EnforcementMode.Enforce, SyscallVerdict.Answered(0)),
+            Control("later", EnforcementMode.Enforce, SyscallVerdict.Object(new ControlFinding("later", "no"), EPERM)));
+
+        Assert.Equal(SyscallDispatch.Performed, dispatch.Decide(Call(SyscallKind.Connect), out long value));
+        Assert.Equal(0, value);
+        Assert.Equal(["performs"], _asked);
+        Assert.Empty(_events);
+    }
+
+    [Fact]
+    public void APerformedCallThatFailedAnswersItsErrno()
+    {
+        var dispatch = Dispatch(Control("performs", EnforcementMode.Enforce, SyscallVerdict.Answered(-EACCES)));
+
+        Assert.Equal(-EACCES, dispatch.Decide(Call(SyscallKind.Connect)));
+    }
+
     private Scripted Control(string name, EnforcementMode mode, SyscallVerdict verdict, SyscallKind kind = SyscallKind.Connect) =>
         new(name, mode, verdict, kind, _asked);
 

@@ -29,8 +29,8 @@ public class DefaultPolicyTests
                     new SystemIntegrityPolicy(false),
                     new BlockPtracePolicy(false, EnforcementMode.Enforce),
                     new BlockContainerExecPolicy(false, EnforcementMode.Enforce, []),
-                    new ReadOnlyPolicy(false, EnforcementMode.Enforce, FallbackMode.Refuse, [], []),
                     new FileIntegrityPolicy(false, WatchedPaths.DefaultGlobs, FileIntegrityControl.DefaultMaxHashBytes),
+                    new ReadOnlyPolicy(false, EnforcementMode.Enforce, FallbackMode.Refuse, [], []),
                 ]),
             policy);
     }

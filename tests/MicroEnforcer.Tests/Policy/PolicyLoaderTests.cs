@@ -107,8 +107,8 @@ public class PolicyLoaderTests
                     new SystemIntegrityPolicy(false),
                     new BlockPtracePolicy(false, EnforcementMode.Enforce),
                     new BlockContainerExecPolicy(false, EnforcementMode.Enforce, []),
-                    new ReadOnlyPolicy(false, EnforcementMode.Enforce, FallbackMode.Refuse, [], []),
                     new FileIntegrityPolicy(false, WatchedPaths.DefaultGlobs, FileIntegrityControl.DefaultMaxHashBytes),
+                    new ReadOnlyPolicy(false, EnforcementMode.Enforce, FallbackMode.Refuse, [], []),
                 ]),
             policy);
     }
