@@ -97,7 +97,8 @@ public sealed class ExecSessionFileTests
         var id = scenario.Both("sh", "-c", "id; echo \"id=$?\"");
         string passwd = scenario.Read("/etc/passwd");
         string workload = scenario.Read("/tmp/workload.txt");
-        var logs = scenario.Container.WaitForLogs(l => l.EventsFor("fileBlock", "/usr/bin/id").Select(e => e.GetProperty("pid").GetInt32()).Distinct().Count() >= 2, TimeSpan.FromSeconds(5));
+        var logs = scenario.Container.WaitForLogs(l => l.EventsFor("fileBlock", "/usr/bin/id").Select(e => e.GetProperty("pid").GetInt32()).Distinct().Count() >= 2
+            && l.EventsFor("fileBlock", "/etc/shadow").Count() >= 3 && l.EventsFor("readOnly", "/etc/passwd").Count() >= 3, TimeSpan.FromSeconds(5));
         string seen = Show("exec cat /etc/shadow", shadow.Exec) + Show("wrapper cat /etc/shadow", shadow.Wrapper)
             + Show("exec append", append.Exec) + Show("wrapper append", append.Wrapper)
             + Show("exec useradd", useradd.Exec) + Show("wrapper useradd", useradd.Wrapper)
@@ -119,8 +120,15 @@ public sealed class ExecSessionFileTests
         Assert.True(hostname.Exec.ExitCode == 0 && hostname.Wrapper.ExitCode == 0, $"reading /etc/hostname failed\n{seen}");
         Assert.Contains("shadow=1", workload);
         Assert.DoesNotContain("passwd=0", workload);
-        // An exec refused in a session is audited; nothing was killed. (The Landlock refusals of
-        // opens are not audited yet.)
+        // The seed scenario's audit: each refused read of the shadow file and each refused change
+        // of /etc/passwd is an event (the workload's, and the two sessions' of each), blocked.
+        var shadowEvents = logs.EventsFor("fileBlock", "/etc/shadow").ToList();
+        var passwdEvents = logs.EventsFor("readOnly", "/etc/passwd").ToList();
+        Assert.True(shadowEvents.Select(e => e.GetProperty("pid").GetInt32()).Distinct().Count() >= 3
+            && shadowEvents.All(e => e.GetProperty("action").GetString() == "blocked"), $"the refused reads of /etc/shadow were not audited\n{seen}");
+        Assert.True(passwdEvents.Select(e => e.GetProperty("pid").GetInt32()).Distinct().Count() >= 3
+            && passwdEvents.All(e => e.GetProperty("action").GetString() == "blocked"), $"the refused changes of /etc/passwd were not audited\n{seen}");
+        // An exec refused in a session is audited; nothing was killed.
         Assert.True(id.Exec.Stdout.Contains("id=126", StringComparison.Ordinal) && id.Wrapper.Stdout.Contains("id=126", StringComparison.Ordinal),
             $"the blocked exec was not refused\n{seen}");
         var refused = logs.EventsFor("fileBlock", "/usr/bin/id").ToList();
