@@ -13,13 +13,16 @@ internal sealed record BenchPolicy(string Name, string RepoPath)
     /// <summary>The file-controls sample: File Block and Read-Only on an nginx container's lists.</summary>
     public static readonly BenchPolicy FileControls = new("file-controls", "samples/policies/file-controls.yaml");
 
+    /// <summary>The same with reportAttempts off: the kernel (Landlock) alone, no round trip to PID 1 per open.</summary>
+    public static readonly BenchPolicy FileControlsSilent = new("file-controls-silent", "bench/policies/file-controls-silent.yaml");
+
     /// <summary>File Integrity Monitoring watching /tmp, where `osbench files` creates its files.</summary>
     public static readonly BenchPolicy FimFiles = new("fim-files", "bench/policies/fim-files.yaml");
 
     /// <summary>File Integrity Monitoring watching /var/log/nginx, where nginx-access.conf logs.</summary>
     public static readonly BenchPolicy FimNginx = new("fim-nginx", "bench/policies/fim-nginx.yaml");
 
-    public static readonly IReadOnlyList<BenchPolicy> All = [FileControls, FimFiles, FimNginx];
+    public static readonly IReadOnlyList<BenchPolicy> All = [FileControls, FileControlsSilent, FimFiles, FimNginx];
 
     public string ImagePath => $"{ImageDirectory}/{Name}.yaml";
 

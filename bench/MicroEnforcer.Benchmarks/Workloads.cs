@@ -80,6 +80,9 @@ internal static class Workloads
             OsBench(sandbox, image, "files-filecontrols", "create files (file controls)", "files", 20000 / scale, 0.95, null, BenchPolicy.FileControls),
             // No target: the issue asks only that nginx not move with the default policy.
             Nginx(sandbox, image, "nginx-filecontrols", "nginx (file controls)", BenchImage.NginxConf, null, duration, BenchPolicy.FileControls),
+            // The same lists with reportAttempts off: what the kernel's enforcement alone costs.
+            OsBench(sandbox, image, "files-filecontrols-silent", "create files (file controls, no reports)", "files", 20000 / scale, 0.95, null, BenchPolicy.FileControlsSilent),
+            Nginx(sandbox, image, "nginx-filecontrols-silent", "nginx (file controls, no reports)", BenchImage.NginxConf, null, duration, BenchPolicy.FileControlsSilent),
             OsBench(sandbox, image, "files-fim", "create files (FIM)", "files", 20000 / scale, 0.5, null, BenchPolicy.FimFiles),
             // Natively too with its access log on: the log's writes are the workload's, not the enforcer's.
             Nginx(sandbox, image, "nginx-fim", "nginx (FIM, access log watched)", BenchImage.NginxAccessLogConf, 0.95, duration, BenchPolicy.FimNginx),
@@ -89,7 +92,7 @@ internal static class Workloads
 
     /// <summary>The keys `--only` takes: every workload's, and "startup".</summary>
     public static readonly IReadOnlyList<string> Keys =
-        ["launch", "processes", "threads", "files", "memory", "nginx", "files-filecontrols", "nginx-filecontrols", "files-fim", "nginx-fim", "startup"];
+        ["launch", "processes", "threads", "files", "memory", "nginx", "files-filecontrols", "nginx-filecontrols", "files-filecontrols-silent", "nginx-filecontrols-silent", "files-fim", "nginx-fim", "startup"];
 
     private static ThroughputWorkload OsBench(Sandbox sandbox, BenchImage image, string key, string title, string osbench, int iterations,
         double target, double? pdig, BenchPolicy? policy = null) =>
