@@ -380,15 +380,27 @@ static void me_set_timeout(int fd, int seconds)
     setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
 }
 
-// Server: a listening socket, or -errno.
-int me_session_listen(const char *name, int name_len)
+// A unix socket of `type` bound to the abstract `name`, or -errno.
+static int me_abstract_socket(int type, const char *name, int name_len)
 {
-    int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+    int fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return -errno;
     struct sockaddr_un addr;
     socklen_t len = me_abstract_address(&addr, name, name_len);
-    if (bind(fd, (struct sockaddr *)&addr, len) != 0 || listen(fd, 16) != 0) {
+    if (bind(fd, (struct sockaddr *)&addr, len) != 0) {
+        int error = errno;
+        close(fd);
+        return -error;
+    }
+    return fd;
+}
+
+// Server: a listening socket, or -errno.
+int me_session_listen(const char *name, int name_len)
+{
+    int fd = me_abstract_socket(SOCK_SEQPACKET, name, name_len);
+    if (fd >= 0 && listen(fd, 16) != 0) {
         int error = errno;
         close(fd);
         return -error;
@@ -622,12 +634,8 @@ void me_join_session_and_exec(const char *name, int name_len, const char *file, 
 // (unix_dgram_sendmsg: EPIPE). The session's connect to it is not affected.
 int me_courier_bind(const char *name, int name_len)
 {
-    int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return -errno;
-    struct sockaddr_un addr;
-    socklen_t len = me_abstract_address(&addr, name, name_len);
-    if (bind(fd, (struct sockaddr *)&addr, len) != 0 || shutdown(fd, SHUT_RD) != 0) {
+    int fd = me_abstract_socket(SOCK_DGRAM, name, name_len);
+    if (fd >= 0 && shutdown(fd, SHUT_RD) != 0) {
         int error = errno;
         close(fd);
         return -error;

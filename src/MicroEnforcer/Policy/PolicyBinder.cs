@@ -231,48 +231,17 @@ internal sealed class PolicyBinder
     /// A list of scalars, each turned into an item by <paramref name="parse"/> (null: valid, with
     /// the item; else the error for that item). Null when the field is absent or not a list.
     /// </summary>
-    internal List<T>? ReadList<T>(Field field, string listDescription, string itemDescription, ItemParser<T> parse)
-    {
-        if (field.Node is null)
-        {
-            return null;
-        }
-
-        if (field.Node is not YamlSequence sequence)
-        {
-            Report(field, $"expected {listDescription}, got {Describe(field.Node)}");
-            return null;
-        }
-
-        var items = new List<T>(sequence.Items.Count);
-        for (int i = 0; i < sequence.Items.Count; i++)
-        {
-            var item = new Field($"{field.Path}[{i}]", sequence.Items[i]);
-            if (item.Node is not YamlScalar { IsNull: false } scalar)
-            {
-                Report(item, $"expected {itemDescription}, got {Describe(item.Node!)}");
-            }
-            else if (parse(scalar.Value, out T? value) is { } error)
-            {
-                Report(item, error);
-            }
-            else
-            {
-                items.Add(value!);
-            }
-        }
-
-        return items;
-    }
+    internal List<T>? ReadList<T>(Field field, string listDescription, string itemDescription, ItemParser<T> parse) =>
+        ReadEntries(field, listDescription, itemDescription, parse, readMapping: null);
 
     /// <summary>
     /// A list whose items are scalars (<paramref name="parse"/>) or mappings (<paramref name="readMapping"/>,
-    /// which reads the item's fields, reports its own errors and returns null on one). Null when
+    /// which reads the item's fields, reports its own errors and says whether the item is valid;
+    /// none: a mapping is reported as the wrong kind of item). Null when
     /// the field is absent or not a list.
     /// </summary>
     internal List<T>? ReadEntries<T>(Field field, string listDescription, string itemDescription, ItemParser<T> parse,
-        Func<FieldReader, PolicyBinder, T?> readMapping)
-        where T : class
+        Func<FieldReader, PolicyBinder, (bool Valid, T Item)>? readMapping)
     {
         if (field.Node is null)
         {
@@ -302,8 +271,9 @@ internal sealed class PolicyBinder
                     }
 
                     break;
-                case YamlMapping:
-                    if (readMapping(Fields(item), this) is { } entry)
+                case YamlMapping when readMapping is not null:
+                    (bool valid, T entry) = readMapping(Fields(item), this);
+                    if (valid)
                     {
                         items.Add(entry);
                     }

@@ -113,11 +113,11 @@ public sealed class SectionReader
                 fields.ReportUnknown();
                 string? text = binder.ReadString(pathField);
                 if (text is null)
-                    return null;
+                    return (false, null!);
                 if (ParseFilePath(text, out PathGlob glob) is { } error)
                 {
                     binder.Report(pathField, error);
-                    return null;
+                    return (false, null!);
                 }
                 FileAccessKind access = FileAccessKind.All;
                 if (binder.ReadList<FileAccessKind>(blockField, "a list of read, write, exec", "read, write or exec", FileAccessKindText.Parse) is { } kinds)
@@ -126,12 +126,12 @@ public sealed class SectionReader
                     if (access == FileAccessKind.None && blockField.Node is Yaml.YamlSequence { Items.Count: 0 })
                     {
                         binder.Report(blockField, "block must name at least one of read, write, exec (leave it out to block all three)");
-                        return null;
+                        return (false, null!);
                     }
                     if (access == FileAccessKind.None)
-                        return null;   // each bad kind was reported
+                        return (false, null!);   // each bad kind was reported
                 }
-                return new FileEntry(glob, access);
+                return (true, new FileEntry(glob, access));
             }) is { } items ? PolicyList.From(items) : null);
 
     /// <summary><c>fallback</c>: what an enforcing control does where the kernel lacks its mechanism.</summary>
