@@ -66,6 +66,9 @@ internal sealed class ReadOnlyPaths(ReadOnlyPolicy policy, Outcome outcome, ILog
             return SyscallVerdict.Continue;
         if (FileCall.Decode(call) is not { } file || (file.Operation & Changes) == 0)
             return SyscallVerdict.Continue;
+        // O_CREAT of a file that is there, for reading only, changes nothing (the kernel lets it be).
+        if ((file.Operation & Changes) == FileOperation.Create && file.OpenFlags != 0 && file.Path.Resolved is { } existing && Path.Exists(existing))
+            return SyscallVerdict.Continue;
         string? path = file.Path.Resolved is { } old && IsReadOnly(old) ? old
             : file.NewPath?.Resolved is { } renamed && IsReadOnly(renamed) ? renamed : null;
         if (path is null)

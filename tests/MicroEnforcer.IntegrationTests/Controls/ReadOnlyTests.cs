@@ -83,6 +83,15 @@ public sealed class ReadOnlyTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void ReadingWithOCreat_IsNotAChange()
+    {
+        var r = Attack("read_creat", "/data/ro/file", Policy);
+
+        Assert.Contains("read_creat: ok original", r.Stdout);
+        Assert.Empty(r.AuditEvents);
+    }
+
+    [Fact]
     public void ASingleReadOnlyFile_CannotBeReplaced()
     {
         string policy = Policy.Replace("paths: [/data/ro]", "paths: [/data/rw/file]", StringComparison.Ordinal).Replace("    exceptions: [/data/ro/cache]\n", "", StringComparison.Ordinal);

@@ -15,6 +15,7 @@
 //   rename_dir    rename(TARGET's directory, "/tmp/moved" or a sibling), open it there
 //   openat2       openat2(AT_FDCWD, TARGET)
 //   i386          open through int 0x80 (the i386 entry point)
+//   read_creat    open(TARGET, O_RDONLY|O_CREAT): creates nothing when the file is there
 //   handle        name_to_handle_at(TARGET), then open_by_handle_at (needs CAP_DAC_READ_SEARCH)
 //   flip          a thread flips "/tmp/flip" between DECOY and TARGET while the main thread opens
 //                 it 20000 times: "ok" when any open read TARGET's content
@@ -173,6 +174,8 @@ int main(int argc, char **argv)
     } else if (!strcmp(a, "openat2")) {
         struct open_how how = { .flags = O_RDONLY };
         result(a, (int)syscall(SYS_openat2, AT_FDCWD, target, &how, sizeof how));
+    } else if (!strcmp(a, "read_creat")) {
+        result(a, open(target, O_RDONLY | O_CREAT, 0644));
     } else if (!strcmp(a, "handle")) {
         struct file_handle *handle = malloc(sizeof *handle + MAX_HANDLE_SZ);
         handle->handle_bytes = MAX_HANDLE_SZ;
