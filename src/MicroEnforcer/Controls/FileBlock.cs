@@ -79,6 +79,10 @@ internal sealed class FileBlock(FileBlockPolicy policy, ILogger log) : ILaunchCo
             return SyscallVerdict.Continue;
         FileAccessKind asked = ((file.Operation & FileOperation.Read) != 0 ? FileAccessKind.Read : FileAccessKind.None)
             | ((file.Operation & (FileOperation.Write | FileOperation.Truncate)) != 0 ? FileAccessKind.Write : FileAccessKind.None);
+        // A file that is not there, opened without O_CREAT, fails with ENOENT before any check:
+        // the report must not make it EACCES.
+        if ((file.Operation & FileOperation.Create) == 0 && NativePath.Statx(path, Libc.AT_SYMLINK_NOFOLLOW, out _) != 0)
+            return SyscallVerdict.Continue;
         // A directory opened for reading is listed, which File Block leaves alone (as Landlock does).
         if (asked == FileAccessKind.Read && ((file.OpenFlags & Libc.O_DIRECTORY) != 0 || Directory.Exists(path)))
             return SyscallVerdict.Continue;

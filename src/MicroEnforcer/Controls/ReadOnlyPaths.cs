@@ -66,8 +66,7 @@ internal sealed class ReadOnlyPaths(ReadOnlyPolicy policy, Outcome outcome, ILog
             return SyscallVerdict.Continue;
         if (FileCall.Decode(call) is not { } file || (file.Operation & Changes) == 0)
             return SyscallVerdict.Continue;
-        // O_CREAT of a file that is there, for reading only, changes nothing (the kernel lets it be).
-        if ((file.Operation & Changes) == FileOperation.Create && file.OpenFlags != 0 && file.Path.Resolved is { } existing && Path.Exists(existing))
+        if (FailsBeforeAnyCheck(file))
             return SyscallVerdict.Continue;
         string? path = file.Path.Resolved is { } old && IsReadOnly(old) ? old
             : file.NewPath?.Resolved is { } renamed && IsReadOnly(renamed) ? renamed : null;
@@ -76,6 +75,23 @@ internal sealed class ReadOnlyPaths(ReadOnlyPolicy policy, Outcome outcome, ILog
         return SyscallVerdict.Object(new ControlFinding(ControlName,
             $"{file.Operation.Name()} of {path}: beneath the read-only paths (spec.readOnly.paths)") { File = path }, Libc.EACCES);
     }
+
+    // A call the kernel fails (or lets be) before any permission check: the report must not turn
+    // its EEXIST or ENOENT into EACCES (`mkdir -p` of a directory that is there, `rm -f` of one
+    // that is not). O_CREAT of a file that is there, for reading only, changes nothing. What was
+    // looked at can change before the kernel looks: this decides a report, never the kernel's answer.
+    private static bool FailsBeforeAnyCheck(FileCall file)
+    {
+        FileOperation changes = file.Operation & Changes;
+        bool oldExists = file.Path.Resolved is { } old && Exists(old);
+        if ((changes & ~(FileOperation.Create | FileOperation.MakeDirectory | FileOperation.MakeNode | FileOperation.Symlink)) == 0)
+            return oldExists;   // EEXIST, or nothing to create
+        if ((changes & (FileOperation.Delete | FileOperation.Rename | FileOperation.Link)) != 0 && !oldExists)
+            return true;   // ENOENT
+        return changes == FileOperation.Link && file.NewPath?.Resolved is { } linked && Exists(linked);   // EEXIST
+    }
+
+    private static bool Exists(string path) => NativePath.Statx(path, Libc.AT_SYMLINK_NOFOLLOW, out _) == 0;
 
     /// <summary>
     /// Whether <paramref name="path"/> (real, absolute) is read-only: it or a directory above it

@@ -88,6 +88,15 @@ public sealed class FileBlockTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void AMissingFileInABlockedDirectory_IsStillNoSuchFile()
+    {
+        var r = Run("cat /data/keys/missing; echo cat=$?", Policy("enforce"));
+
+        Assert.Contains("No such file or directory", r.Stderr);
+        Assert.Empty(r.AuditEvents);
+    }
+
+    [Fact]
     public void WithoutReportAttempts_TheKernelStillRefusesAndNothingIsReported()
     {
         var r = Run("cat /data/secret; echo cat=$?", Policy("enforce").Replace("enabled: true", "enabled: true\n    reportAttempts: false", StringComparison.Ordinal));

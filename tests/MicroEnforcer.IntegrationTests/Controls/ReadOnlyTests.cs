@@ -91,6 +91,19 @@ public sealed class ReadOnlyTests(ITestOutputHelper output)
         Assert.Empty(r.AuditEvents);
     }
 
+    [Theory]
+    [InlineData("mkdir_there", "/data/ro/sub", "errno 17")]   // EEXIST, as natively
+    [InlineData("unlink_gone", "/data/ro/missing", "errno 2")]   // ENOENT, as natively
+    public void ACallTheKernelFailsFirst_KeepsItsErrno(string attack, string target, string expected)
+    {
+        var native = Attack(attack, target, null);
+        var r = Attack(attack, target, Policy);
+
+        Assert.Contains($"{attack}: {expected}", native.Stdout);
+        Assert.Contains($"{attack}: {expected}", r.Stdout);
+        Assert.Empty(r.AuditEvents);
+    }
+
     [Fact]
     public void ASingleReadOnlyFile_CannotBeReplaced()
     {

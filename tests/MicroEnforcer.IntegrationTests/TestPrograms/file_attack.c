@@ -16,6 +16,8 @@
 //   openat2       openat2(AT_FDCWD, TARGET)
 //   i386          open through int 0x80 (the i386 entry point)
 //   read_creat    open(TARGET, O_RDONLY|O_CREAT): creates nothing when the file is there
+//   mkdir_there   mkdir(TARGET) of a directory that is there: EEXIST (mkdir -p relies on it)
+//   unlink_gone   unlink(TARGET) of a file that is not there: ENOENT (rm -f relies on it)
 //   handle        name_to_handle_at(TARGET), then open_by_handle_at (needs CAP_DAC_READ_SEARCH)
 //   flip          a thread flips "/tmp/flip" between DECOY and TARGET while the main thread opens
 //                 it 20000 times: "ok" when any open read TARGET's content
@@ -174,6 +176,10 @@ int main(int argc, char **argv)
     } else if (!strcmp(a, "openat2")) {
         struct open_how how = { .flags = O_RDONLY };
         result(a, (int)syscall(SYS_openat2, AT_FDCWD, target, &how, sizeof how));
+    } else if (!strcmp(a, "mkdir_there")) {
+        written(a, mkdir(target, 0755));
+    } else if (!strcmp(a, "unlink_gone")) {
+        written(a, unlink(target));
     } else if (!strcmp(a, "read_creat")) {
         result(a, open(target, O_RDONLY | O_CREAT, 0644));
     } else if (!strcmp(a, "handle")) {
