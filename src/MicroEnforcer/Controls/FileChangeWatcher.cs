@@ -168,23 +168,27 @@ internal sealed class FileChangeWatcher : IDisposable
         }
     }
 
+    // Every change waiting for this event is seen, not only the first: inotify merges an event
+    // identical to the last one still unread (two xattr changes of one file in a row are one
+    // IN_ATTRIB), so one event can stand for several changes. A change made after the event was
+    // queued is then hashed a little early; its own event, if it comes, finds nothing waiting.
     private void Match(int wd, uint mask, ReadOnlySpan<byte> name)
     {
-        Pending? seen = null;
+        var seen = new List<Pending>(1);
         lock (_lock)
         {
-            for (int i = 0; i < _pending.Count; i++)
+            for (int i = _pending.Count - 1; i >= 0; i--)
             {
                 Pending p = _pending[i];
                 if (p.Wd == wd && (p.Event & mask) != 0 && (p.OnFile || name.SequenceEqual(p.Name)))
                 {
-                    seen = p;
+                    seen.Add(p);
                     _pending.RemoveAt(i);
-                    break;
                 }
             }
         }
-        seen?.Report(true, null);
+        for (int i = seen.Count - 1; i >= 0; i--)
+            seen[i].Report(true, null);   // in the order the changes were registered
     }
 
     private void ReportExpired(bool all, string why)
