@@ -70,6 +70,8 @@ public sealed class FileBlockTests(ITestOutputHelper output)
         Assert.Contains($"{attack}: ", r.Stdout);
         Assert.DoesNotContain(Secret, r.Stdout);
         Assert.Equal(0, r.ExitCode);
+        if (attack == "flip")
+            RaceRan.Assert(r.Stdout, attack);
     }
 
     [Fact]

@@ -64,6 +64,8 @@ public sealed class ReadOnlyTests(ITestOutputHelper output)
         var r = Attack(attack, target, Policy);
 
         Assert.Matches($"{attack}: (errno (13|18)|unchanged)", r.Stdout);
+        if (attack == "write_flip")
+            RaceRan.Assert(r.Stdout, attack);
         Assert.Contains("original\ndeep\n", r.Stdout);
         Assert.DoesNotContain("EVIL", r.Stdout);
         Assert.DoesNotContain("new", r.Stdout);

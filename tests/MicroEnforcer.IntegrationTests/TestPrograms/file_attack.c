@@ -20,7 +20,8 @@
 //   unlink_gone   unlink(TARGET) of a file that is not there: ENOENT (rm -f relies on it)
 //   handle        name_to_handle_at(TARGET), then open_by_handle_at (needs CAP_DAC_READ_SEARCH)
 //   flip          a thread flips "/tmp/flip" between DECOY and TARGET while the main thread opens
-//                 it 20000 times: "ok" when any open read TARGET's content
+//                 it 20000 times: "ok" when any open read TARGET's content, else "never (N opens,
+//                 M refused)": both must be above 0, or the race was not run
 // Changing TARGET (a file, or for create/mkdir/link_into a directory):
 //   write         open(TARGET, O_WRONLY|O_APPEND), write
 //   truncate      truncate(TARGET, 0)
@@ -200,12 +201,14 @@ int main(int argc, char **argv)
         symlink(decoy, "/tmp/flip");
         pthread_t thread;
         pthread_create(&thread, NULL, flipper, NULL);
-        int hits = 0, opened = 0;
+        int hits = 0, opened = 0, refused = 0;
         char secret[64] = { 0 };
         for (int i = 0; i < 20000; i++) {
             int fd = open("/tmp/flip", writing ? O_WRONLY | O_APPEND : O_RDONLY);
-            if (fd < 0)
+            if (fd < 0) {
+                refused++;   // the flipper had the link on the target, and the open was refused
                 continue;
+            }
             opened++;
             if (writing) {
                 if (write(fd, "X", 1) < 0) {
@@ -225,13 +228,13 @@ int main(int argc, char **argv)
         if (writing) {
             struct stat after;
             stat(target, &after);
-            printf("%s: %s (%d opens)\n", a, after.st_size != before.st_size ? "ok changed" : "unchanged", opened);
+            printf("%s: %s (%d opens, %d refused)\n", a, after.st_size != before.st_size ? "ok changed" : "unchanged", opened, refused);
         } else {
             secret[strcspn(secret, "\n")] = 0;
             if (hits > 0)
                 printf("%s: ok %s (%d of %d opens)\n", a, secret, hits, opened);
             else
-                printf("%s: never (%d opens)\n", a, opened);
+                printf("%s: never (%d opens, %d refused)\n", a, opened, refused);
         }
     } else if (!strcmp(a, "write")) {
         written(a, write_to(open(target, O_WRONLY | O_APPEND)));
