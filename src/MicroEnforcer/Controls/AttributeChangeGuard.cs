@@ -35,26 +35,10 @@ internal sealed class AttributeChangeGuard : ISyscallControl
     }
 
     /// <summary>The kinds the guard decides; <see cref="Rules"/> notifies exactly these.</summary>
-    public static IReadOnlyList<SyscallKind> GuardedKinds { get; } =
-    [
-        SyscallKind.Chmod, SyscallKind.Fchmod, SyscallKind.FchmodAt, SyscallKind.FchmodAt2,
-        SyscallKind.Chown, SyscallKind.Lchown, SyscallKind.Fchown, SyscallKind.FchownAt,
-        SyscallKind.SetXattr, SyscallKind.LsetXattr, SyscallKind.FsetXattr, SyscallKind.SetXattrAt,
-        SyscallKind.RemoveXattr, SyscallKind.LremoveXattr, SyscallKind.FremoveXattr, SyscallKind.RemoveXattrAt,
-    ];
+    public static IReadOnlyList<SyscallKind> GuardedKinds => FileCallRules.AttributeChangeKinds;
 
     /// <summary>Every entry point of every guarded call (i386's 16-bit chown family and the *32 twins are in the table's rows).</summary>
-    public static IReadOnlyList<FilterRule> Rules { get; } =
-    [
-        FilterRule.Notify(SyscallTable.Chmod), FilterRule.Notify(SyscallTable.Fchmod), FilterRule.Notify(SyscallTable.FchmodAt),
-        FilterRule.Notify(SyscallTable.FchmodAt2),
-        FilterRule.Notify(SyscallTable.Chown), FilterRule.Notify(SyscallTable.Lchown), FilterRule.Notify(SyscallTable.Fchown),
-        FilterRule.Notify(SyscallTable.FchownAt),
-        FilterRule.Notify(SyscallTable.SetXattr), FilterRule.Notify(SyscallTable.LsetXattr), FilterRule.Notify(SyscallTable.FsetXattr),
-        FilterRule.Notify(SyscallTable.SetXattrAt),
-        FilterRule.Notify(SyscallTable.RemoveXattr), FilterRule.Notify(SyscallTable.LremoveXattr), FilterRule.Notify(SyscallTable.FremoveXattr),
-        FilterRule.Notify(SyscallTable.RemoveXattrAt),
-    ];
+    public static IReadOnlyList<FilterRule> Rules => FileCallRules.AttributeChanges;
 
     public string Name { get; }
 

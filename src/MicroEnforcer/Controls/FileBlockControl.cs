@@ -34,7 +34,7 @@ internal sealed class FileBlockControl : ControlDefinition<FileBlockPolicy>
         var rules = new List<FilterRule>();
         if ((blocked & FileAccessKind.Exec) != 0)
             rules.AddRange(ExecRules);
-        if (policy.Mode == EnforcementMode.Audit || policy.ReportAttempts || policy.Fallback == FallbackMode.Audit)
+        if (FileRestrictions.Reports(policy.Mode, policy.ReportAttempts, policy.Fallback))
         {
             if ((blocked & FileAccessKind.Read) != 0)
                 rules.AddRange(FileCallRules.AllOpens);

@@ -32,6 +32,13 @@ internal static class FileRestrictions
     }
 
     /// <summary>
+    /// Whether the control's calls must reach PID 1 to be reported: in audit mode, with
+    /// reportAttempts, or where the kernel may lack Landlock and the control falls back to audit.
+    /// </summary>
+    public static bool Reports(EnforcementMode mode, bool reportAttempts, FallbackMode fallback) =>
+        mode == EnforcementMode.Audit || reportAttempts || fallback == FallbackMode.Audit;
+
+    /// <summary>
     /// Adds a restriction for each path <paramref name="glob"/> names at start. A file with more
     /// than one hard link is said in the log: Landlock judges the path a file is opened by, so a
     /// link elsewhere (made before start: after it, making one needs rights the rule set denies)

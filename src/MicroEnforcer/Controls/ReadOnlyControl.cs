@@ -31,7 +31,7 @@ internal sealed class ReadOnlyControl : ControlDefinition<ReadOnlyPolicy>
     // mode, or reportAttempts): in enforce mode the kernel refuses them either way. Attribute
     // changes always: Landlock has no right for them, the guard decides them (and performs them).
     protected override IEnumerable<FilterRule> RulesFor(ReadOnlyPolicy policy) =>
-        policy.Mode == EnforcementMode.Audit || policy.ReportAttempts || policy.Fallback == FallbackMode.Audit
+        FileRestrictions.Reports(policy.Mode, policy.ReportAttempts, policy.Fallback)
             ? [.. FileCallRules.ChangingOpens, .. FileCallRules.Truncates, .. FileCallRules.EntryChanges, .. AttributeChangeGuard.Rules]
             : AttributeChangeGuard.Rules;
 
