@@ -22,6 +22,15 @@ internal sealed record AuditEvent(
     /// <summary>For network findings: the remote end, "address:port".</summary>
     public string? Remote { get; init; }
 
+    /// <summary>For network findings: the local end of a bind or listen, "address:port".</summary>
+    public string? Local { get; init; }
+
+    /// <summary>For network findings: tcp, udp, raw.</summary>
+    public string? Protocol { get; init; }
+
+    /// <summary>For DNS findings: the name looked up.</summary>
+    public string? Domain { get; init; }
+
     /// <summary>For File Integrity Monitoring: the file, the operation and its hashes.</summary>
     public FileChange? File { get; init; }
 }

@@ -48,6 +48,12 @@ internal sealed class AuditLog
                 json.WriteNumber("count", count);
             if (e.Remote is not null)
                 json.WriteString("remote", e.Remote);
+            if (e.Local is not null)
+                json.WriteString("local", e.Local);
+            if (e.Protocol is not null)
+                json.WriteString("protocol", e.Protocol);
+            if (e.Domain is not null)
+                json.WriteString("domain", e.Domain);
             if (e.File is { } file)
                 WriteFile(json, file);
             json.WriteEndObject();

@@ -34,7 +34,12 @@ internal sealed class ActiveControls : IDisposable
         }
         _exec = [.. _controls.OfType<IExecControl>()];
         Exec = new ExecDecider(_exec);
-        Syscalls = new SyscallDispatch(_controls.OfType<ISyscallControl>(), services.Outcome, log);
+        // The network controls are asked by one gate, which performs the call after them: it comes last.
+        INetworkControl[] network = [.. _controls.OfType<INetworkControl>()];
+        IEnumerable<ISyscallControl> syscalls = _controls.OfType<ISyscallControl>();
+        if (network.Length > 0)
+            syscalls = syscalls.Append(new NetworkGate(network, services.Outcome, log));
+        Syscalls = new SyscallDispatch(syscalls, services.Outcome, log);
         ExecUsesApplet = _exec.Any(control => control.UsesApplet);
         ExecFailureMode = _exec.Any(control => control.Mode == EnforcementMode.Enforce) ? EnforcementMode.Enforce : EnforcementMode.Audit;
         Sessions = [.. _controls.OfType<ISessionControl>()];

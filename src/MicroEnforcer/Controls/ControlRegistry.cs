@@ -34,6 +34,7 @@ internal static class ControlRegistry
         // and no control after it is asked about that call.
         new FileIntegrityControl(),
         new ReadOnlyControl(),
+        new PortBlockControl(),
     ];
 
     /// <summary>The policy sections, as the binder reads them: <see cref="RuntimePolicy.Controls"/> is in this order.</summary>

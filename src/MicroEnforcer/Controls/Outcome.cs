@@ -91,6 +91,9 @@ internal sealed class Outcome(AuditLog audit)
             finding.Reason, syscall)
         {
             Remote = finding.Remote,
+            Local = finding.Local,
+            Protocol = finding.Protocol,
+            Domain = finding.Domain,
         });
     }
 }

@@ -38,6 +38,9 @@ internal sealed class ReverseShellDetector : IExecControl, ISyscallControl
         _relay = new StdinRelay(IsAllowed, IsExempt, IsInterpreter);
     }
 
+    // socketcall's first argument for connect (linux/net.h SYS_CONNECT).
+    private const uint SocketCallConnect = 3;
+
     public string Name => ControlName;
 
     public EnforcementMode Mode => _policy.Mode;
@@ -45,7 +48,7 @@ internal sealed class ReverseShellDetector : IExecControl, ISyscallControl
     public bool Enabled => _policy.Enabled;
 
     public IReadOnlyList<SyscallKind> Kinds { get; } =
-        [SyscallKind.Dup, SyscallKind.Dup2, SyscallKind.Dup3, SyscallKind.FcntlDupfd, SyscallKind.Connect, SyscallKind.SocketCallConnect];
+        [SyscallKind.Dup, SyscallKind.Dup2, SyscallKind.Dup3, SyscallKind.FcntlDupfd, SyscallKind.Connect, SyscallKind.SocketCall];
 
     /// <summary>A notified dup/dup2/dup3/fcntl/connect: refused with EPERM in enforce mode.</summary>
     public SyscallVerdict Decide(in SyscallCall call) =>
@@ -77,7 +80,9 @@ internal sealed class ReverseShellDetector : IExecControl, ISyscallControl
     {
         if (!_policy.Enabled)
             return null;
-        if (kind is SyscallKind.Connect or SyscallKind.SocketCallConnect)
+        if (kind == SyscallKind.SocketCall)   // i386: notified for the other socket calls too, when a network control is on
+            return (uint)ExecRequest.ArgAt(data, 0) == SocketCallConnect ? DecideConnect(tid, kind, data) : null;
+        if (kind == SyscallKind.Connect)
             return DecideConnect(tid, kind, data);
         int a0 = unchecked((int)(uint)ExecRequest.ArgAt(data, 0));
         int a1 = unchecked((int)(uint)ExecRequest.ArgAt(data, 1));

@@ -35,4 +35,17 @@ internal readonly struct SyscallCall(int tid, SyscallKind kind, in Libc.seccomp_
 
     /// <summary>Whether the caller still waits in this call: what was read of it is still its own.</summary>
     public bool IsStillValid() => listener.IsStillValid(id);
+
+    /// <summary>Answers this call from another thread, later (after <see cref="SyscallVerdict.Deferred"/>): a value, or a negative errno.</summary>
+    public void AnswerLater(long result)
+    {
+        var answers = (INotificationAnswers)listener;
+        if (result < 0)
+            answers.Respond(id, (int)result);
+        else
+            answers.RespondWithValue(id, result);
+    }
+
+    /// <summary>Whether <see cref="AnswerLater"/> can be used (a real listener, not a test's).</summary>
+    public bool CanAnswerLater => listener is INotificationAnswers;
 }

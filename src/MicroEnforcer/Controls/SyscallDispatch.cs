@@ -21,6 +21,9 @@ internal sealed class SyscallDispatch
     /// <summary>The answer is a value with no CONTINUE: a control performed the call (see <see cref="SyscallVerdict.Answered"/>); the value is the out parameter.</summary>
     public const int Performed = int.MinValue + 2;
 
+    /// <summary>No answer from the loop: a control answers the call itself, later (see <see cref="SyscallVerdict.Deferred"/>).</summary>
+    public const int Deferred = int.MinValue + 3;
+
     private readonly ISyscallControl[][] _byKind;
     private readonly Outcome _outcome;
     private readonly ILogger _log;
@@ -60,6 +63,8 @@ internal sealed class SyscallDispatch
             {
                 case SyscallVerdictKind.HoldUntilHashed:
                     return HoldUntilHashed;
+                case SyscallVerdictKind.Deferred:
+                    return Deferred;
                 case SyscallVerdictKind.Refused:
                     return -verdict.Errno;
                 case SyscallVerdictKind.Answered when verdict.Result < 0:

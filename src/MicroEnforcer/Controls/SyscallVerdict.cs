@@ -19,6 +19,13 @@ internal readonly record struct SyscallVerdict(SyscallVerdictKind Kind, ControlF
     /// </summary>
     public static SyscallVerdict Answered(long result) => new(SyscallVerdictKind.Answered, Result: result);
 
+    /// <summary>
+    /// A control took the call over and will answer it itself, later, from another thread (a
+    /// connect PID 1 performs on a blocking socket): the dispatch asks no later control, and the
+    /// notify loop sends nothing.
+    /// </summary>
+    public static SyscallVerdict Deferred => new(SyscallVerdictKind.Deferred);
+
     /// <summary>The call waits in its notification until the baseline is hashed, then is asked again.</summary>
     public static SyscallVerdict HoldUntilHashed => new(SyscallVerdictKind.HoldUntilHashed);
 }
@@ -30,4 +37,5 @@ internal enum SyscallVerdictKind
     Refused,
     HoldUntilHashed,
     Answered,
+    Deferred,
 }

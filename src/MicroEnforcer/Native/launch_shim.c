@@ -143,6 +143,15 @@ static void me_fd_message_init(struct me_fd_message *m)
     m->msg.msg_controllen = sizeof m->control.buffer;
 }
 
+// The flags of the hand-off's sendmsg, which the filter lets through unnotified (see
+// NetworkGate.HandOffFlags): the listener is sent after the filter is installed, and PID 1 cannot
+// answer a notification before it holds the listener. MSG_PROBE is what makes the exemption
+// harmless: an Internet datagram or raw socket given it sends nothing (ip_make_skb,
+// ip6_append_data, raw_send_hdrinc), and TCP ignores msg_name without MSG_FASTOPEN. A unix
+// socket ignores it.
+#define ME_MSG_PROBE 0x10   // the kernel's MSG_PROBE; glibc calls it MSG_PROXY
+#define ME_HANDOFF_FLAGS (MSG_NOSIGNAL | ME_MSG_PROBE)
+
 static int me_send_fd(int socket, int fd)
 {
     struct me_fd_message m;
@@ -154,7 +163,7 @@ static int me_send_fd(int socket, int fd)
     memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
     ssize_t sent;
     do {
-        sent = sendmsg(socket, &m.msg, MSG_NOSIGNAL);
+        sent = sendmsg(socket, &m.msg, ME_HANDOFF_FLAGS);
     } while (sent < 0 && errno == EINTR);
     return sent == 1 ? 0 : errno;
 }

@@ -134,6 +134,18 @@ public sealed class SectionReader
                 return (true, new FileEntry(glob, access));
             }) is { } items ? PolicyList.From(items) : null);
 
+    /// <summary>Reports <paramref name="second"/> when both fields are given: <paramref name="why"/> says which to keep.</summary>
+    public void NotBoth(string first, string second, string why)
+    {
+        PolicyBinder.Field a = _fields.Optional(first), b = _fields.Optional(second);
+        if (a.Node is not null && b.Node is not null)
+            _binder.Report(b, $"{first} and {second} cannot both be given: {why}");
+    }
+
+    /// <summary>A list of ports and port ranges (<c>[22, "6000-6100"]</c>); null when absent.</summary>
+    public PolicyList<PortRange>? Ports(string name) =>
+        List<PortRange>(name, "a list of ports and port ranges (e.g. [22, \"6000-6100\"])", "a port (0-65535) or a range such as 1-1023", PortRange.Parse);
+
     /// <summary><c>fallback</c>: what an enforcing control does where the kernel lacks its mechanism.</summary>
     public FallbackMode Fallback()
     {

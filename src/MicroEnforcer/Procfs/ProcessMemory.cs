@@ -92,4 +92,18 @@ internal static class ProcessMemory
             return n == destination.Length ? 0 : Libc.EFAULT;
         }
     }
+
+    /// <summary>Writes all of <paramref name="source"/> into the caller's memory (what a performed call returns through a pointer). errno or 0.</summary>
+    public static unsafe int TryWrite(int pid, ulong address, ReadOnlySpan<byte> source)
+    {
+        fixed (byte* p = source)
+        {
+            var local = new Libc.iovec { iov_base = p, iov_len = (nuint)source.Length };
+            var remote = new Libc.iovec { iov_base = (void*)address, iov_len = (nuint)source.Length };
+            nint n = Libc.ProcessVmWritev(pid, &local, 1, &remote, 1, 0);
+            if (n < 0)
+                return Libc.LastErrno;
+            return n == source.Length ? 0 : Libc.EFAULT;
+        }
+    }
 }

@@ -32,6 +32,12 @@ internal sealed record ArgumentTest(int Index, ArgumentTestKind Kind, uint Value
     /// <summary>(args[i] &amp; mask) != 0: e.g. "an open for writing" (O_WRONLY|O_RDWR).</summary>
     public static ArgumentTest AnyBitSet(int index, uint mask) => new(index, ArgumentTestKind.AnyBitSet, mask);
 
+    /// <summary>(uint)args[i] != value: e.g. "a sendmsg whose flags are not the hand-off's".</summary>
+    public static ArgumentTest NotEqualTo(int index, uint value) => new(index, ArgumentTestKind.NotEqualTo, value);
+
+    /// <summary>args[i] != 0, all 64 bits: e.g. "sendto with a destination" (a pointer whose low half may be zero).</summary>
+    public static ArgumentTest NonZero(int index) => new(index, ArgumentTestKind.NonZero, 0);
+
     public uint Offset => 16 + 8 * (uint)Index;   // low word of seccomp_data.args[i], little-endian
 }
 
@@ -42,4 +48,6 @@ internal enum ArgumentTestKind
     EqualTo,
     OneOf,
     AnyBitSet,
+    NonZero,
+    NotEqualTo,
 }

@@ -8,3 +8,16 @@ internal interface INotificationValidity
 {
     bool IsStillValid(ulong id);
 }
+
+/// <summary>
+/// A listener a control can answer a notification on later, from another thread (see
+/// <c>SyscallVerdict.Deferred</c>): SECCOMP_IOCTL_NOTIF_SEND may be called from any thread.
+/// </summary>
+internal interface INotificationAnswers : INotificationValidity
+{
+    /// <summary>0: CONTINUE; a negative errno: the call fails with it.</summary>
+    void Respond(ulong id, int negativeErrno);
+
+    /// <summary>The call returns the value without running.</summary>
+    void RespondWithValue(ulong id, long value);
+}

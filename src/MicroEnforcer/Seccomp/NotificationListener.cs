@@ -8,7 +8,7 @@ namespace MicroEnforcer.Seccomp;
 /// that entered the container from outside). Each filter has its own listener; the notify loop
 /// answers them all alike. Only the notify loop closes it, after the receiver reported it done.
 /// </summary>
-internal sealed class NotificationListener(int fd, string origin) : INotificationValidity
+internal sealed class NotificationListener(int fd, string origin) : INotificationAnswers
 {
     public int Fd { get; } = fd;
 

@@ -85,6 +85,18 @@ internal static class SeccompFilter
             block.Add(BpfInstruction.LoadAbsolute(SeccompConstants.OffsetNr));
             return;
         }
+        if (rule.Test.Kind == ArgumentTestKind.NonZero)
+        {
+            //   JEQ nr, 0, 6 ; LD low ; JSET ~0, 2, 0 ; LD high ; JSET ~0, 0, 1 ; RET action ; LD nr
+            block.Add(BpfInstruction.Jump(BpfInstruction.BPF_JEQ, nr, 0, 6));
+            block.Add(BpfInstruction.LoadAbsolute(rule.Test.Offset));
+            block.Add(BpfInstruction.Jump(BpfInstruction.BPF_JSET, uint.MaxValue, 2, 0));
+            block.Add(BpfInstruction.LoadAbsolute(rule.Test.Offset + 4));
+            block.Add(BpfInstruction.Jump(BpfInstruction.BPF_JSET, uint.MaxValue, 0, 1));
+            block.Add(BpfInstruction.Return(rule.Action));
+            block.Add(BpfInstruction.LoadAbsolute(SeccompConstants.OffsetNr));
+            return;
+        }
         //   JEQ nr, 0, 4 ; LD arg ; J<test> → RET action / LD nr ; RET action ; LD nr
         block.Add(BpfInstruction.Jump(BpfInstruction.BPF_JEQ, nr, 0, 4));
         block.Add(BpfInstruction.LoadAbsolute(rule.Test.Offset));
@@ -96,6 +108,8 @@ internal static class SeccompFilter
             ArgumentTestKind.BitsClear => BpfInstruction.Jump(BpfInstruction.BPF_JSET, rule.Test.Value, 1, 0),
             // no bit set → fails; else the action
             ArgumentTestKind.AnyBitSet => BpfInstruction.Jump(BpfInstruction.BPF_JSET, rule.Test.Value, 0, 1),
+            // equal → fails; else the action
+            ArgumentTestKind.NotEqualTo => BpfInstruction.Jump(BpfInstruction.BPF_JEQ, rule.Test.Value, 1, 0),
             // equal → the action; else fails
             _ => BpfInstruction.Jump(BpfInstruction.BPF_JEQ, rule.Test.Value, 0, 1),
         });

@@ -24,7 +24,7 @@ internal static class SyscallClassifier
         SyscallKind.Dup2 => "dup2",
         SyscallKind.Dup3 => "dup3",
         SyscallKind.FcntlDupfd => "fcntl",
-        SyscallKind.Connect or SyscallKind.SocketCallConnect => "connect",
+        SyscallKind.Connect => "connect",
         SyscallKind.SetTimes => "utimensat",
         SyscallKind.Other => "unknown",
         // Kinds of one syscall each (or of twins, such as umount2 and i386's umount): the table's name.

@@ -14,8 +14,22 @@ internal enum SyscallKind
     Dup3,
     FcntlDupfd,
     Connect,
-    /// <summary>i386 socketcall(SYS_CONNECT, args): the arguments are in memory.</summary>
-    SocketCallConnect,
+    /// <summary>i386 socketcall(call, args): which socket call is the first argument; its arguments are in memory.</summary>
+    SocketCall,
+    /// <summary>bind(fd, addr, len).</summary>
+    Bind,
+    /// <summary>listen(fd, backlog).</summary>
+    Listen,
+    /// <summary>sendto(fd, buf, len, flags, addr, addrlen): send() is sendto with no address on x86-64.</summary>
+    SendTo,
+    /// <summary>sendmsg(fd, msghdr, flags): the address and the data are in memory.</summary>
+    SendMsg,
+    /// <summary>sendmmsg(fd, mmsghdr[], vlen, flags).</summary>
+    SendMmsg,
+    /// <summary>accept(fd, addr, addrlen).</summary>
+    Accept,
+    /// <summary>accept4(fd, addr, addrlen, flags).</summary>
+    Accept4,
     /// <summary>utime, utimes, futimesat, utimensat (and i386's utimensat_time64): can set an mtime back.</summary>
     SetTimes,
 

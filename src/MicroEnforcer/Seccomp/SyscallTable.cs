@@ -38,7 +38,18 @@ internal static class SyscallTable
     public static readonly Syscall Connect = Common("connect", SyscallKind.Connect, 42, 362);
 
     /// <summary>i386's socketcall(call, args): one entry point for every socket call (x86-64 has none).</summary>
-    public static readonly Syscall SocketCall = new("socketcall", SyscallKind.SocketCallConnect, null, null, 102);
+    public static readonly Syscall SocketCall = new("socketcall", SyscallKind.SocketCall, null, null, 102);
+
+    // The network controls' calls: where a socket meets an address. i386 has direct entries since
+    // Linux 4.3 besides socketcall; x32 has entries of its own for sendmsg and sendmmsg, whose
+    // message headers are 32-bit (compat) ones.
+    public static readonly Syscall Bind = Common("bind", SyscallKind.Bind, 49, 361);
+    public static readonly Syscall Listen = Common("listen", SyscallKind.Listen, 50, 363);
+    public static readonly Syscall SendTo = Common("sendto", SyscallKind.SendTo, 44, 369);
+    public static readonly Syscall SendMsg = new("sendmsg", SyscallKind.SendMsg, 46, X32Bit | 518, 370);
+    public static readonly Syscall SendMmsg = new("sendmmsg", SyscallKind.SendMmsg, 307, X32Bit | 538, 345);
+    public static readonly Syscall Accept = Common("accept", SyscallKind.Accept, 43);   // i386: only accept4 and socketcall
+    public static readonly Syscall Accept4 = Common("accept4", SyscallKind.Accept4, 288, 364);
 
     public static readonly Syscall Utime = Common("utime", SyscallKind.SetTimes, 132, 30);
     public static readonly Syscall Utimes = Common("utimes", SyscallKind.SetTimes, 235, 271);
@@ -126,6 +137,7 @@ internal static class SyscallTable
     public static readonly IReadOnlyList<Syscall> All =
     [
         Execve, Execveat, Fork, Vfork, Clone, Clone3, Dup, Dup2, Dup3, Fcntl, Connect, SocketCall,
+        Bind, Listen, SendTo, SendMsg, SendMmsg, Accept, Accept4,
         Utime, Utimes, Futimesat, Utimensat, IoUringSetup, IoUringEnter, IoUringRegister,
         SetTimeOfDay, Stime, ClockSettime, ClockSettime64, Adjtimex, ClockAdjtime, ClockAdjtime64, SetHostName, SetDomainName,
         Mount, Umount2, OldUmount, PivotRoot, MoveMount, MountSetattr, Fsconfig, InitModule, FinitModule, DeleteModule,

@@ -175,6 +175,10 @@ internal sealed class NotifyLoop(NotificationListener workload, ExecEntryCheck e
             _awaitingBaseline.Add((listener, notification));
         else if (answer == SyscallDispatch.HoldUntilHashed)
             _awaitingHashing.Add((listener, notification));
+        else if (answer == SyscallDispatch.Deferred)
+        {
+            // A control answers it from another thread (NetworkWorkers).
+        }
         else if (answer == SyscallDispatch.Performed)
             listener.RespondWithValue(notification.id, value);
         else if (answer is int errno)

@@ -31,6 +31,7 @@ public class DefaultPolicyTests
                     new BlockContainerExecPolicy(false, EnforcementMode.Enforce, []),
                     new FileIntegrityPolicy(false, WatchedPaths.DefaultGlobs, FileIntegrityControl.DefaultMaxHashBytes),
                     new ReadOnlyPolicy(false, EnforcementMode.Enforce, FallbackMode.Refuse, [], []),
+                    new PortBlockPolicy(false, EnforcementMode.Enforce, [], null, [], null),
                 ]),
             policy);
     }

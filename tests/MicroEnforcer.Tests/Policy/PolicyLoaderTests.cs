@@ -109,6 +109,7 @@ public class PolicyLoaderTests
                     new BlockContainerExecPolicy(false, EnforcementMode.Enforce, []),
                     new FileIntegrityPolicy(false, WatchedPaths.DefaultGlobs, FileIntegrityControl.DefaultMaxHashBytes),
                     new ReadOnlyPolicy(false, EnforcementMode.Enforce, FallbackMode.Refuse, [], []),
+                    new PortBlockPolicy(false, EnforcementMode.Enforce, [], null, [], null),
                 ]),
             policy);
     }
