@@ -45,6 +45,9 @@ public sealed class IpNetwork : IEquatable<IpNetwork>
     /// <summary>Number of leading bits that identify the network: 0..32 for IPv4, 0..128 for IPv6.</summary>
     public int PrefixLength => _network.PrefixLength;
 
+    /// <summary>The network at <paramref name="address"/>/<paramref name="prefixLength"/>, whose host bits the caller has cleared.</summary>
+    internal static IpNetwork FromPrefix(IPAddress address, int prefixLength) => new(address, prefixLength);
+
     /// <summary>Parses CIDR <paramref name="text"/>; on failure <paramref name="error"/> says why.</summary>
     public static bool TryParse(string text, [NotNullWhen(true)] out IpNetwork? network, out string error)
     {
