@@ -50,13 +50,22 @@ public sealed class AddressSet : IEquatable<AddressSet>
     {
         ArgumentNullException.ThrowIfNull(networks);
         ArgumentNullException.ThrowIfNull(sets);
+        AddressSet[] nonEmpty = [.. sets.Where(set => !set.IsEmpty)];
+        IpNetwork[] listed = [.. networks];
+
+        // One list file and nothing else, the usual case: that set already is the union.
+        if (listed.Length == 0 && nonEmpty.Length == 1)
+        {
+            return nonEmpty[0];
+        }
+
         var builder = new Builder();
-        foreach (AddressSet set in sets)
+        foreach (AddressSet set in nonEmpty)
         {
             builder.Add(set);
         }
 
-        foreach (IpNetwork network in networks)
+        foreach (IpNetwork network in listed)
         {
             builder.Add(network);
         }
@@ -159,20 +168,26 @@ public sealed class AddressSet : IEquatable<AddressSet>
             ArgumentNullException.ThrowIfNull(network);
             Span<byte> bytes = stackalloc byte[16];
             network.Address.TryWriteBytes(bytes, out int written);
-            if (written == 4)
+            Add(bytes[..written], network.PrefixLength);
+        }
+
+        /// <summary>A network by its address (4 or 16 bytes, host bits clear) and prefix length: what <see cref="IpNetwork.Parse"/> gives.</summary>
+        internal void Add(ReadOnlySpan<byte> address, int prefixLength)
+        {
+            if (address.Length == 4)
             {
-                _v4.Add((BinaryPrimitives.ReadUInt32BigEndian(bytes), (byte)network.PrefixLength));
+                _v4.Add((BinaryPrimitives.ReadUInt32BigEndian(address), (byte)prefixLength));
                 return;
             }
 
-            UInt128 start = BinaryPrimitives.ReadUInt128BigEndian(bytes);
-            if (network.PrefixLength >= 96 && IsMapped(start))
+            UInt128 start = BinaryPrimitives.ReadUInt128BigEndian(address);
+            if (prefixLength >= 96 && IsMapped(start))
             {
-                _v4.Add(((uint)start, (byte)(network.PrefixLength - 96)));
+                _v4.Add(((uint)start, (byte)(prefixLength - 96)));
             }
             else
             {
-                _v6.Add((start, (byte)network.PrefixLength));
+                _v6.Add((start, (byte)prefixLength));
             }
         }
 

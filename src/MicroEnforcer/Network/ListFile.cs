@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Net;
 using System.Text;
+using MicroEnforcer.Interop;
 using MicroEnforcer.Policy;
 
 namespace MicroEnforcer.Network;
@@ -23,6 +24,9 @@ public sealed class ListFile : IEquatable<ListFile>
     /// <summary>Warnings kept per file; past them, one more says how many bad lines were not shown.</summary>
     public const int MaxWarnings = 100;
 
+    /// <summary>The longest line read: past it, a line is skipped with a warning, not kept in memory.</summary>
+    public const int MaxLineBytes = 1024 * 1024;
+
     // What hosts files map to themselves before their blocklist (StevenBlack's and the
     // distributions' preambles): listing them would refuse the container's own loopback names.
     private static readonly HashSet<string> HostsPreamble = new(StringComparer.OrdinalIgnoreCase)
@@ -30,6 +34,8 @@ public sealed class ListFile : IEquatable<ListFile>
         "localhost", "localhost.localdomain", "local", "broadcasthost", "ip6-localhost", "ip6-loopback",
         "ip6-localnet", "ip6-mcastprefix", "ip6-allnodes", "ip6-allrouters", "ip6-allhosts", "0.0.0.0",
     };
+
+    private static readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> HostsPreambleLookup = HostsPreamble.GetAlternateLookup<ReadOnlySpan<char>>();
 
     private static readonly SearchValues<char> DigitsAndDots = SearchValues.Create("0123456789.");
 
@@ -60,15 +66,26 @@ public sealed class ListFile : IEquatable<ListFile>
         ArgumentNullException.ThrowIfNull(path);
         file = null!;
         warnings = [];
-        if (Directory.Exists(path))
+        // A regular file only: a FIFO would block the start, and /dev/zero would never end.
+        if (NativePath.Statx(path, 0, out Libc.statx st) != 0)
         {
-            return "it is a directory, not a file";
+            return Libc.LastErrno switch
+            {
+                Libc.ENOENT or Libc.ENOTDIR => "no such file",
+                Libc.EACCES => "permission denied",
+                int errno => $"cannot read it (errno {errno})",
+            };
+        }
+
+        if ((st.stx_mode & Libc.S_IFMT) != Libc.S_IFREG)
+        {
+            return (st.stx_mode & Libc.S_IFMT) == Libc.S_IFDIR ? "it is a directory, not a file" : "it is not a regular file";
         }
 
         try
         {
-            using var reader = new StreamReader(path, Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
-            file = Read(path, reader);
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0);
+            file = Read(path, stream);
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
@@ -87,19 +104,85 @@ public sealed class ListFile : IEquatable<ListFile>
         return null;
     }
 
-    /// <summary>Reads a list from <paramref name="reader"/>; <paramref name="path"/> names it in warnings.</summary>
-    public static ListFile Read(string path, TextReader reader)
+    /// <summary>
+    /// Reads a list (UTF-8) from <paramref name="stream"/>; <paramref name="path"/> names it in
+    /// warnings. Lines are cut from a byte buffer and decoded into one reused char buffer, so a
+    /// line costs no allocation unless it lists a name (kept) or is bad (the warning).
+    /// </summary>
+    public static ListFile Read(string path, Stream stream)
     {
-        ArgumentNullException.ThrowIfNull(reader);
-        var domains = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        ArgumentNullException.ThrowIfNull(stream);
+        // The file's length bounds what its names take: the names' array is allocated once.
+        var domains = new DomainSet.Builder(expectedBytes: stream.CanSeek ? stream.Length : 0);
         var networks = new AddressSet.Builder();
         var warnings = new List<string>();
         int badLines = 0;
         int lineNumber = 0;
-        while (reader.ReadLine() is { } text)
+        byte[] buffer = new byte[64 * 1024];
+        char[] line = new char[1024];
+        int start = 0, end = 0;
+        bool endOfFile = false, overlong = false;
+        while (true)
         {
+            int newline = buffer.AsSpan(start, end - start).IndexOf((byte)'\n');
+            if (newline < 0 && !endOfFile)
+            {
+                if (start == 0 && end == buffer.Length && buffer.Length >= MaxLineBytes)
+                {
+                    // Not a list line (a binary file?): drop it up to its end, and say so once there.
+                    overlong = true;
+                    end = 0;
+                }
+                else if (start == 0 && end == buffer.Length)
+                {
+                    Array.Resize(ref buffer, buffer.Length * 2);   // a long line: keep all of it
+                }
+                else
+                {
+                    buffer.AsSpan(start, end - start).CopyTo(buffer);
+                    end -= start;
+                    start = 0;
+                }
+
+                int read = stream.Read(buffer, end, buffer.Length - end);
+                endOfFile = read == 0;
+                end += read;
+                continue;
+            }
+
+            if (newline < 0 && start == end && !overlong)
+            {
+                break;
+            }
+
+            if (overlong)
+            {
+                start = newline < 0 ? end : start + newline + 1;
+                overlong = false;
+                lineNumber++;
+                if (++badLines <= MaxWarnings)
+                {
+                    warnings.Add($"{path}:{lineNumber}: the line is longer than {MaxLineBytes / 1024} KiB; not a list line");
+                }
+
+                continue;
+            }
+
+            ReadOnlySpan<byte> bytes = buffer.AsSpan(start, newline < 0 ? end - start : newline);
+            start = newline < 0 ? end : start + newline + 1;
             lineNumber++;
-            if (ReadLine(text, domains, networks) is { } reason && ++badLines <= MaxWarnings)
+            if (lineNumber == 1 && bytes.StartsWith("\uFEFF"u8))
+            {
+                bytes = bytes[3..];
+            }
+
+            if (line.Length < bytes.Length)
+            {
+                line = new char[bytes.Length];
+            }
+
+            int length = Encoding.UTF8.GetChars(bytes, line);
+            if (ReadLine(line.AsSpan(0, length), domains, networks) is { } reason && ++badLines <= MaxWarnings)
             {
                 warnings.Add($"{path}:{lineNumber}: {reason}");
             }
@@ -110,11 +193,11 @@ public sealed class ListFile : IEquatable<ListFile>
             warnings.Add($"{path}: {badLines - MaxWarnings} more bad line(s) not shown");
         }
 
-        return new ListFile(path, DomainSet.Adopt(domains), networks.Build(), warnings);
+        return new ListFile(path, domains.Build(), networks.Build(), warnings);
     }
 
     /// <summary>Adds what one line lists; null, or why (some of) it was skipped.</summary>
-    private static string? ReadLine(ReadOnlySpan<char> line, HashSet<string> domains, AddressSet.Builder networks)
+    private static string? ReadLine(ReadOnlySpan<char> line, DomainSet.Builder domains, AddressSet.Builder networks)
     {
         int comment = line.IndexOf('#');
         if (comment >= 0)
@@ -147,7 +230,7 @@ public sealed class ListFile : IEquatable<ListFile>
             int end = rest.IndexOfAny(' ', '\t');
             ReadOnlySpan<char> name = end < 0 ? rest : rest[..end];
             rest = end < 0 ? [] : rest[end..];
-            if (!HostsPreamble.GetAlternateLookup<ReadOnlySpan<char>>().Contains(name))
+            if (!HostsPreambleLookup.Contains(name))
             {
                 firstError ??= AddDomain(name, domains);
             }
@@ -163,24 +246,25 @@ public sealed class ListFile : IEquatable<ListFile>
 
     private static string? AddNetwork(ReadOnlySpan<char> entry, AddressSet.Builder networks)
     {
-        string text = entry.ToString();
-        if (!IpNetwork.TryParse(text, out IpNetwork? network, out string error))
+        Span<byte> address = stackalloc byte[16];
+        if (IpNetwork.Parse(entry, address, out int length, out int prefix) is { } error)
         {
-            return $"invalid network '{text}': {error}";
+            return $"invalid network '{entry}': {error}";
         }
 
-        networks.Add(network);
+        networks.Add(address[..length], prefix);
         return null;
     }
 
-    private static string? AddDomain(ReadOnlySpan<char> entry, HashSet<string> domains)
+    private static string? AddDomain(ReadOnlySpan<char> entry, DomainSet.Builder domains)
     {
-        if (DomainName.Normalise(entry, out string? name) is { } error)
+        Span<char> name = stackalloc char[DomainName.MaxLength];
+        if (DomainName.Normalise(entry, name, out int length) is { } error)
         {
             return error;
         }
 
-        domains.Add(name!);
+        domains.Add(name[..length]);
         return null;
     }
 

@@ -34,14 +34,23 @@ public readonly record struct DomainName
         return normalised is not null;
     }
 
-    /// <summary>
-    /// Checks <paramref name="text"/> and makes its normalised form (one string, nothing else
-    /// allocated unless it is bad: list files hold hundreds of thousands). Null when valid, with
-    /// <paramref name="name"/>; else the reason.
-    /// </summary>
+    /// <summary>Checks <paramref name="text"/> and makes its normalised form: null when valid, with <paramref name="name"/>; else the reason.</summary>
     internal static string? Normalise(ReadOnlySpan<char> text, out string? name)
     {
-        name = null;
+        Span<char> buffer = stackalloc char[MaxLength];
+        string? error = Normalise(text, buffer, out int length);
+        name = error is null ? new string(buffer[..length]) : null;
+        return error;
+    }
+
+    /// <summary>
+    /// Checks <paramref name="text"/> and writes its normalised form into <paramref name="name"/>
+    /// (<see cref="MaxLength"/> long), allocating nothing unless it is bad: list files hold
+    /// hundreds of thousands. Null when valid, with its <paramref name="length"/>; else the reason.
+    /// </summary>
+    internal static string? Normalise(ReadOnlySpan<char> text, Span<char> name, out int length)
+    {
+        length = 0;
         ReadOnlySpan<char> original = text;
         int offset = 0;
         if (text.StartsWith("*."))
@@ -103,7 +112,7 @@ public readonly record struct DomainName
             return $"'{original}' is an IPv4 address, not a domain name: list it with the addresses";
         }
 
-        name = string.Create(text.Length, text, static (span, source) => source.ToLowerInvariant(span));
+        length = text.ToLowerInvariant(name);
         return null;
     }
 

@@ -53,4 +53,29 @@ public class DomainSetTests
         Assert.True(all.ContainsExactly("B.EXAMPLE."));
         Assert.False(all.ContainsExactly("x.b.example"));
     }
+
+    [Fact]
+    public void ManyNames_GrowTheTable_AndUniteWithOverlap()
+    {
+        var first = new DomainSet.Builder();
+        var second = new DomainSet.Builder(expectedNames: 100_000);
+        for (int i = 0; i < 150_000; i++)
+        {
+            if (i < 100_000)
+                Assert.True(first.Add($"host{i}.example"));
+            if (i >= 50_000)
+                Assert.True(second.Add($"host{i}.example"));
+        }
+        Assert.False(first.Add("host7.example"));
+        DomainSet a = first.Build(), b = second.Build();
+
+        DomainSet all = DomainSet.From([Name("extra.example")], a, b);
+
+        Assert.Equal(150_001, all.Count);
+        Assert.Same(a, DomainSet.From([], a, DomainSet.Empty));   // one set alone is its own union
+        Assert.Equal("host0.example", all.Match("x.HOST0.example"));
+        Assert.Equal("host149999.example", all.Match("host149999.example."));
+        Assert.Null(all.Match("host150000.example"));
+        Assert.Equal(DomainSet.From([], b, a, DomainSet.From([Name("extra.example")])), all);
+    }
 }

@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.Net;
+using System.Text;
 using MicroEnforcer.Network;
 using Xunit;
 
@@ -10,7 +12,7 @@ public sealed class ListFileTests : IDisposable
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
-    private static ListFile Read(string text) => ListFile.Read("/lists/block.txt", new StringReader(text));
+    private static ListFile Read(string text) => ListFile.Read("/lists/block.txt", new MemoryStream(Encoding.UTF8.GetBytes(text)));
 
     [Fact]
     public void HostsFileLines_ListTheirNames_NotTheirAddress()
@@ -106,8 +108,39 @@ public sealed class ListFileTests : IDisposable
         Assert.Equal([$"{path}:2: 'bad$' has an invalid character '$' at position 4; a domain name has letters, digits, '-', '_' and dots"], warnings);
 
         Assert.Equal("no such file", ListFile.Load(Path.Combine(_directory, "missing"), out _, out _));
+        Assert.Equal("it is not a regular file", ListFile.Load("/dev/zero", out _, out _));   // it would never end
         Assert.Equal("no such file", ListFile.Load(Path.Combine(_directory, "nodir", "x"), out _, out _));
         Assert.Equal("it is a directory, not a file", ListFile.Load(_directory, out _, out _));
+    }
+
+    [Fact]
+    public void LinesLongerThanTheReadBuffer_AndAMissingLastNewline_AndCrLf()
+    {
+        string longName = string.Join('.', Enumerable.Repeat(new string('a', 60), 4));   // 243 characters
+        var text = new StringBuilder();
+        for (int i = 0; i < 5000; i++)
+            text.Append(CultureInfo.InvariantCulture, $"0.0.0.0 n{i}.{longName[..200]}\r\n");
+        text.Append("# padding ").Append('x', 200_000).Append('\n');          // one line longer than the 64 KiB buffer
+        text.Append("last.example");                                           // no newline at the end
+
+        ListFile file = Read(text.ToString());
+
+        Assert.Empty(file.Warnings);
+        Assert.Equal(5001, file.Domains.Count);
+        Assert.NotNull(file.Domains.Match($"n4999.{longName[..200]}"));
+        Assert.Equal("last.example", file.Domains.Match("last.example"));
+    }
+
+    [Fact]
+    public void ALineOverAMebibyte_IsSkippedWithAWarning_NotKept()
+    {
+        string text = "first.example\n" + new string('x', ListFile.MaxLineBytes * 3) + "\nafter.example\n" + new string('y', ListFile.MaxLineBytes + 1);
+
+        ListFile file = Read(text);
+
+        Assert.Equal(2, file.Domains.Count);
+        Assert.Equal("after.example", file.Domains.Match("after.example"));
+        Assert.Equal(["/lists/block.txt:2: the line is longer than 1024 KiB; not a list line", "/lists/block.txt:4: the line is longer than 1024 KiB; not a list line"], file.Warnings);
     }
 
     [Fact]
