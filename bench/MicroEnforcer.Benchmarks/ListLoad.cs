@@ -1,6 +1,4 @@
-using System.Diagnostics;
 using System.Globalization;
-using System.Runtime.InteropServices;
 using System.Text;
 
 namespace MicroEnforcer.Benchmarks;
@@ -9,7 +7,7 @@ namespace MicroEnforcer.Benchmarks;
 /// What loading big list files costs: `microenforcer policy validate` of a policy naming a file of
 /// 100,000 domains and one of 100,000 CIDR networks (IPv4 and IPv6 mixed), against the same
 /// policy without them, in the same rounds; wall time and the process's peak resident memory
-/// (wait4's ru_maxrss) of each. Validation reads every list file exactly as a start does.
+/// (wait4's ru_maxrss, through bench/workloads/peak_rss.c) of each. Validation reads every list file exactly as a start does.
 /// </summary>
 /// <remarks>
 /// The files are named in <c>spec.reputation.listFiles</c>; a binary without that section
@@ -44,9 +42,10 @@ internal sealed class ListLoadBenchmark(string workDirectory, bool smoke)
     private string BaselinePolicy => Path.Combine(Directory, "baseline.yaml");
 
     /// <summary>Writes the list files and both policies, and asks the binary whether it takes them.</summary>
-    public void Prepare(string binary)
+    public void Prepare(string repo, string binary)
     {
         System.IO.Directory.CreateDirectory(Directory);
+        Tools.Run("gcc", ["-static", "-O2", "-o", PeakRss, Path.Combine(repo, "bench", "workloads", "peak_rss.c")]);
         string domains = Path.Combine(Directory, "domains.txt");
         string networks = Path.Combine(Directory, "networks.txt");
         WriteDomains(domains);
@@ -122,76 +121,26 @@ internal sealed class ListLoadBenchmark(string workDirectory, bool smoke)
     }
 
     /// <summary>
-    /// Runs `BINARY policy validate POLICY`, its output to a file, and reaps it with wait4 for its
-    /// ru_maxrss: System.Diagnostics.Process has no peak memory of an exited child, and reading
-    /// /proc while it runs would miss the peak.
+    /// Runs `BINARY policy validate POLICY` under peak_rss (bench/workloads/peak_rss.c: wait4's
+    /// ru_maxrss of a child started by fork, not vfork), its output to a file.
     /// </summary>
     private (int Status, double ElapsedMs, double MaxRssMb, string Output) Validate(string binary, string policy)
     {
         string outputPath = Path.Combine(Directory, "validate.out");
-        var actions = new byte[256];   // posix_spawn_file_actions_t is 80 bytes on glibc
-        Check(Native.posix_spawn_file_actions_init(actions), "posix_spawn_file_actions_init");
-        try
-        {
-            Check(Native.posix_spawn_file_actions_addopen(actions, 1, outputPath, Native.O_WRONLY | Native.O_CREAT | Native.O_TRUNC, 0x1a4), "addopen");
-            Check(Native.posix_spawn_file_actions_adddup2(actions, 1, 2), "adddup2");
-            string?[] argv = [binary, "policy", "validate", policy, null];
-            string?[] envp = [.. Environment.GetEnvironmentVariables().Keys.Cast<string>().Select(k => $"{k}={Environment.GetEnvironmentVariable(k)}"), null];
-            var clock = Stopwatch.StartNew();
-            Check(Native.posix_spawn(out int pid, binary, actions, IntPtr.Zero, argv, envp), $"posix_spawn {binary}");
-            int reaped;
-            Native.Rusage usage;
-            int status;
-            while ((reaped = Native.wait4(pid, out status, 0, out usage)) < 0 && Marshal.GetLastPInvokeError() == 4 /* EINTR */)
-            {
-            }
-            clock.Stop();
-            if (reaped != pid)
-                throw new BenchmarkException($"wait4 for {binary}: errno {Marshal.GetLastPInvokeError()}");
-            int exit = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f);
-            return (exit, clock.Elapsed.TotalMilliseconds, usage.MaxRssKb / 1024.0, File.ReadAllText(outputPath));
-        }
-        finally
-        {
-            _ = Native.posix_spawn_file_actions_destroy(actions);
-        }
+        string figures = Tools.Run(PeakRss, [outputPath, binary, "policy", "validate", policy]);
+        return ((int)Field(figures, "status"), Field(figures, "elapsed_ns") / 1e6, Field(figures, "max_rss_kb") / 1024, File.ReadAllText(outputPath));
     }
 
-    private static void Check(int error, string what)
-    {
-        if (error != 0)
-            throw new BenchmarkException($"{what}: error {error}");
-    }
+    private string PeakRss => Path.Combine(Directory, "peak_rss");
 
-    private static class Native
+    private static double Field(string output, string name)
     {
-        public const int O_WRONLY = 1, O_CREAT = 0x40, O_TRUNC = 0x200;
-
-        /// <summary>struct rusage on 64-bit Linux: two timevals, then fourteen longs, ru_maxrss (KiB) first.</summary>
-        [StructLayout(LayoutKind.Sequential)]
-        public struct Rusage
+        foreach (string line in output.Split('\n', StringSplitOptions.TrimEntries))
         {
-            public long UserSeconds, UserMicroseconds, SystemSeconds, SystemMicroseconds;
-            public long MaxRssKb;
-            public long Ixrss, Idrss, Isrss, Minflt, Majflt, Nswap, Inblock, Oublock, Msgsnd, Msgrcv, Nsignals, Nvcsw, Nivcsw;
+            string[] parts = line.Split(' ', 2);
+            if (parts.Length == 2 && parts[0] == name && double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out double value))
+                return value;
         }
-
-        [DllImport("libc", SetLastError = true)]
-        public static extern int wait4(int pid, out int status, int options, out Rusage usage);
-
-        [DllImport("libc")]
-        public static extern int posix_spawn(out int pid, string path, byte[] fileActions, IntPtr attributes, string?[] argv, string?[] envp);
-
-        [DllImport("libc")]
-        public static extern int posix_spawn_file_actions_init(byte[] actions);
-
-        [DllImport("libc")]
-        public static extern int posix_spawn_file_actions_destroy(byte[] actions);
-
-        [DllImport("libc")]
-        public static extern int posix_spawn_file_actions_addopen(byte[] actions, int fd, string path, int flags, int mode);
-
-        [DllImport("libc")]
-        public static extern int posix_spawn_file_actions_adddup2(byte[] actions, int fd, int newFd);
+        throw new BenchmarkException($"peak_rss printed no {name}: {output.Trim()}");
     }
 }

@@ -60,7 +60,7 @@ static int Run(BenchOptions options)
     if (lists is not null)
     {
         Progress.Say($"writing list files of {lists.Entries:N0} domains and {lists.Entries:N0} networks");
-        lists.Prepare(options.Binary);
+        lists.Prepare(options.Repo, options.Binary);
         if (lists.Skipped is not null)
             Progress.Say($"skipping the list files: {lists.Skipped}");
     }
