@@ -14,7 +14,7 @@ namespace MicroEnforcer.Network;
 /// Two formats, told apart line by line so that the usual files load as they are: hosts-file
 /// lines (<c>0.0.0.0 bad.example other.example</c>: an address, which is the sinkhole and not
 /// listed, then names) and one entry per line (a domain, or an IP address or CIDR network). Text
-/// from a '#' on is a comment; blank lines are skipped. A bad line is a warning
+/// from a '#' or ';' on is a comment; blank lines are skipped. A bad line is a warning
 /// ("FILE:LINE: reason") and the rest still loads: a blocklist fetched from elsewhere is not the
 /// policy author's text, and one odd line should not leave a container unprotected or unable to
 /// start. A file that cannot be read at all is an error, which refuses the policy.
@@ -199,7 +199,8 @@ public sealed class ListFile : IEquatable<ListFile>
     /// <summary>Adds what one line lists; null, or why (some of) it was skipped.</summary>
     private static string? ReadLine(ReadOnlySpan<char> line, DomainSet.Builder domains, AddressSet.Builder networks)
     {
-        int comment = line.IndexOf('#');
+        // '#' as in hosts files; ';' as in Spamhaus's DROP lists ("1.10.16.0/20 ; SBL256894"). Neither is in a name or an address.
+        int comment = line.IndexOfAny('#', ';');
         if (comment >= 0)
         {
             line = line[..comment];

@@ -49,6 +49,8 @@ public sealed class ListFileTests : IDisposable
             203.0.113.0/24
             2001:db8::/32
               spaced.example  
+            192.0.2.0/24 ; SBL000001
+            ; a Spamhaus DROP header
             """);
 
         Assert.Empty(file.Warnings);
@@ -58,7 +60,7 @@ public sealed class ListFileTests : IDisposable
         Assert.Equal("198.51.100.7/32", file.Networks.Match(IPAddress.Parse("198.51.100.7"))?.ToString());
         Assert.Equal("203.0.113.0/24", file.Networks.Match(IPAddress.Parse("203.0.113.9"))?.ToString());
         Assert.Equal("2001:db8::/32", file.Networks.Match(IPAddress.Parse("2001:db8::9"))?.ToString());
-        Assert.Equal("/lists/block.txt (3 domain(s), 2 IPv4 and 1 IPv6 network(s))", file.ToString());
+        Assert.Equal("/lists/block.txt (3 domain(s), 3 IPv4 and 1 IPv6 network(s))", file.ToString());
     }
 
     [Fact]
