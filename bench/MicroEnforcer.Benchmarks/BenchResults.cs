@@ -7,7 +7,7 @@ namespace MicroEnforcer.Benchmarks;
 
 /// <summary>One run's figures, as bench/results.json and as the results section of BENCHMARKS.md.</summary>
 internal sealed class BenchResults(BenchOptions options, IReadOnlyList<ThroughputWorkload> workloads, IReadOnlyList<StartupBenchmark> startups,
-    long binaryBytes, string loadBefore, string loadAfter, TimeSpan elapsed)
+    ListLoadBenchmark? lists, long binaryBytes, string loadBefore, string loadAfter, TimeSpan elapsed)
 {
     private const double BinaryTargetMb = 20;
     private const string Begin = "<!-- results: written by `make bench`; everything outside these markers is kept -->";
@@ -31,6 +31,7 @@ internal sealed class BenchResults(BenchOptions options, IReadOnlyList<Throughpu
             ["loadAverage"] = new JsonObject { ["before"] = loadBefore, ["after"] = loadAfter },
             ["throughput"] = new JsonArray([.. workloads.Select(Throughput)]),
             ["startup"] = new JsonArray([.. startups.Select(Startup)]),
+            ["listFiles"] = lists is null ? null : ListFiles(lists),
             ["binary"] = new JsonObject
             {
                 ["bytes"] = binaryBytes,
@@ -94,6 +95,18 @@ internal sealed class BenchResults(BenchOptions options, IReadOnlyList<Throughpu
         ["hashingMs"] = Figures(s.HashingMs, 0),
     };
 
+    private static JsonObject ListFiles(ListLoadBenchmark l) => l.Skipped is not null
+        ? new() { ["entries"] = l.Entries, ["skipped"] = l.Skipped }
+        : new()
+        {
+            ["entries"] = l.Entries,
+            ["validateMs"] = new JsonObject { ["noListFiles"] = Figures(l.BaselineMs, 1), ["listFiles"] = Figures(l.ListsMs, 1) },
+            ["peakResidentMb"] = new JsonObject { ["noListFiles"] = Figures(l.BaselineRssMb, 1), ["listFiles"] = Figures(l.ListsRssMb, 1) },
+            ["targetMs"] = ListLoadBenchmark.TargetMs,
+            ["targetResidentMb"] = ListLoadBenchmark.TargetRssMb,
+            ["met"] = l.Met,
+        };
+
     private static JsonObject Machine()
     {
         string cpu = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "?";
@@ -155,6 +168,8 @@ internal sealed class BenchResults(BenchOptions options, IReadOnlyList<Throughpu
         }
         if (startups.Count > 0)
             StartupTable(md);
+        if (lists is not null)
+            ListFilesTable(md, lists);
         md.AppendLine();
         md.AppendLine(CultureInfo.InvariantCulture, $"Static binary: **{BinaryMb(binaryBytes):0.0} MB** ({binaryBytes:N0} bytes; target <= {BinaryTargetMb:0} MB).");
         return md.ToString();
@@ -176,6 +191,23 @@ internal sealed class BenchResults(BenchOptions options, IReadOnlyList<Throughpu
         }
     }
 
+    // Left out of a partial run without "lists", as the start-up table is.
+    private static void ListFilesTable(StringBuilder md, ListLoadBenchmark l)
+    {
+        md.AppendLine();
+        md.AppendLine(CultureInfo.InvariantCulture, $"List files (`policy validate` of a policy naming {l.Entries:N0} domains and {l.Entries:N0} IPv4/IPv6 networks, against the same policy without them; the whole process, wall time and peak resident memory):");
+        md.AppendLine();
+        if (l.Skipped is not null)
+        {
+            md.AppendLine(CultureInfo.InvariantCulture, $"skipped: {l.Skipped}");
+            return;
+        }
+        md.AppendLine("| policy | ms | target | peak resident MB | target |");
+        md.AppendLine("|---|---|---|---|---|");
+        md.AppendLine(CultureInfo.InvariantCulture, $"| no list files | {l.BaselineMs.Median:0.0} ({l.BaselineMs.Min:0.0}-{l.BaselineMs.Max:0.0}) | - | {l.BaselineRssMb.Median:0.0} | - |");
+        md.AppendLine(CultureInfo.InvariantCulture, $"| list files | **{l.ListsMs.Median:0.0}** ({l.ListsMs.Min:0.0}-{l.ListsMs.Max:0.0}) | < {ListLoadBenchmark.TargetMs:0} | **{l.ListsRssMb.Median:0.0}** ({l.ListsRssMb.Min:0.0}-{l.ListsRssMb.Max:0.0}) | < {ListLoadBenchmark.TargetRssMb:0} |");
+    }
+
     private static string Format(double value) => value >= 100 ? value.ToString("0", CultureInfo.InvariantCulture) : value.ToString("0.0", CultureInfo.InvariantCulture);
 
     public string Summary()
@@ -193,6 +225,10 @@ internal sealed class BenchResults(BenchOptions options, IReadOnlyList<Throughpu
         }
         foreach (StartupBenchmark s in startups)
             text.AppendLine(CultureInfo.InvariantCulture, $"start-up {s.Files,7} files: +{s.OverheadMs:0.0} ms, PID 1 {s.RssMb.Median:0.0} MB resident");
+        if (lists is { Skipped: not null })
+            text.AppendLine(CultureInfo.InvariantCulture, $"list files skipped: {lists.Skipped}");
+        else if (lists is not null)
+            text.AppendLine(CultureInfo.InvariantCulture, $"list files ({lists.Entries:N0} domains + {lists.Entries:N0} networks): policy validate {lists.ListsMs.Median:0} ms, {lists.ListsRssMb.Median:0.0} MB peak (without them {lists.BaselineMs.Median:0} ms, {lists.BaselineRssMb.Median:0.0} MB)");
         text.Append(CultureInfo.InvariantCulture, $"binary {BinaryMb(binaryBytes):0.0} MB");
         return text.ToString();
     }

@@ -39,8 +39,6 @@ static int Run(BenchOptions options)
     var sandbox = new Sandbox(Path.Combine(work, "runs"));
     sandbox.Clean();
     var image = new BenchImage(options.Repo, work, options.Binary, FreePort());
-    Progress.Say("preparing the images");
-    image.Prepare();
 
     string loadBefore = File.ReadAllText("/proc/loadavg").Trim();
     IReadOnlyList<ThroughputWorkload> workloads = [.. Workloads.Create(sandbox, image, options.Smoke).Where(w => options.Only?.Contains(w.Key) ?? true)];
@@ -52,6 +50,20 @@ static int Run(BenchOptions options)
     }
     int[] treeSizes = options.Only?.Contains("startup") == false ? [] : options.Smoke ? [1_000] : [10_000, 100_000, 300_000];
     var startups = treeSizes.Select(files => new StartupBenchmark(files)).ToList();
+    // The images are for the workloads and start-ups; `--only lists` runs on the host.
+    if (workloads.Count > 0 || startups.Count > 0)
+    {
+        Progress.Say("preparing the images");
+        image.Prepare();
+    }
+    ListLoadBenchmark? lists = options.Only?.Contains("lists") == false ? null : new ListLoadBenchmark(work, options.Smoke);
+    if (lists is not null)
+    {
+        Progress.Say($"writing list files of {lists.Entries:N0} domains and {lists.Entries:N0} networks");
+        lists.Prepare(options.Repo, options.Binary);
+        if (lists.Skipped is not null)
+            Progress.Say($"skipping the list files: {lists.Skipped}");
+    }
     foreach (StartupBenchmark startup in startups)
         image.StartupLayers(startup.Files);   // make the trees before the clock matters
 
@@ -63,10 +75,11 @@ static int Run(BenchOptions options)
                 workload.MeasureOnce(mode);
         foreach (StartupBenchmark startup in startups)
             startup.MeasureOnce(sandbox, image);
+        lists?.MeasureOnce(options.Binary);
         sandbox.Clean();
     }
 
-    var results = new BenchResults(options, workloads, startups, new FileInfo(options.Binary).Length,
+    var results = new BenchResults(options, workloads, startups, lists, new FileInfo(options.Binary).Length,
         loadBefore, File.ReadAllText("/proc/loadavg").Trim(), stopwatch.Elapsed);
     results.WriteJson(options.JsonPath);
     results.WriteMarkdown(options.MarkdownPath);

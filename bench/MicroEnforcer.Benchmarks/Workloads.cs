@@ -90,9 +90,9 @@ internal static class Workloads
         return list;
     }
 
-    /// <summary>The keys `--only` takes: every workload's, and "startup".</summary>
+    /// <summary>The keys `--only` takes: every workload's, "startup" and "lists" (<see cref="ListLoadBenchmark"/>).</summary>
     public static readonly IReadOnlyList<string> Keys =
-        ["launch", "processes", "threads", "files", "memory", "nginx", "files-filecontrols", "nginx-filecontrols", "files-filecontrols-silent", "nginx-filecontrols-silent", "files-fim", "nginx-fim", "startup"];
+        ["launch", "processes", "threads", "files", "memory", "nginx", "files-filecontrols", "nginx-filecontrols", "files-filecontrols-silent", "nginx-filecontrols-silent", "files-fim", "nginx-fim", "startup", "lists"];
 
     private static ThroughputWorkload OsBench(Sandbox sandbox, BenchImage image, string key, string title, string osbench, int iterations,
         double target, double? pdig, BenchPolicy? policy = null) =>

@@ -43,8 +43,24 @@ public sealed partial class NamespaceLayeringTests
         Dictionary<string, HashSet<string>> uses = Uses();
 
         Assert.Contains("Supervision", uses["Cli"]);
-        foreach (string lower in new[] { "Controls", "Seccomp", "Ptrace", "Sessions", "Launcher", "Policy", "Audit", "Procfs", "Baseline", "Interop" })
+        foreach (string lower in new[] { "Controls", "Network", "Seccomp", "Ptrace", "Sessions", "Launcher", "Policy", "Audit", "Procfs", "Baseline", "Interop" })
             Assert.DoesNotContain("Supervision", uses.GetValueOrDefault(lower, []));
+    }
+
+    /// <summary>
+    /// Network (the sets a network control matches against: ports, domains, addresses, list
+    /// files) sits under Controls and reads only the policy's types and the interop layer; the
+    /// policy does not know it, so a policy can be read without any of it.
+    /// </summary>
+    [Fact]
+    public void NetworkIsUnderControls_AndUsesOnlyPolicyAndInterop()
+    {
+        Dictionary<string, HashSet<string>> uses = Uses();
+
+        Assert.True(uses.ContainsKey("Network"), "no MicroEnforcer.Network sources were found");
+        Assert.Subset(new HashSet<string> { "Policy", "Interop" }, uses["Network"]);
+        foreach (string lower in new[] { "Policy", "Seccomp", "Audit", "Procfs", "Baseline", "Packages", "Interop" })
+            Assert.DoesNotContain("Network", uses.GetValueOrDefault(lower, []));
     }
 
     private static Dictionary<string, HashSet<string>> Uses()

@@ -9,6 +9,7 @@ internal static class PolicyCommands
     public static int Validate(string path)
     {
         PolicyLoadResult result = ControlRegistry.LoadPolicyFile(path);
+        PrintWarnings(result);
         if (!result.Succeeded)
         {
             PrintErrors(result);
@@ -22,6 +23,13 @@ internal static class PolicyCommands
     {
         StandardStreams.Out.Write(DefaultPolicy.Text);
         return ExitCodes.Success;
+    }
+
+    /// <summary>The lines list files skipped: the policy stands, but its author should know.</summary>
+    public static void PrintWarnings(PolicyLoadResult result)
+    {
+        foreach (string warning in result.Warnings)
+            StandardStreams.Error.WriteLine($"microenforcer: policy warning: {warning}");
     }
 
     public static void PrintErrors(PolicyLoadResult result)

@@ -17,8 +17,8 @@ internal sealed class PortBlockControl : ControlDefinition<PortBlockPolicy>
         (bool enabled, EnforcementMode mode) = section.Switches(enabledByDefault: false);
         section.NotBoth("inboundPorts", "allowedInboundPorts", "a direction has a block list or an allow list (only those ports)");
         section.NotBoth("outboundPorts", "allowedOutboundPorts", "a direction has a block list or an allow list (only those ports)");
-        return new PortBlockPolicy(enabled, mode, section.Ports("inboundPorts") ?? [], section.Ports("allowedInboundPorts"),
-            section.Ports("outboundPorts") ?? [], section.Ports("allowedOutboundPorts"));
+        return new PortBlockPolicy(enabled, mode, section.Ports("inboundPorts"), section.OptionalPorts("allowedInboundPorts"),
+            section.Ports("outboundPorts"), section.OptionalPorts("allowedOutboundPorts"));
     }
 
     protected override string DescribePolicy(PortBlockPolicy policy) =>

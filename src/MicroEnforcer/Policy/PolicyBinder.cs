@@ -21,6 +21,7 @@ internal sealed class PolicyBinder
     private readonly string _source;
     private readonly IReadOnlyList<PolicySection> _sections;
     private readonly List<PolicyError> _errors = [];
+    private readonly List<string> _warnings = [];
 
     private PolicyBinder(string source, IReadOnlyList<PolicySection> sections) => (_source, _sections) = (source, sections);
 
@@ -29,8 +30,8 @@ internal sealed class PolicyBinder
         var binder = new PolicyBinder(source, sections);
         RuntimePolicy? policy = binder.BindDocument(root);
         return policy is not null && binder._errors.Count == 0
-            ? PolicyLoadResult.Success(policy)
-            : PolicyLoadResult.Failure([.. binder._errors.OrderBy(e => e.Line).ThenBy(e => e.Column)]);
+            ? PolicyLoadResult.Success(policy, binder._warnings)
+            : PolicyLoadResult.Failure([.. binder._errors.OrderBy(e => e.Line).ThenBy(e => e.Column)], binder._warnings);
     }
 
     private RuntimePolicy? BindDocument(YamlNode? root)
@@ -311,6 +312,9 @@ internal sealed class PolicyBinder
         YamlScalar scalar => $"'{scalar.Value}'",
         _ => "an unsupported value",
     };
+
+    /// <summary>Something worth telling that does not refuse the policy (a list file's skipped line).</summary>
+    internal void Warn(string message) => _warnings.Add(message);
 
     internal void Report(Field field, string message) => Report(field.Node!, field.Path, message);
 

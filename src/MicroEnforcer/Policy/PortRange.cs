@@ -2,28 +2,87 @@ using System.Globalization;
 
 namespace MicroEnforcer.Policy;
 
-/// <summary>A port, or an inclusive range of ports (<c>80</c>, <c>1-1023</c>), 0 to 65535.</summary>
-public readonly record struct PortRange(int First, int Last)
+/// <summary>
+/// A TCP/UDP port or an inclusive range of ports, written <c>80</c> or <c>1-1023</c>; ports are
+/// 0 to 65535 (0 is what a bind to "any port" names, so a policy may list it).
+/// </summary>
+public readonly record struct PortRange
 {
-    public bool Contains(int port) => port >= First && port <= Last;
+    public const int MaxPort = 65535;
 
-    /// <summary>Parses a policy item; returns the reason it is not a port or range, or null.</summary>
-    public static string? Parse(string text, out PortRange range)
+    public PortRange(int first, int last)
     {
-        range = default;
-        int dash = text.IndexOf('-', StringComparison.Ordinal);
-        string first = dash < 0 ? text : text[..dash], last = dash < 0 ? text : text[(dash + 1)..];
-        if (ParsePort(first) is not int from || ParsePort(last) is not int to)
-            return $"invalid port '{text}': expected a port from 0 to 65535 or a range such as 1-1023";
-        if (from > to)
-            return $"invalid port range '{text}': the first port is above the last";
-        range = new PortRange(from, to);
-        return null;
+        ArgumentOutOfRangeException.ThrowIfNegative(first);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(last, MaxPort);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(first, last);
+        (First, Last) = (first, last);
     }
 
-    private static int? ParsePort(string text) =>
-        text.Length is > 0 and <= 5 && text.All(char.IsAsciiDigit) && int.Parse(text, CultureInfo.InvariantCulture) is var port and <= 65535
-            ? port : null;
+    public int First { get; }
 
-    public override string ToString() => First == Last ? First.ToString(CultureInfo.InvariantCulture) : $"{First}-{Last}";
+    public int Last { get; }
+
+    public bool Contains(int port) => port >= First && port <= Last;
+
+    /// <summary>
+    /// Parses <c>PORT</c> or <c>FIRST-LAST</c> (decimal, no sign, no spaces); on failure
+    /// <paramref name="error"/> says why.
+    /// </summary>
+    public static bool TryParse(string text, out PortRange range, out string error)
+    {
+        range = default;
+        if (string.IsNullOrEmpty(text))
+        {
+            error = "the port is empty; expected a port such as 443 or a range such as 1-1023";
+            return false;
+        }
+
+        int dash = text.IndexOf('-', StringComparison.Ordinal);
+        string firstText = dash < 0 ? text : text[..dash];
+        string? lastText = dash < 0 ? null : text[(dash + 1)..];
+        if (!TryParsePort(firstText, text, out int first, out error))
+        {
+            return false;
+        }
+
+        int last = first;
+        if (lastText is not null && !TryParsePort(lastText, text, out last, out error))
+        {
+            return false;
+        }
+
+        if (last < first)
+        {
+            error = $"'{text}' is a reversed range: the first port must not be above the last (did you mean {last}-{first}?)";
+            return false;
+        }
+
+        range = new PortRange(first, last);
+        error = string.Empty;
+        return true;
+    }
+
+    private static bool TryParsePort(string part, string text, out int port, out string error)
+    {
+        port = 0;
+        if (part.Length == 0 || !part.All(char.IsAsciiDigit))
+        {
+            error = $"'{text}' is not a port or a range of ports; expected a number from 0 to {MaxPort} (e.g. 443) or two joined by '-' (e.g. 1-1023)";
+            return false;
+        }
+
+        // Digits only, so a failed parse is an overflow: out of range as well.
+        if (!int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out port) || port > MaxPort)
+        {
+            error = $"port {part} is out of range: ports are 0 to {MaxPort}";
+            return false;
+        }
+
+        error = string.Empty;
+        return true;
+    }
+
+    /// <summary>As a policy writes it: <c>80</c> or <c>1-1023</c>.</summary>
+    public override string ToString() =>
+        First == Last ? First.ToString(CultureInfo.InvariantCulture) : string.Create(CultureInfo.InvariantCulture, $"{First}-{Last}");
 }

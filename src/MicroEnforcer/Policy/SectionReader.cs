@@ -5,6 +5,12 @@ namespace MicroEnforcer.Policy;
 public delegate string? ItemParser<T>(string text, out T value);
 
 /// <summary>
+/// Loads the list file at an absolute <paramref name="path"/>: null with its contents, or why it
+/// cannot be loaded (which refuses the policy); <paramref name="warnings"/> are the lines it skipped.
+/// </summary>
+public delegate string? ListFileLoader<T>(string path, out T loaded, out IReadOnlyList<string> warnings);
+
+/// <summary>
 /// What a <see cref="PolicySection"/> reads its fields through. Each read names a field, which
 /// makes it a known field of the section; every value is checked and a bad one reported with its
 /// line, column and path, and the default stands in for it so that the rest is still read.
@@ -85,6 +91,45 @@ public sealed class SectionReader
                 return valid ? null : $"invalid network '{text}': {error}";
             }));
 
+    /// <summary>A list of ports and port ranges (<see cref="PortRange"/>: <c>80</c>, <c>"1-1023"</c>); empty when absent.</summary>
+    public PolicyList<PortRange> Ports(string name) =>
+        ReadOnly(List(name, "a list of ports or port ranges (e.g. [22, 3333, \"6000-6063\"])", "a port such as 443 or a range such as 1-1023",
+            static (string text, out PortRange range) => PortRange.TryParse(text, out range, out string error) ? null : error));
+
+    /// <summary>
+    /// A list of domain names (<see cref="DomainName"/>: each covers its subdomains; <c>*.</c> may
+    /// lead); empty when absent.
+    /// </summary>
+    public PolicyList<DomainName> Domains(string name) =>
+        ReadOnly(List(name, "a list of domain names (e.g. [pool.minexmr.com, \"*.example.org\"])", "a domain name such as example.com",
+            static (string text, out DomainName domain) => DomainName.TryParse(text, out domain, out string error) ? null : error));
+
+    /// <summary>
+    /// A list of list files, each named by its absolute path and loaded now by <paramref name="load"/>,
+    /// so that a file that cannot be read refuses the policy (at the line that names it) before
+    /// anything starts. The lines a file skipped become the load's warnings
+    /// (<see cref="PolicyLoadResult.Warnings"/>) besides what the loaded value carries. Empty when absent.
+    /// </summary>
+    public PolicyList<T> ListFiles<T>(string name, ListFileLoader<T> load)
+    {
+        ArgumentNullException.ThrowIfNull(load);
+        var warnings = new List<string>();
+        PolicyList<T> files = ReadOnly(List(name, "a list of absolute paths of list files (domains, networks or hosts-file lines)", "an absolute file path",
+            (string text, out T loaded) =>
+            {
+                loaded = default!;
+                if (!text.StartsWith('/'))
+                    return $"'{text}' is not an absolute path: name a list file by its absolute path";
+                if (load(text, out loaded, out IReadOnlyList<string> skipped) is { } error)
+                    return $"cannot load list file '{text}': {error}";
+                warnings.AddRange(skipped);
+                return null;
+            }));
+        foreach (string warning in warnings)
+            _binder.Warn(warning);
+        return files;
+    }
+
     /// <summary>
     /// A list of file path globs: absolute, not empty, no <c>.</c> or <c>..</c> segment (a glob
     /// names paths as the kernel resolves them from the root); empty when absent.
@@ -142,9 +187,10 @@ public sealed class SectionReader
             _binder.Report(b, $"{first} and {second} cannot both be given: {why}");
     }
 
-    /// <summary>A list of ports and port ranges (<c>[22, "6000-6100"]</c>); null when absent.</summary>
-    public PolicyList<PortRange>? Ports(string name) =>
-        List<PortRange>(name, "a list of ports and port ranges (e.g. [22, \"6000-6100\"])", "a port (0-65535) or a range such as 1-1023", PortRange.Parse);
+    /// <summary>As <see cref="Ports"/>, but null when absent: an allow list that is absent allows everything, an empty one nothing.</summary>
+    public PolicyList<PortRange>? OptionalPorts(string name) =>
+        List(name, "a list of ports or port ranges (e.g. [22, 3333, \"6000-6063\"])", "a port such as 443 or a range such as 1-1023",
+            static (string text, out PortRange range) => PortRange.TryParse(text, out range, out string error) ? null : error);
 
     /// <summary><c>fallback</c>: what an enforcing control does where the kernel lacks its mechanism.</summary>
     public FallbackMode Fallback()
