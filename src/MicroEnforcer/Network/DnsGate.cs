@@ -58,6 +58,7 @@ internal sealed class DnsGate : IDisposable
     private readonly Lock _commandsLock = new();
     private List<Command> _commands = [];
     private List<Command> _applying = [];
+    private volatile bool _commandsPending;
 
     // Owned by the gate's thread.
     private readonly Dictionary<IPEndPoint, DnsUdpClient> _udpClients = [];
@@ -149,8 +150,8 @@ internal sealed class DnsGate : IDisposable
     {
         Enqueue(new Command(true, Normalize(clientLocal), tcp, new DnsExpectation(Normalize(upstream), caller)));
         // A TCP connection may be accepted already, waiting for this: wake the gate to pair them.
-        // A UDP datagram cannot come before this returns; the gate reads the queue when it finds
-        // a datagram without an expectation.
+        // A UDP datagram cannot come before this returns; the gate reads the queue before it
+        // reads a datagram.
         if (tcp)
             Wake();
     }
@@ -164,7 +165,10 @@ internal sealed class DnsGate : IDisposable
     private void Enqueue(Command command)
     {
         lock (_commandsLock)
+        {
             _commands.Add(command);
+            _commandsPending = true;
+        }
     }
 
     private unsafe void Wake()
@@ -286,7 +290,10 @@ internal sealed class DnsGate : IDisposable
     private void ApplyCommands()
     {
         lock (_commandsLock)
+        {
             (_commands, _applying) = (_applying, _commands);
+            _commandsPending = false;
+        }
         long now = Environment.TickCount64;
         foreach (Command command in _applying)
         {
@@ -344,15 +351,15 @@ internal sealed class DnsGate : IDisposable
                 return;   // EAGAIN: drained
             if (source is null)
                 continue;
+            // What the lead said before this datagram was sent (an expectation, a Forget) is
+            // applied before it is read: the caller's connect returned only after the lead said it.
+            if (_commandsPending)
+                ApplyCommands();
             if (!_udpClients.TryGetValue(source, out DnsUdpClient? client))
             {
-                ApplyCommands();   // its expectation may have been queued since this loop began
-                if (!_udpClients.TryGetValue(source, out client))
-                {
-                    _strangers++;
-                    _lastStranger = source;
-                    continue;
-                }
+                _strangers++;
+                _lastStranger = source;
+                continue;
             }
             try
             {
