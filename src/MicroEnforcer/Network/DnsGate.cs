@@ -39,12 +39,23 @@ internal sealed class DnsGate : IDisposable
     /// <summary>TCP expectations not yet claimed by an accepted connection; past it, the oldest is dropped.</summary>
     public const int MaxTcpExpectations = 4096;
 
+    /// <summary>
+    /// Accepted TCP connections waiting for their expectation (the lead says it just after the
+    /// connect, which the gate may accept first); past it, the oldest is closed. Apart from the
+    /// relayed ones: the gate's port is reachable on loopback, and connections made to it
+    /// directly (which no expectation will ever claim) must not take the relayed ones' places.
+    /// </summary>
+    public const int MaxUnclaimedConnections = 64;
+
     public static readonly TimeSpan UpstreamIdle = TimeSpan.FromSeconds(60);
     public static readonly TimeSpan ClientIdle = TimeSpan.FromMinutes(15);
     public static readonly TimeSpan ConnectionIdle = TimeSpan.FromSeconds(120);
 
-    /// <summary>How long an expectation waits for its connection, and an accepted connection for its expectation (the lead calls Expect just after the connect it performed; the accept may come first).</summary>
+    /// <summary>How long a TCP expectation waits for its connection to be accepted (a full backlog holds it back).</summary>
     public static readonly TimeSpan ClaimWait = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long an accepted connection waits for its expectation (the lead says it microseconds after the connect).</summary>
+    public static readonly TimeSpan ExpectationWait = TimeSpan.FromSeconds(5);
 
     private const int DatagramBatch = 64;   // per ready socket and wake-up: one busy client cannot starve the rest
     private const int PollTick = 1000;      // ms: expiry is checked this often while anything is held
@@ -239,7 +250,7 @@ internal sealed class DnsGate : IDisposable
         Add(_wake, Libc.POLLIN, default);
         Add(_udp4, Libc.POLLIN, default);
         Add(_udp6, Libc.POLLIN, default);
-        bool room = _connections.Count + _unclaimed.Count < MaxTcpConnections;
+        bool room = _connections.Count < MaxTcpConnections;
         if (!room && !_connectionLimitLogged)
         {
             DnsGateLog.LimitReached(_log, "TCP connections", MaxTcpConnections, "new ones wait in the listen backlog");
@@ -429,7 +440,7 @@ internal sealed class DnsGate : IDisposable
 
     private void AcceptConnections(int listener)
     {
-        while (_connections.Count + _unclaimed.Count < MaxTcpConnections)
+        while (_connections.Count < MaxTcpConnections)
         {
             int fd = GateSocket.Accept(listener, out IPEndPoint? peer);
             if (fd < 0)
@@ -440,8 +451,14 @@ internal sealed class DnsGate : IDisposable
                 continue;
             }
             peer = Normalize(peer);
-            if (!TryClaim(fd, peer))
-                _unclaimed.Add((fd, peer, Environment.TickCount64 + (long)ClaimWait.TotalMilliseconds));
+            if (TryClaim(fd, peer))
+                continue;
+            if (_unclaimed.Count >= MaxUnclaimedConnections)
+            {
+                Libc.Close(_unclaimed[0].Fd);
+                _unclaimed.RemoveAt(0);
+            }
+            _unclaimed.Add((fd, peer, Environment.TickCount64 + (long)ExpectationWait.TotalMilliseconds));
         }
     }
 
