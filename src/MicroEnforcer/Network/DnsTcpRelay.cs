@@ -44,6 +44,9 @@ internal sealed class DnsTcpRelay(int client, IPEndPoint peer, DnsExpectation ex
     /// <summary>Both directions have ended (or one failed): close it.</summary>
     public bool Finished { get; private set; }
 
+    /// <summary>The upstream could not be connected: <see cref="Close"/> resets the client's connection, as the server's refusal would have.</summary>
+    public bool Refused { get; private set; }
+
     /// <summary>Starts the upstream connect (non-blocking). False: it failed at once (errno in <paramref name="errno"/>); <see cref="Close"/> resets the client.</summary>
     public bool Connect(out int errno)
     {
@@ -86,7 +89,7 @@ internal sealed class DnsTcpRelay(int client, IPEndPoint peer, DnsExpectation ex
             return;
         if ((revents & (Libc.POLLIN | Libc.POLLHUP)) != 0 && !_clientEnded && _toUpstream.Free > 0)
         {
-            Span<byte> room = _toUpstream.Reserve(_toUpstream.Free);
+            Span<byte> room = _toUpstream.ReadRoom();
             int n = GateSocket.Receive(client, room);
             if (n > 0)
             {
@@ -124,7 +127,7 @@ internal sealed class DnsTcpRelay(int client, IPEndPoint peer, DnsExpectation ex
         }
         if ((revents & (Libc.POLLIN | Libc.POLLHUP)) != 0 && !_upstreamEnded && _toClient.Free > 0)
         {
-            Span<byte> room = _toClient.Reserve(_toClient.Free);
+            Span<byte> room = _toClient.ReadRoom();
             int n = GateSocket.Receive(_upstream, room);
             if (n > 0)
             {
@@ -152,9 +155,6 @@ internal sealed class DnsTcpRelay(int client, IPEndPoint peer, DnsExpectation ex
         }
         Progress();
     }
-
-    /// <summary>The upstream could not be connected: the client's connection should be reset, as by the server.</summary>
-    public bool Refused { get; private set; }
 
     // Every complete message after the screened ones is screened in turn: a refused one is cut
     // out of the stream and its refusal queued for the client; the rest may be sent.

@@ -40,6 +40,17 @@ internal sealed class RelayBuffer(int capacity)
         return _data.AsSpan(_start + Count, wanted);
     }
 
+    /// <summary>
+    /// Room to read into (then <see cref="Commit"/>): what the array has free, the array doubled
+    /// (up to the capacity) only once it is full, so that the buffer grows with what it holds.
+    /// Empty when the buffer is full.
+    /// </summary>
+    public Span<byte> ReadRoom()
+    {
+        int spare = _data.Length - Count;
+        return Reserve(spare > 0 ? spare : Math.Min(Free, _data.Length));
+    }
+
     public void Commit(int count) => Count += count;
 
     public void Append(ReadOnlySpan<byte> bytes)

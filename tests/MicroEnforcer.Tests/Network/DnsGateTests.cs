@@ -260,6 +260,22 @@ public sealed class DnsGateTests : IDisposable
     }
 
     [Fact]
+    public void OverTcpLargeFramesThatAreNotQueriesPassBothWaysUnchanged()
+    {
+        DnsGate gate = Gate(enforce: true);
+        Socket client = TcpClient(gate);
+        byte[] large = new byte[40_000];
+        new Random(53).NextBytes(large);
+        large[2] |= 0x80;   // a response's header: no query
+
+        client.Send([.. Framed(large), .. Framed(Query(60, "after.large.test"))]);
+
+        Assert.Equal(large, ReceiveFrame(client));   // the server echoes what is not a query
+        Assert.Equal(60, Id(ReceiveFrame(client)));
+        Assert.Equal(["(not a query)", "after.large.test"], _server.Asked);
+    }
+
+    [Fact]
     public void OverTcpInAuditModeAListedNameIsForwardedAndReported()
     {
         DnsGate gate = Gate(enforce: false);
