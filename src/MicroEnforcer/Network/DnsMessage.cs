@@ -6,13 +6,14 @@ namespace MicroEnforcer.Network;
 /// Reads the questions of a DNS query (RFC 1035 4.1) from bytes the workload sent, and builds the
 /// answer that refuses one.
 ///
-/// Written here rather than taken from a library: the packages that parse DNS (DnsClient,
-/// ARSoft.Tools.Net, Makaretu.Dns) model whole messages, resource records and resolvers, allocate
-/// an object graph per message, and are not annotated for trimming (ARSoft.Tools.Net also pulls in
-/// BouncyCastle for DNSSEC); PID 1 needs only the question names of untrusted bytes, with bounds
-/// it states itself: a compression pointer must point before the last place a pointer led to (so
-/// a chain of pointers cannot loop), a name is at most 255 bytes on the wire (RFC 1035 3.1), and
-/// nothing is read past the message's end.
+/// Written here rather than taken from a library: DnsClient (whose DnsDatagramReader is public
+/// since 1.7, without a promise of stability), ARSoft.Tools.Net (which depends on BouncyCastle,
+/// for DNSSEC) and Makaretu.Dns model whole messages, records and resolvers and allocate an
+/// object graph per message; PID 1 needs only the question names of untrusted bytes, with bounds
+/// it states itself and tests: a compression pointer must point before the last place a pointer
+/// led to (a chain of pointers cannot loop, and every encoder points back at names it wrote
+/// before), a name is at most 255 bytes on the wire (RFC 1035 3.1), and nothing is read past the
+/// message's end.
 /// </summary>
 internal static class DnsMessage
 {
