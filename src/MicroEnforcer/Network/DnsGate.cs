@@ -7,12 +7,12 @@ namespace MicroEnforcer.Network;
 
 /// <summary>
 /// A forwarding DNS proxy inside PID 1, on loopback, that refuses lookups of listed names. The
-/// lead connects a workload's DNS socket here instead of to the server it named (the performed
-/// connect), and tells the gate which server that was (<see cref="Expect"/>) before the
-/// workload's connect returns; the gate then forwards that socket's queries to that server, and
-/// only there, answering a query for a listed name with NXDOMAIN itself in enforce mode. This is
-/// how lookups that PID 1 never sees as a send are judged: a write() on a connected socket
-/// (busybox nslookup, Go) and DNS over TCP.
+/// network gate (Controls) connects a workload's DNS socket here instead of to the server it
+/// named (the connect PID 1 performs), and tells the gate which server that was
+/// (<see cref="Expect"/>) before the workload's connect returns; the gate then forwards that
+/// socket's queries to that server, and only there, answering a query for a listed name with
+/// NXDOMAIN itself in enforce mode. This is how lookups that PID 1 never sees as a send are
+/// judged: a write() on a connected socket (busybox nslookup, Go) and DNS over TCP.
 ///
 /// One thread ("dns-gate") polls non-blocking sockets and never blocks elsewhere. A datagram or
 /// connection from a socket the gate does not stand in for is dropped: the gate is no relay to
@@ -40,7 +40,7 @@ internal sealed class DnsGate : IDisposable
     public const int MaxTcpExpectations = 4096;
 
     /// <summary>
-    /// Accepted TCP connections waiting for their expectation (the lead says it just after the
+    /// Accepted TCP connections waiting for their expectation (the network gate says it just after the
     /// connect, which the gate may accept first); past it, the oldest is closed. Apart from the
     /// relayed ones: the gate's port is reachable on loopback, and connections made to it
     /// directly (which no expectation will ever claim) must not take the relayed ones' places.
@@ -54,7 +54,7 @@ internal sealed class DnsGate : IDisposable
     /// <summary>How long a TCP expectation waits for its connection to be accepted (a full backlog holds it back).</summary>
     public static readonly TimeSpan ClaimWait = TimeSpan.FromSeconds(30);
 
-    /// <summary>How long an accepted connection waits for its expectation (the lead says it microseconds after the connect).</summary>
+    /// <summary>How long an accepted connection waits for its expectation (the network gate says it microseconds after the connect).</summary>
     public static readonly TimeSpan ExpectationWait = TimeSpan.FromSeconds(5);
 
     private const int DatagramBatch = 64;   // per ready socket and wake-up: one busy client cannot starve the rest
@@ -362,8 +362,8 @@ internal sealed class DnsGate : IDisposable
                 return;   // EAGAIN: drained
             if (source is null)
                 continue;
-            // What the lead said before this datagram was sent (an expectation, a Forget) is
-            // applied before it is read: the caller's connect returned only after the lead said it.
+            // What the network gate said before this datagram was sent (an expectation, a Forget) is
+            // applied before it is read: the caller's connect returned only after it was said.
             if (_commandsPending)
                 ApplyCommands();
             if (!_udpClients.TryGetValue(source, out DnsUdpClient? client))

@@ -3,7 +3,7 @@ using System.Net;
 namespace MicroEnforcer.Network;
 
 /// <summary>
-/// A UDP client socket the lead connected to the gate: the server it asked for, and the gate's
+/// A UDP client socket PID 1 connected to the gate: the server it asked for, and the gate's
 /// socket connected to that server on its behalf (opened at its first forwarded query, closed
 /// when idle). Answers coming back on that socket are the client's, whatever their order: the
 /// gate keeps no per-query state.

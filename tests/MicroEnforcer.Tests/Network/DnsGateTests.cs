@@ -10,7 +10,7 @@ namespace MicroEnforcer.Tests.Network;
 
 /// <summary>
 /// The DNS gate on real loopback sockets, in this process, in front of a tiny DNS server
-/// (<see cref="TestDnsServer"/>): clients connect to the gate as the lead's performed connect
+/// (<see cref="TestDnsServer"/>): clients connect to the gate as PID 1's performed connect
 /// would have connected them, and the gate is told so (Expect) before they send.
 /// </summary>
 public sealed class DnsGateTests : IDisposable
@@ -67,7 +67,7 @@ public sealed class DnsGateTests : IDisposable
         return socket;
     }
 
-    /// <summary>A UDP socket connected to the gate as the lead connects one that was connecting to the server.</summary>
+    /// <summary>A UDP socket connected to the gate as PID 1 connects one that was connecting to the server.</summary>
     private Socket UdpClient(DnsGate gate, AddressFamily family = AddressFamily.InterNetwork)
     {
         Socket socket = Own(new Socket(family, SocketType.Dgram, ProtocolType.Udp));
