@@ -17,8 +17,8 @@ namespace MicroEnforcer.Network;
 /// One thread ("dns-gate") polls non-blocking sockets and never blocks elsewhere. A datagram or
 /// connection from a socket the gate does not stand in for is dropped: the gate is no relay to
 /// anywhere the workload could not connect to itself. What it holds is bounded (the constants
-/// below): past a bound, the least recently active client loses its state, or (TCP) connections
-/// wait in the listen backlog.
+/// below and in <see cref="DnsUdpClients"/>): past a bound, the least recently active client
+/// loses its state, or (TCP) connections wait in the listen backlog.
 ///
 /// Not judged here: names reached through a CNAME in an answer (the answer is passed as it is;
 /// IP reputation judges the addresses connected to), and a TCP stream that is not length-prefixed
@@ -27,12 +27,6 @@ namespace MicroEnforcer.Network;
 /// </summary>
 internal sealed class DnsGate : IDisposable
 {
-    /// <summary>UDP client sockets known; past it, the least recently active one is forgotten (its next queries are dropped).</summary>
-    public const int MaxUdpClients = 4096;
-
-    /// <summary>Sockets open to upstream servers for UDP clients; past it, the least recently active client's is closed (an answer still due on it is lost; the resolver asks again).</summary>
-    public const int MaxUpstreamSockets = 512;
-
     /// <summary>TCP connections relayed at once (each holds up to 2 x 64 KiB); past it, new ones wait in the listen backlog.</summary>
     public const int MaxTcpConnections = 64;
 
@@ -40,15 +34,13 @@ internal sealed class DnsGate : IDisposable
     public const int MaxTcpExpectations = 4096;
 
     /// <summary>
-    /// Accepted TCP connections waiting for their expectation (the network gate says it just after the
-    /// connect, which the gate may accept first); past it, the oldest is closed. Apart from the
-    /// relayed ones: the gate's port is reachable on loopback, and connections made to it
+    /// Accepted TCP connections waiting for their expectation (the network gate says it just
+    /// after the connect, which the gate may accept first); past it, the oldest is closed. Apart
+    /// from the relayed ones: the gate's port is reachable on loopback, and connections made to it
     /// directly (which no expectation will ever claim) must not take the relayed ones' places.
     /// </summary>
     public const int MaxUnclaimedConnections = 64;
 
-    public static readonly TimeSpan UpstreamIdle = TimeSpan.FromSeconds(60);
-    public static readonly TimeSpan ClientIdle = TimeSpan.FromMinutes(15);
     public static readonly TimeSpan ConnectionIdle = TimeSpan.FromSeconds(120);
 
     /// <summary>How long a TCP expectation waits for its connection to be accepted (a full backlog holds it back).</summary>
@@ -72,18 +64,17 @@ internal sealed class DnsGate : IDisposable
     private volatile bool _commandsPending;
 
     // Owned by the gate's thread.
-    private readonly Dictionary<IPEndPoint, DnsUdpClient> _udpClients = [];
+    private readonly DnsUdpClients _udpClients;
     private readonly Dictionary<IPEndPoint, (DnsExpectation Expectation, long Deadline)> _tcpExpected = [];
     private readonly List<DnsTcpRelay> _connections = [];
     private readonly List<(int Fd, IPEndPoint Peer, long Deadline)> _unclaimed = [];
     private readonly byte[] _datagram = new byte[65536];
     private Libc.pollfd[] _pollfds = new Libc.pollfd[64];
     private PollOwner[] _owners = new PollOwner[64];
-    private int _upstreamSockets;
     private int _strangers;
     private IPEndPoint? _lastStranger;
     private long _nextSweep;
-    private bool _connectionLimitLogged, _clientLimitLogged, _socketLimitLogged;
+    private bool _connectionLimitLogged;
 
     private volatile bool _stopping;
     private readonly ManualResetEventSlim _stopped = new();
@@ -100,6 +91,7 @@ internal sealed class DnsGate : IDisposable
     private DnsGate(int udp4, int tcp4, int udp6, int tcp6, DnsQueryScreen screen, ILogger log)
     {
         (_udp4, _tcp4, _udp6, _tcp6, _screen, _log) = (udp4, tcp4, udp6, tcp6, screen, log);
+        _udpClients = new DnsUdpClients(log);
         _udp4Address = GateSocket.LocalEndPoint(udp4);
         _tcp4Address = GateSocket.LocalEndPoint(tcp4);
         _udp6Address = udp6 >= 0 ? GateSocket.LocalEndPoint(udp6) : null;
@@ -262,11 +254,8 @@ internal sealed class DnsGate : IDisposable
             Add(_tcp4, Libc.POLLIN, default);
             Add(_tcp6, Libc.POLLIN, default);
         }
-        foreach (DnsUdpClient client in _udpClients.Values)
-        {
-            if (client.Upstream >= 0)
-                Add(client.Upstream, Libc.POLLIN, new PollOwner { Udp = client });
-        }
+        foreach (DnsUdpClient client in _udpClients.WithUpstream)
+            Add(client.Upstream, Libc.POLLIN, new PollOwner { Udp = client });
         foreach (DnsTcpRelay connection in _connections)
         {
             // A side with nothing wanted is left out (poll skips a negative fd): a hung-up socket
@@ -320,37 +309,15 @@ internal sealed class DnsGate : IDisposable
             }
             else if (command.Expect)
             {
-                ExpectDatagrams(command.Client, command.Expectation!, now);
+                _udpClients.Expect(command.Client, command.Expectation!);
             }
-            else if (_udpClients.Remove(command.Client, out DnsUdpClient? gone))
+            else
             {
-                CloseUpstream(gone);
+                _udpClients.Forget(command.Client);
             }
         }
         _applying.Clear();
         ClaimWaitingConnections();
-    }
-
-    private void ExpectDatagrams(IPEndPoint address, DnsExpectation expectation, long now)
-    {
-        if (_udpClients.TryGetValue(address, out DnsUdpClient? known))
-        {
-            if (!known.Expectation.Upstream.Equals(expectation.Upstream))
-                CloseUpstream(known);   // answers from the old server are no longer this socket's
-            known.Expectation = expectation;
-            known.LastActive = now;
-            return;
-        }
-        if (_udpClients.Count >= MaxUdpClients)
-        {
-            if (!_clientLimitLogged)
-                DnsGateLog.LimitReached(_log, "UDP clients", MaxUdpClients, "the least recently active are forgotten");
-            _clientLimitLogged = true;
-            DnsUdpClient oldest = _udpClients.Values.MinBy(c => c.LastActive)!;
-            _udpClients.Remove(oldest.Address);
-            CloseUpstream(oldest);
-        }
-        _udpClients[address] = new DnsUdpClient(address, expectation);
     }
 
     private void ReceiveQueries(int listener)
@@ -362,11 +329,11 @@ internal sealed class DnsGate : IDisposable
                 return;   // EAGAIN: drained
             if (source is null)
                 continue;
-            // What the network gate said before this datagram was sent (an expectation, a Forget) is
-            // applied before it is read: the caller's connect returned only after it was said.
+            // What the network gate said before this datagram was sent (an expectation, a Forget)
+            // is applied before it is read: the caller's connect returned only after it was said.
             if (_commandsPending)
                 ApplyCommands();
-            if (!_udpClients.TryGetValue(source, out DnsUdpClient? client))
+            if (!_udpClients.TryFind(source, out DnsUdpClient? client))
             {
                 _strangers++;
                 _lastStranger = source;
@@ -379,39 +346,13 @@ internal sealed class DnsGate : IDisposable
                 if (_screen.Screen(query, client.Expectation, tcp: false) is { } refusal)
                     GateSocket.SendTo(listener, refusal, source);
                 else
-                    Forward(client, query);
+                    _udpClients.Forward(client, query);
             }
             catch (Exception e)
             {
                 DnsGateLog.ClientFailed(_log, source, e);
             }
         }
-    }
-
-    // UDP: what is lost is lost (a full socket buffer, an unreachable server): the resolver asks again.
-    private void Forward(DnsUdpClient client, ReadOnlySpan<byte> query)
-    {
-        if (client.Upstream < 0)
-        {
-            if (_upstreamSockets >= MaxUpstreamSockets)
-            {
-                if (!_socketLimitLogged)
-                    DnsGateLog.LimitReached(_log, "upstream sockets", MaxUpstreamSockets, "the least recently active client's is closed");
-                _socketLimitLogged = true;
-                CloseUpstream(_udpClients.Values.Where(c => c.Upstream >= 0).MinBy(c => c.LastActive)!);
-            }
-            int fd = GateSocket.Open(client.Expectation.Upstream.AddressFamily, stream: false);
-            if (fd < 0)
-                return;
-            if (GateSocket.Connect(fd, client.Expectation.Upstream) != 0)
-            {
-                Libc.Close(fd);
-                return;
-            }
-            client.Upstream = fd;
-            _upstreamSockets++;
-        }
-        GateSocket.Send(client.Upstream, query);
     }
 
     private void ReceiveAnswers(DnsUdpClient client)
@@ -427,15 +368,6 @@ internal sealed class DnsGate : IDisposable
             client.LastActive = Environment.TickCount64;
             GateSocket.SendTo(listener, _datagram.AsSpan(0, n), client.Address);
         }
-    }
-
-    private void CloseUpstream(DnsUdpClient client)
-    {
-        if (client.Upstream < 0)
-            return;
-        Libc.Close(client.Upstream);
-        client.Upstream = -1;
-        _upstreamSockets--;
     }
 
     private void AcceptConnections(int listener)
@@ -518,16 +450,7 @@ internal sealed class DnsGate : IDisposable
 
     private void Sweep(long now)
     {
-        foreach (DnsUdpClient client in _udpClients.Values)
-        {
-            if (client.Upstream >= 0 && now - client.LastActive > (long)UpstreamIdle.TotalMilliseconds)
-                CloseUpstream(client);
-        }
-        if (_udpClients.Count > 0)
-        {
-            foreach (DnsUdpClient idle in _udpClients.Values.Where(c => now - c.LastActive > (long)ClientIdle.TotalMilliseconds).ToList())
-                _udpClients.Remove(idle.Address);
-        }
+        _udpClients.Expire(now);
         if (_tcpExpected.Count > 0)
         {
             foreach (IPEndPoint expired in _tcpExpected.Where(e => e.Value.Deadline <= now).Select(e => e.Key).ToList())
@@ -547,8 +470,6 @@ internal sealed class DnsGate : IDisposable
                 connection.Fail();
         }
         CloseFinished();
-        _clientLimitLogged &= _udpClients.Count >= MaxUdpClients;
-        _socketLimitLogged &= _upstreamSockets >= MaxUpstreamSockets;
         if (_strangers > 0)
         {
             DnsGateLog.Strangers(_log, _strangers, _lastStranger!);
@@ -563,8 +484,7 @@ internal sealed class DnsGate : IDisposable
         Wake();
         if (!_stopped.Wait(TimeSpan.FromSeconds(5)))
             return;   // the thread is stuck: its sockets stay open rather than be closed under it
-        foreach (DnsUdpClient client in _udpClients.Values)
-            CloseUpstream(client);
+        _udpClients.CloseAll();
         foreach (DnsTcpRelay connection in _connections)
             connection.Close();
         foreach ((int fd, _, _) in _unclaimed)
