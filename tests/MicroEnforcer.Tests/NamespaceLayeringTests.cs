@@ -5,9 +5,10 @@ namespace MicroEnforcer.Tests;
 
 /// <summary>
 /// The enforcer's namespaces read top-down: Cli over Supervision (PID 1's event loop) over
-/// Ptrace and Sessions over Controls over Seccomp, Policy, Audit, Procfs, Baseline and Interop. A
-/// cycle means two namespaces that cannot be understood one without the other. Read from the
-/// sources: `using MicroEnforcer.X;` and references qualified by a sibling namespace (`Procfs.ProcFile`).
+/// Ptrace and Sessions over Controls over Network, Seccomp, Policy, Audit, Procfs, Baseline and
+/// Interop; Network (PID 1's own sockets) stands on Policy and Interop alone. A cycle means two
+/// namespaces that cannot be understood one without the other. Read from the sources: `using
+/// MicroEnforcer.X;` and references qualified by a sibling namespace (`Procfs.ProcFile`).
 /// </summary>
 public sealed partial class NamespaceLayeringTests
 {

@@ -2,8 +2,12 @@ using System.Runtime.InteropServices;
 
 namespace MicroEnforcer.Interop;
 
-// The socket calls PID 1 performs for a workload caller on the caller's own socket (taken with
-// pidfd_getfd), by raw x86-64 syscall numbers: PID 1 is a 64-bit process whatever the caller's ABI.
+/// <summary>
+/// The socket calls of PID 1: those it performs for a workload caller on the caller's own socket
+/// (taken with pidfd_getfd), by raw x86-64 syscall numbers (PID 1 is a 64-bit process whatever
+/// the caller's ABI), and those the DNS gate makes on its own sockets, through libc. Addresses go
+/// through <see cref="InetSocketAddress"/> or Controls.SocketAddress.
+/// </summary>
 internal static partial class Libc
 {
     internal const long SYS_socket = 41, SYS_connect = 42, SYS_accept = 43, SYS_sendto = 44, SYS_sendmsg = 46, SYS_bind = 49,
@@ -56,4 +60,57 @@ internal static partial class Libc
 
     [LibraryImport(Library, EntryPoint = "process_vm_writev", SetLastError = true)]
     internal static unsafe partial nint ProcessVmWritev(int pid, iovec* local, nuint liovcnt, iovec* remote, nuint riovcnt, nuint flags);
+
+    // The DNS gate's own sockets.
+    internal const int SOCK_NONBLOCK = 0x800;
+    internal const int SO_REUSEADDR = 2;
+    internal const int SO_LINGER = 13;
+    internal const int IPV6_V6ONLY = 26;
+    internal const int MSG_NOSIGNAL = 0x4000;
+    internal const int SHUT_WR = 1;
+    internal const short POLLOUT = 4;
+    internal const int ECONNREFUSED = 111;
+    internal const int EADDRNOTAVAIL = 99;
+    internal const int EAFNOSUPPORT = 97;
+
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct linger
+    {
+        public int l_onoff;
+        public int l_linger;
+    }
+
+    [LibraryImport(Library, EntryPoint = "socket", SetLastError = true)]
+    internal static partial int Socket(int domain, int type, int protocol);
+
+    [LibraryImport(Library, EntryPoint = "bind", SetLastError = true)]
+    internal static unsafe partial int Bind(int fd, byte* address, int length);
+
+    [LibraryImport(Library, EntryPoint = "shutdown", SetLastError = true)]
+    internal static partial int Shutdown(int fd, int how);
+
+    [LibraryImport(Library, EntryPoint = "listen", SetLastError = true)]
+    internal static partial int Listen(int fd, int backlog);
+
+    [LibraryImport(Library, EntryPoint = "connect", SetLastError = true)]
+    internal static unsafe partial int Connect(int fd, byte* address, int length);
+
+    [LibraryImport(Library, EntryPoint = "accept4", SetLastError = true)]
+    internal static unsafe partial int Accept4(int fd, byte* address, int* length, int flags);
+
+    [LibraryImport(Library, EntryPoint = "getsockname", SetLastError = true)]
+    internal static unsafe partial int GetSockName(int fd, byte* address, int* length);
+
+    [LibraryImport(Library, EntryPoint = "getsockopt", SetLastError = true)]
+    internal static unsafe partial int GetSockOpt(int fd, int level, int name, void* value, int* length);
+
+    [LibraryImport(Library, EntryPoint = "setsockopt", SetLastError = true)]
+    internal static unsafe partial int SetSockOpt(int fd, int level, int name, void* value, int length);
+
+    [LibraryImport(Library, EntryPoint = "recvfrom", SetLastError = true)]
+    internal static unsafe partial nint RecvFrom(int fd, byte* buffer, nuint length, int flags, byte* address, int* addressLength);
+
+    /// <summary>sendto; with a null address, send on a connected socket.</summary>
+    [LibraryImport(Library, EntryPoint = "sendto", SetLastError = true)]
+    internal static unsafe partial nint SendTo(int fd, byte* buffer, nuint length, int flags, byte* address, int addressLength);
 }
