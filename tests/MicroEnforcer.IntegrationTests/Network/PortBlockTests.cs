@@ -303,4 +303,41 @@ public sealed class PortBlockTests(ITestOutputHelper output)
         // What was refused is what was read: no event names the allowed endpoint.
         Assert.DoesNotContain(r.Events("portBlock", "blocked"), e => Field(e, "remote") == Reported(allowedHost, allowedPort));
     }
+
+    // Exec sessions (podman/kubectl exec) are brought under the same controls: a process entering
+    // the running container from outside (nsenter, as runc exec does) connects like the workload.
+    // The session waits until it is under enforcement, and until serve listens (8080 is 1F90 in
+    // /proc/net/tcp6), without connecting anywhere first.
+    private const string UntilUnderEnforcementAndServing =
+        "while ! grep -qE 'TracerPid:[[:space:]]*[1-9]|NoNewPrivs:[[:space:]]*1' /proc/$$/status; do :; done; " +
+        "while ! grep -q ':1F90 ' /proc/net/tcp6; do :; done; ";
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void AnExecSessionIsUnderTheSameControl(bool enforce)
+    {
+        string[] workload = ["/bin/sh", "-c", $"{Attack} serve 4444 8080 && exec sleep 3600"];
+        using RunningContainer container = enforce
+            ? RunningContainer.Start(workload, image: ImageRootfs.WithNetworkTools, policy: BlockPolicy("enforce"))
+            : RunningContainer.Start(workload, image: ImageRootfs.WithNetworkTools);
+        var session = container.Enter("/bin/sh", "-c", UntilUnderEnforcementAndServing + "exec /bin/sh -c \"$0\"",
+            $"{Attack} connect 127.0.0.1 4444; {Attack} udp_sendto 127.0.0.1 4444; {Attack} bind 0.0.0.0 22; {Attack} connect 127.0.0.1 8080");
+        RunResult run = container.Stop();
+        output.WriteLine($"session:\n{session.Stdout}\n{session.Stderr}\ncontainer:\n{run}");
+
+        Assert.Contains("connect 127.0.0.1:8080: ok", session.Stdout);
+        if (!enforce)
+        {
+            Assert.Contains("connect 127.0.0.1:4444: ok", session.Stdout);
+            Assert.Contains("udp_sendto 127.0.0.1:4444: ok (answered)", session.Stdout);
+            Assert.Contains("bind 0.0.0.0:22: ok", session.Stdout);
+            return;
+        }
+        Assert.Contains("connect 127.0.0.1:4444: EACCES", session.Stdout);
+        Assert.Contains("udp_sendto 127.0.0.1:4444: EACCES", session.Stdout);
+        Assert.Contains("bind 0.0.0.0:22: EACCES", session.Stdout);
+        AssertEvent(run, "portBlock", "blocked", "connect", remote: "127.0.0.1:4444");
+        AssertEvent(run, "portBlock", "blocked", "bind", local: "0.0.0.0:22");
+    }
 }
