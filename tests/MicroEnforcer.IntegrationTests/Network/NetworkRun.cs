@@ -42,6 +42,19 @@ internal static class NetworkRun
         "apiVersion: microenforcer.dev/v1\nkind: RuntimePolicy\nspec:\n" +
         string.Join('\n', sections.Split('\n').Select(line => "  " + line)) + "\n";
 
+    /// <summary>
+    /// net_attack's command for an attack on HOST:PORT. udp_connect_sendto also names the peer its
+    /// socket is connected to first: port 8080 on the same family's loopback.
+    /// </summary>
+    public static string AttackCommand(string attack, string host, int port)
+    {
+        string command = $"{Attack} {attack} {host} {port}";
+        if (attack != "udp_connect_sendto")
+            return command;
+        string peer = !host.Contains(':') ? "127.0.0.1" : host.StartsWith("::ffff:", StringComparison.OrdinalIgnoreCase) ? "::ffff:127.0.0.1" : "::1";
+        return $"{command} {peer} 8080";
+    }
+
     /// <summary>How net_attack writes an endpoint: 127.0.0.1:4444, [::1]:4444.</summary>
     public static string Endpoint(string host, int port) => host.Contains(':') ? $"[{host}]:{port}" : $"{host}:{port}";
 

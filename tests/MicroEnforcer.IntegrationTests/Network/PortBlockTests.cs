@@ -9,8 +9,8 @@ namespace MicroEnforcer.IntegrationTests.Network;
 /// Port Block against the ways to reach a port (TestPrograms/net_attack.c): each reaches a
 /// listening server on loopback with no policy (the control run), is refused with EACCES and an
 /// audit event in enforce mode, goes through with a "detected" event in audit mode; unlisted ports
-/// keep working. Outbound: connect (blocking and not), UDP sendto, connect then send, sendmsg,
-/// sendmmsg, TCP Fast Open, the i386 entry points, IPv6 and IPv4-mapped addresses. Inbound: TCP
+/// keep working. Outbound: connect (blocking and not), UDP sendto, connect then send, sendto with
+/// an address on a connected UDP socket, sendmsg, sendmmsg, TCP Fast Open, the i386 entry points, IPv6 and IPv4-mapped addresses. Inbound: TCP
 /// and UDP binds, IPv4 and IPv6, ranges. Then the allow-list form, and the address flipped under
 /// the call by a second thread and by a second process.
 /// </summary>
@@ -40,6 +40,8 @@ public sealed class PortBlockTests(ITestOutputHelper output)
         { "udp_connect_send", "127.0.0.1", 4444, "connect" },
         { "sendmsg", "127.0.0.1", 4444, "sendmsg" },
         { "sendmmsg", "127.0.0.1", 4444, "sendmmsg" },
+        { "udp_connect_sendto", "127.0.0.1", 4444, "sendto" },   // connected to 8080, sent to 4444
+        { "udp_connect_sendto", "::1", 4444, "sendto" },
         { "i386", "127.0.0.1", 4444, null },
         { "i386_direct", "127.0.0.1", 4444, null },
         { "i386_sendto", "127.0.0.1", 4444, null },
@@ -54,19 +56,22 @@ public sealed class PortBlockTests(ITestOutputHelper output)
         { "udp_sendto", "127.0.0.1", 7005, "sendto" },
     };
 
-    private static bool IsUdp(string attack) => attack is "udp_sendto" or "udp_connect_send" or "sendmsg" or "sendmmsg" or "i386_sendto";
+    private static bool IsUdp(string attack) =>
+        attack is "udp_sendto" or "udp_connect_send" or "udp_connect_sendto" or "sendmsg" or "sendmmsg" or "i386_sendto";
 
     [Theory]
     [MemberData(nameof(OutboundAttacks))]
     public void TheAttackReachesTheListedPortWithoutTheControl(string attack, string host, int port, string? syscall)
     {
         _ = syscall;
-        var r = Run($"{Serve} && {Attack} {attack} {host} {port}", null);
+        var r = Run($"{Serve} && {AttackCommand(attack, host, port)}", null);
 
         Assert.Contains($"{attack} {Endpoint(host, port)}: ok", r.Stdout);
         // serve got it: the datagram (or the Fast Open data) really arrived.
         if (attack == "sendmmsg")
             Assert.Contains($"answers from: {port} {port})", r.Stdout);
+        else if (attack == "udp_connect_sendto")
+            Assert.Contains("(arrived)", r.Stdout);
         else if (IsUdp(attack) || attack == "fastopen")
             Assert.Contains("(answered)", r.Stdout);
         AssertNoEvents(r, "portBlock");
@@ -76,11 +81,12 @@ public sealed class PortBlockTests(ITestOutputHelper output)
     [MemberData(nameof(OutboundAttacks))]
     public void TheAttackIsRefusedInEnforceMode(string attack, string host, int port, string? syscall)
     {
-        var r = Run($"{Serve} && {Attack} {attack} {host} {port}", BlockPolicy("enforce"));
+        var r = Run($"{Serve} && {AttackCommand(attack, host, port)}", BlockPolicy("enforce"));
 
         Assert.Contains("serve: listening on 5 ports", r.Stdout);
         Assert.Contains($"{attack} {Endpoint(host, port)}: EACCES", r.Stdout);
         Assert.DoesNotContain("(answered)", r.Stdout);
+        Assert.DoesNotContain("(arrived)", r.Stdout);
         AssertEvent(r, "portBlock", "blocked", syscall, remote: Reported(host, port), protocol: IsUdp(attack) ? "udp" : "tcp");
     }
 
@@ -88,7 +94,7 @@ public sealed class PortBlockTests(ITestOutputHelper output)
     [MemberData(nameof(OutboundAttacks))]
     public void AuditMode_LetsTheAttackThroughAndReportsIt(string attack, string host, int port, string? syscall)
     {
-        var r = Run($"{Serve} && {Attack} {attack} {host} {port}", BlockPolicy("audit"));
+        var r = Run($"{Serve} && {AttackCommand(attack, host, port)}", BlockPolicy("audit"));
 
         Assert.Contains($"{attack} {Endpoint(host, port)}: ok", r.Stdout);
         AssertEvent(r, "portBlock", "detected", syscall, remote: Reported(host, port));
@@ -172,7 +178,7 @@ public sealed class PortBlockTests(ITestOutputHelper output)
     public void ListeningOnAListedPortWorksWithoutTheControl(string attack, string host, int port, string protocol)
     {
         _ = protocol;
-        var r = Run($"{Attack} {attack} {host} {port}", null);
+        var r = Run($"{AttackCommand(attack, host, port)}", null);
 
         Assert.Contains($"{attack} {Endpoint(host, port)}: ok", r.Stdout);
         AssertNoEvents(r, "portBlock");
@@ -182,7 +188,7 @@ public sealed class PortBlockTests(ITestOutputHelper output)
     [MemberData(nameof(InboundAttacks))]
     public void ListeningOnAListedPortIsRefusedInEnforceMode(string attack, string host, int port, string protocol)
     {
-        var r = Run($"{Attack} {attack} {host} {port}", BlockPolicy("enforce"));
+        var r = Run($"{AttackCommand(attack, host, port)}", BlockPolicy("enforce"));
 
         Assert.Contains($"{attack} {Endpoint(host, port)}: EACCES", r.Stdout);
         AssertEvent(r, "portBlock", "blocked", attack == "i386_bind" ? null : "bind", local: Reported(host, port), protocol: protocol);
@@ -192,7 +198,7 @@ public sealed class PortBlockTests(ITestOutputHelper output)
     [MemberData(nameof(InboundAttacks))]
     public void ListeningOnAListedPortIsReportedInAuditMode(string attack, string host, int port, string protocol)
     {
-        var r = Run($"{Attack} {attack} {host} {port}", BlockPolicy("audit"));
+        var r = Run($"{AttackCommand(attack, host, port)}", BlockPolicy("audit"));
 
         Assert.Contains($"{attack} {Endpoint(host, port)}: ok", r.Stdout);
         AssertEvent(r, "portBlock", "detected", local: Reported(host, port), protocol: protocol);

@@ -38,6 +38,7 @@ public sealed class ReputationTests(ITestOutputHelper output)
         { "fastopen", "127.66.0.1", 80 },
         { "udp_sendto", "127.66.0.1", 80 },
         { "udp_connect_send", "127.66.0.1", 80 },
+        { "udp_connect_sendto", "127.66.0.1", 80 },   // connected to 127.0.0.1:8080, sent to the listed address
         { "sendmsg", "127.66.0.1", 80 },
         { "sendmmsg", "127.66.0.1", 80 },
         { "i386", "127.66.0.1", 80 },
@@ -52,20 +53,22 @@ public sealed class ReputationTests(ITestOutputHelper output)
     [MemberData(nameof(AttacksOnListedAddresses))]
     public void TheAttackReachesTheListedAddressWithoutTheControl(string attack, string host, int port)
     {
-        var r = Run($"{Serve} && {Attack} {attack} {host} {port}", null);
+        var r = Run($"{Serve} && {AttackCommand(attack, host, port)}", null);
 
         Assert.Contains($"{attack} {Endpoint(host, port)}: ok", r.Stdout);
         Assert.DoesNotContain("(no answer)", r.Stdout);
+        Assert.DoesNotContain("(did not arrive)", r.Stdout);
     }
 
     [Theory]
     [MemberData(nameof(AttacksOnListedAddresses))]
     public void TheAttackOnAListedAddressIsRefusedInEnforceMode(string attack, string host, int port)
     {
-        var r = Run($"{Serve} && {Attack} {attack} {host} {port}", ReputationPolicy("enforce"));
+        var r = Run($"{Serve} && {AttackCommand(attack, host, port)}", ReputationPolicy("enforce"));
 
         Assert.Contains($"{attack} {Endpoint(host, port)}: EACCES", r.Stdout);
         Assert.DoesNotContain("(answered)", r.Stdout);
+        Assert.DoesNotContain("(arrived)", r.Stdout);
         AssertEvent(r, "reputation", "blocked", remote: Reported(host, port));
     }
 
@@ -73,7 +76,7 @@ public sealed class ReputationTests(ITestOutputHelper output)
     [MemberData(nameof(AttacksOnListedAddresses))]
     public void TheAttackOnAListedAddressIsReportedInAuditMode(string attack, string host, int port)
     {
-        var r = Run($"{Serve} && {Attack} {attack} {host} {port}", ReputationPolicy("audit"));
+        var r = Run($"{Serve} && {AttackCommand(attack, host, port)}", ReputationPolicy("audit"));
 
         Assert.Contains($"{attack} {Endpoint(host, port)}: ok", r.Stdout);
         AssertEvent(r, "reputation", "detected", remote: Reported(host, port));

@@ -21,6 +21,10 @@
 //   sendmmsg HOST PORT [HOST2 PORT2]   sendmmsg of two datagrams: the first to HOST2:PORT2 (or
 //                                      HOST:PORT), the second to HOST:PORT; says how many were sent
 //                                      and which ports answered
+//   udp_connect_sendto HOST PORT HOST2 PORT2   connect a UDP socket to HOST2:PORT2, then sendto
+//                                      HOST:PORT (the address given to sendto wins over the
+//                                      connected peer): net_attack receives on HOST:PORT itself
+//                                      and says "(arrived)" or "(did not arrive)"
 //   i386 HOST PORT                     connect through int 0x80: socketcall(SYS_CONNECT)
 //   i386_direct HOST PORT              connect through int 0x80: the i386 connect syscall (362)
 //   i386_sendto HOST PORT              UDP sendto through int 0x80: socketcall(SYS_SENDTO)
@@ -515,6 +519,22 @@ int main(int argc, char **argv)
             rc = sendmsg(fd, &message, 0);
         }
         report(mode, &e, rc, rc < 0 ? step : answer(fd, NULL, 0));
+    } else if (!strcmp(mode, "udp_connect_sendto")) {
+        struct endpoint peer;
+        if (argc < 6 || parse(argv[4], argv[5], &peer) != 0)
+            return 2;
+        int receiver = open_socket(&e, SOCK_DGRAM), one = 1;
+        setsockopt(receiver, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);   // beside serve's [::]:PORT
+        if (bind(receiver, &e.addr.sa, e.length) != 0) {
+            say("%s: cannot receive on %s: %s", mode, e.text, name_of(errno));
+            return 3;
+        }
+        int fd = open_socket(&e, SOCK_DGRAM);
+        long rc = connect(fd, &peer.addr.sa, peer.length);
+        if (rc == 0)
+            rc = sendto(fd, payload, strlen(payload), 0, &e.addr.sa, e.length);
+        struct pollfd p = { .fd = receiver, .events = POLLIN };
+        report(mode, &e, rc, rc < 0 ? NULL : poll(&p, 1, 3000) == 1 ? "(arrived)" : "(did not arrive)");
     } else if (!strcmp(mode, "sendmmsg")) {
         struct endpoint first = e;
         if (argc >= 6 && parse(argv[4], argv[5], &first) != 0)
