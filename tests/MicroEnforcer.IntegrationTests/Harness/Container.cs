@@ -34,8 +34,9 @@ internal static class Container
 
     /// <summary>Runs `microenforcer run [--policy] -- command` as PID 1.</summary>
     /// <param name="prepareLayer">Fills the container's own layer (its upper directory) before PID 1 starts, as a runtime does.</param>
+    /// <param name="pid1Wrapper">A host command PID 1 is exec'd through, inside the container's namespaces (see <see cref="RunRaw"/>).</param>
     public static RunResult Run(string[] command, string? policy = null, string[]? extraRunOptions = null, TimeSpan? timeout = null,
-        ImageRootfs? image = null, Action<string>? prepareLayer = null)
+        ImageRootfs? image = null, Action<string>? prepareLayer = null, string pid1Wrapper = "")
     {
         var launcher = new List<string> { "/.microenforcer/microenforcer", "run" };
         if (policy is not null)
@@ -43,7 +44,7 @@ internal static class Container
         launcher.AddRange(extraRunOptions ?? []);
         launcher.Add("--");
         launcher.AddRange(command);
-        return RunRaw([.. launcher], policy, timeout, image, prepareLayer: prepareLayer);
+        return RunRaw([.. launcher], policy, timeout, image, pid1Wrapper, prepareLayer);
     }
 
     /// <summary>Runs any command as PID 1 of the container (the enforcer, or a baseline without it).</summary>

@@ -9,6 +9,7 @@ internal sealed class ImageRootfs
 {
     private static readonly Lazy<ImageRootfs> s_shared = new(() => new ImageRootfs(withBash: false));
     private static readonly Lazy<ImageRootfs> s_withBash = new(() => new ImageRootfs(withBash: true));
+    private static readonly Lazy<ImageRootfs> s_withNetworkTools = new(() => new ImageRootfs(withBash: false, withNetworkTools: true));
 
     /// <summary>The default test image: nothing dynamically linked, no libc at all.</summary>
     public static ImageRootfs Shared => s_shared.Value;
@@ -16,10 +17,18 @@ internal sealed class ImageRootfs
     /// <summary>The same plus the host's bash and the shared libraries it needs (bash's /dev/tcp).</summary>
     public static ImageRootfs WithBash => s_withBash.Value;
 
+    /// <summary>
+    /// The default image plus real network tools and their shared libraries: a DNS server
+    /// (dnsmasq) with the test zones of <see cref="DnsFixture"/>, resolvers (glibc's getent with
+    /// "hosts: files dns", dig, a static musl program, busybox's nslookup), nmap with its data, and
+    /// OpenBSD's nc (busybox's has no -z); miners by name (copies of hello).
+    /// </summary>
+    public static ImageRootfs WithNetworkTools => s_withNetworkTools.Value;
+
     /// <summary>Test programs, built statically into /opt/tests in the image.</summary>
     public static readonly string[] Programs =
         ["hello", "pwned", "exec_race", "execat", "exec_compat", "fileless", "fork_bomb", "revshell", "stdio_socket",
-         "stale", "deadlock", "memfd_script", "pid1", "io_uring", "fork_churn", "script_race", "pty_relay", "capprobe", "sim_calls", "ptrace_attack", "enter_like_runc", "file_attack", "file_ops", "attr_attack"];
+         "stale", "deadlock", "memfd_script", "pid1", "io_uring", "fork_churn", "script_race", "pty_relay", "capprobe", "sim_calls", "ptrace_attack", "enter_like_runc", "file_attack", "file_ops", "attr_attack", "net_attack"];
 
     /// <summary>The overlay's lowerdir: one directory, or several separated by ':' (the top layer first).</summary>
     public string Path { get; }
@@ -32,7 +41,7 @@ internal sealed class ImageRootfs
     /// </summary>
     public static ImageRootfs WithLayer(string layer) => new($"{layer}:{Shared.Path}");
 
-    private ImageRootfs(bool withBash)
+    private ImageRootfs(bool withBash, bool withNetworkTools = false)
     {
         Prerequisites.Require();
         Path = Directory.CreateTempSubdirectory("microenforcer-image-").FullName;
@@ -65,7 +74,7 @@ internal sealed class ImageRootfs
         {
             string output = System.IO.Path.Combine(Path, "opt/tests", program);
             var args = new List<string> { "-static", "-O2", "-pthread", "-o", output, System.IO.Path.Combine(sources, program + ".c") };
-            if (program is "exec_compat" or "sim_calls" or "ptrace_attack" or "file_attack" or "file_ops" or "attr_attack")   // their i386 calls pass static buffers: below 4 GiB
+            if (program is "exec_compat" or "sim_calls" or "ptrace_attack" or "file_attack" or "file_ops" or "attr_attack" or "net_attack")   // their i386 calls pass static buffers: below 4 GiB
                 args.Insert(0, "-no-pie");
             ProcessRunner.Check("gcc", [.. args]);
         }
@@ -106,6 +115,41 @@ internal sealed class ImageRootfs
             ProcessRunner.Check("gcc", "-O2", "-o", System.IO.Path.Combine(Path, "opt/tests/hello_dyn"), System.IO.Path.Combine(sources, "hello.c"));
             AddLoaderFixtures(sources);
         }
+        if (withNetworkTools)
+            AddNetworkTools(sources);
+    }
+
+    // The real components of the network tests (issue 15): each host tool with the libraries ldd
+    // names. A tool missing on the host fails the build of the image, naming its Debian package.
+    private void AddNetworkTools(string sources)
+    {
+        foreach ((string tool, string package) in new[]
+        {
+            ("/usr/sbin/dnsmasq", "dnsmasq-base"), ("/usr/bin/dig", "bind9-dnsutils"), ("/usr/bin/getent", "libc-bin"),
+            ("/usr/bin/nmap", "nmap"), ("/usr/bin/nc.openbsd", "netcat-openbsd"),
+        })
+        {
+            if (!File.Exists(tool))
+                throw new InvalidOperationException($"{tool} not found: the network tests need it (apt-get install {package})");
+            AddDynamicExecutable(tool);
+        }
+        CopyTree("/usr/share/nmap", "/usr/share/nmap");   // nmap-services, nmap-payloads (-sU), ...
+        // glibc's resolver: getent asks NSS, which reads these; libc has the files and dns modules.
+        File.WriteAllText(System.IO.Path.Combine(Path, "etc/nsswitch.conf"), "hosts: files dns\n");
+        File.WriteAllText(System.IO.Path.Combine(Path, "etc/hosts"), "127.0.0.1 localhost\n::1 localhost\n");
+        File.WriteAllText(System.IO.Path.Combine(Path, "etc/resolv.conf"), $"nameserver {DnsFixture.Server}\n");
+        File.WriteAllText(System.IO.Path.Combine(Path, DnsFixture.ConfigPath.TrimStart('/')), DnsFixture.Config);
+        // musl's own resolver, in a static program (no musl loader in this image).
+        ProcessRunner.Check("musl-gcc", "-static", "-O2", "-o", System.IO.Path.Combine(Path, "opt/tests/resolve_musl"), System.IO.Path.Combine(sources, "resolve.c"));
+        // Miners by name: the cryptoMining control refuses them by their executable's name.
+        foreach (string miner in new[] { "/usr/bin/xmrig", "/usr/local/bin/minerd", "/opt/miners/myminer" })
+            CopyAt(System.IO.Path.Combine(Path, "opt/tests/hello"), miner);
+    }
+
+    private void CopyTree(string source, string pathInImage)
+    {
+        foreach (string file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
+            CopyAt(file, System.IO.Path.Combine(pathInImage, System.IO.Path.GetRelativePath(source, file)));
     }
 
     // The dynamic loader's inputs (LoaderTests): an image library without an execute bit and a
