@@ -35,6 +35,7 @@ internal static class ControlRegistry
         new FileIntegrityControl(),
         new ReadOnlyControl(),
         new PortBlockControl(),
+        new PortScanDetectionControl(),
     ];
 
     /// <summary>The policy sections, as the binder reads them: <see cref="RuntimePolicy.Controls"/> is in this order.</summary>

@@ -32,6 +32,7 @@ public class DefaultPolicyTests
                     new FileIntegrityPolicy(false, WatchedPaths.DefaultGlobs, FileIntegrityControl.DefaultMaxHashBytes),
                     new ReadOnlyPolicy(false, EnforcementMode.Enforce, FallbackMode.Refuse, [], []),
                     new PortBlockPolicy(false, EnforcementMode.Enforce, [], null, [], null),
+                    new PortScanPolicy(false, PortScanPolicy.DefaultWindow, PortScanPolicy.DefaultDistinctPorts, PortScanPolicy.DefaultDistinctHosts),
                 ]),
             policy);
     }
