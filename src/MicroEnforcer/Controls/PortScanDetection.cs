@@ -1,4 +1,5 @@
 using System.Net;
+using System.Runtime.CompilerServices;
 using MicroEnforcer.Audit;
 using MicroEnforcer.Interop;
 using MicroEnforcer.Network;
@@ -9,10 +10,11 @@ namespace MicroEnforcer.Controls;
 
 /// <summary>
 /// Port Scanning Detection (audit only): it never objects (<see cref="Judge"/> is always
-/// CONTINUE); once the <see cref="NetworkGate"/> performed a call, it counts the call's target for
-/// the process and its parent (<see cref="ScanDetector"/>), and reports a process that tried
+/// CONTINUE, and only notes what the call tries and who makes it); once the
+/// <see cref="NetworkGate"/> performed the call, it counts the call's targets, with its result,
+/// for the process and its parent (<see cref="ScanDetector"/>), and reports a process that tried
 /// distinctPorts ports of one host, or one port on distinctHosts hosts, within the window, once
-/// per window, the moment it does.
+/// per window, the moment it does. A call another control refuses is not counted (it was not made).
 ///
 /// What counts as a try, a target (host, port) the process reaches out to:
 /// <list type="bullet">
@@ -34,7 +36,7 @@ namespace MicroEnforcer.Controls;
 /// port inside the ephemeral range, are judged the other way. TCP servers send to their accepted
 /// connections' peers, which never counts.
 ///
-/// A process's parent is read from /proc/TID/status for each try, and its tries count for the
+/// A process's parent is read from /proc/TID/status for each call that tries, and its tries count for the
 /// parent too (not for PID 1, the enforcer): a shell loop of <c>nc -z</c>, one process per port,
 /// is the shell's scan. A report names the process (pid, exe, cmdline), the count of distinct
 /// targets, the first ten of them and how many failed at once.
@@ -48,23 +50,37 @@ internal sealed class PortScanDetection(PortScanPolicy policy, Outcome outcome, 
     private readonly ScanDetector _detector = detector ?? new ScanDetector(policy.Window, policy.DistinctPorts, policy.DistinctHosts);
     private readonly Lazy<(int First, int Last)> _ephemeral = new(EphemeralPorts);
 
+    // The calls judged and not completed yet, with who made them and what they try. Weak: a call
+    // another control refuses is never completed, and is forgotten with it.
+    private readonly ConditionalWeakTable<NetworkCall, Pending> _pending = new();
+
     public string Name => ControlName;
 
     public EnforcementMode Mode => EnforcementMode.Audit;
 
-    public SyscallVerdict Judge(NetworkCall call) => SyscallVerdict.Continue;
+    /// <summary>
+    /// Never objects. Notes what the call tries, and who makes it: read now, while the caller
+    /// waits, since a call that may block is completed on a worker thread after the caller was
+    /// answered, and a one-port probe (<c>nc</c>) may have exited by then.
+    /// </summary>
+    public SyscallVerdict Judge(NetworkCall call)
+    {
+        IPEndPoint[] targets = [.. Targets(call)];
+        if (targets.Length > 0 && ProcStatus.Read(call.Tid) is { } caller)
+            _pending.AddOrUpdate(call, new Pending(caller, targets));
+        return SyscallVerdict.Continue;
+    }
 
     public void Completed(NetworkCall call, long result)
     {
+        if (!_pending.TryGetValue(call, out Pending? pending))
+            return;
+        _pending.Remove(call);
         bool failed = result < 0 && result is not (-Libc.EINPROGRESS) and not (-EALREADY) and not (-Libc.EAGAIN) and not (-Libc.EINTR);
-        ProcStatus? status = null;
-        foreach (IPEndPoint target in Targets(call))
+        foreach (IPEndPoint target in pending.Targets)
         {
-            status ??= ProcStatus.Read(call.Tid);
-            if (status is not { } caller)
-                return;   // gone: nobody to report
-            if (_detector.Observe(caller.Tgid, caller.PPid, target, failed) is { } scan)
-                Report(call, caller, scan);
+            if (_detector.Observe(pending.Caller.Tgid, pending.Caller.PPid, target, failed) is { } scan)
+                Report(call, pending.Caller, scan);
         }
     }
 
@@ -128,13 +144,21 @@ internal sealed class PortScanDetection(PortScanPolicy policy, Outcome outcome, 
             ? $"tried {scan.Crossed} distinct ports of {host} within {window} (a port scan)"
             : $"tried {scan.Crossed} distinct hosts on port {scan.Port} within {window} (a host sweep)";
         if (scan.ByChildren)
-            what = $"its child processes (the latest: pid {caller.Tgid}, {NativePath.ReadLink($"/proc/{call.Tid}/exe") ?? "?"}) {what}";
+        {
+            // The child may be gone (a call performed on a worker is counted after its answer).
+            string child = NativePath.ReadLink($"/proc/{call.Tid}/exe") is { } exe ? $"pid {caller.Tgid}, {exe}" : $"pid {caller.Tgid}";
+            what = $"its child processes (the latest: {child}) {what}";
+        }
         string reason = $"{what}: {scan.Count} distinct targets in the window, {scan.Failures} failed at once; the first: {string.Join(", ", scan.Sample)}";
-        // The caller waits in its call while this runs (or has just been answered): read now, it is there.
+        // The caller waits in its call while this runs, unless the call was performed on a worker.
         ProcessSnapshot process = ProcessSnapshot.Take(scan.ByChildren ? scan.Pid : call.Tid);
+        if (!scan.ByChildren && process.Status is null)
+            process = process with { Status = caller };   // answered and gone already: what Judge read
         outcome.Reported(process, new ControlFinding(ControlName, reason), call.Syscall, count: scan.Count,
             targets: new ScanTargets(scan.Count, scan.Sample, scan.Failures));
     }
+
+    private sealed record Pending(ProcStatus Caller, IPEndPoint[] Targets);
 
     // The kernel's ephemeral port range, "32768\t60999" (its default when unreadable).
     private static (int First, int Last) EphemeralPorts()

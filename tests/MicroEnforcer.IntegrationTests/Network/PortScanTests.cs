@@ -70,6 +70,24 @@ public sealed class PortScanTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void ALoopOfBlockingConnects_OneShortLivedProcessPerPort_IsTheShellsScan()
+    {
+        // A blocking connect is performed on a worker thread and the caller answered before the
+        // control counts it: each probe exits at once, so who made it must be read before.
+        string script = $"for p in $(seq 1 30); do {Attack} connect 127.0.0.1 $p; done | grep -c ECONNREFUSED";
+
+        var r = Run(script, ScanPolicy);
+
+        Assert.Contains("30", r.Stdout);
+        var e = Assert.Single(r.Events("portScanDetection", "detected"));
+        Assert.Contains("/bin/sh -c for p in", NetworkRun.Field(e, "cmdline"), StringComparison.Ordinal);
+        Assert.Contains("its child processes", NetworkRun.Field(e, "reason"), StringComparison.Ordinal);
+        Assert.Equal(20, e.GetProperty("count").GetInt32());
+        Assert.Equal(20, e.GetProperty("targets").GetProperty("failures").GetInt32());   // ECONNREFUSED, at once
+        Assert.Equal(10, e.GetProperty("targets").GetProperty("sample").GetArrayLength());
+    }
+
+    [Fact]
     public void AThousandConnectionsToOnePort_AndTheServerAnsweringThem_AreNotAScan()
     {
         // The TCP server accepts 1000 clients; the UDP one answers 60 clients, each from its own
