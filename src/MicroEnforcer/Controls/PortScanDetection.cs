@@ -1,5 +1,4 @@
 using System.Net;
-using System.Runtime.CompilerServices;
 using MicroEnforcer.Audit;
 using MicroEnforcer.Interop;
 using MicroEnforcer.Network;
@@ -36,7 +35,7 @@ namespace MicroEnforcer.Controls;
 /// port inside the ephemeral range, are judged the other way. TCP servers send to their accepted
 /// connections' peers, which never counts.
 ///
-/// A process's parent is read from /proc/TID/status for each call that tries, and its tries count for the
+/// A process's parent is read from /proc/TID/status (once a second per thread at most), and its tries count for the
 /// parent too (not for PID 1, the enforcer): a shell loop of <c>nc -z</c>, one process per port,
 /// is the shell's scan. A report names the process (pid, exe, cmdline), the count of distinct
 /// targets, the first ten of them and how many failed at once.
@@ -45,43 +44,69 @@ internal sealed class PortScanDetection(PortScanPolicy policy, Outcome outcome, 
 {
     public const string ControlName = "portScanDetection";
 
+    private const int MaxCallers = 1024;
+
     private const int EALREADY = 114;   // a non-blocking connect asked again while it is in progress
 
     private readonly ScanDetector _detector = detector ?? new ScanDetector(policy.Window, policy.DistinctPorts, policy.DistinctHosts);
     private readonly Lazy<(int First, int Last)> _ephemeral = new(EphemeralPorts);
 
-    // The calls judged and not completed yet, with who made them and what they try. Weak: a call
-    // another control refuses is never completed, and is forgotten with it.
-    private readonly ConditionalWeakTable<NetworkCall, Pending> _pending = new();
+    // Who made a call, by thread: read once a second at most (a client's thousand connects are
+    // one read), and when the call is judged, while the caller waits (see Judge).
+    private readonly Dictionary<int, (ProcStatus Status, long ReadAt)> _callers = [];
+    private readonly Lock _callersLock = new();
 
     public string Name => ControlName;
 
     public EnforcementMode Mode => EnforcementMode.Audit;
 
     /// <summary>
-    /// Never objects. Notes what the call tries, and who makes it: read now, while the caller
-    /// waits, since a call that may block is completed on a worker thread after the caller was
-    /// answered, and a one-port probe (<c>nc</c>) may have exited by then.
+    /// Never objects. Reads who makes a call that tries a target now, while the caller waits: a
+    /// call that may block is completed on a worker thread after the caller was answered, and a
+    /// one-port probe (<c>nc</c>) may have exited by then.
     /// </summary>
     public SyscallVerdict Judge(NetworkCall call)
     {
-        IPEndPoint[] targets = [.. Targets(call)];
-        if (targets.Length > 0 && ProcStatus.Read(call.Tid) is { } caller)
-            _pending.AddOrUpdate(call, new Pending(caller, targets));
+        // Roughly the calls Targets counts (a server's answers too: the read is cached anyway).
+        if (call.Operation == NetworkOperation.Connect || (call.Operation == NetworkOperation.Send
+            && (call.ExplicitDestination || call.Socket.Type == Libc.SOCK_RAW)))
+            Caller(call.Tid);
         return SyscallVerdict.Continue;
     }
 
     public void Completed(NetworkCall call, long result)
     {
-        if (!_pending.TryGetValue(call, out Pending? pending))
-            return;
-        _pending.Remove(call);
         bool failed = result < 0 && result is not (-Libc.EINPROGRESS) and not (-EALREADY) and not (-Libc.EAGAIN) and not (-Libc.EINTR);
-        foreach (IPEndPoint target in pending.Targets)
+        ProcStatus? caller = null;
+        foreach (IPEndPoint target in Targets(call))
         {
-            if (_detector.Observe(pending.Caller.Tgid, pending.Caller.PPid, target, failed) is { } scan)
-                Report(call, pending.Caller, scan);
+            caller ??= Caller(call.Tid);
+            if (caller is not { } known)
+                return;   // gone before it was judged
+            if (_detector.Observe(known.Tgid, known.PPid, target, failed) is { } scan)
+                Report(call, known, scan);
         }
+    }
+
+    // The thread's status, from the cache when read within the last second. A tid reused within
+    // a second (a pid space wrapped) or a parent that died since would be misattributed for that second.
+    private ProcStatus? Caller(int tid)
+    {
+        long now = Environment.TickCount64;
+        lock (_callersLock)
+        {
+            if (_callers.TryGetValue(tid, out var cached) && now - cached.ReadAt < 1000)
+                return cached.Status;
+        }
+        if (ProcStatus.Read(tid) is not { } status)
+            return null;
+        lock (_callersLock)
+        {
+            if (_callers.Count >= MaxCallers)
+                _callers.Clear();
+            _callers[tid] = (status, now);
+        }
+        return status;
     }
 
     // The targets the call tried, as the class comment says; none for what is not a try.
@@ -157,8 +182,6 @@ internal sealed class PortScanDetection(PortScanPolicy policy, Outcome outcome, 
         outcome.Reported(process, new ControlFinding(ControlName, reason), call.Syscall, count: scan.Count,
             targets: new ScanTargets(scan.Count, scan.Sample, scan.Failures));
     }
-
-    private sealed record Pending(ProcStatus Caller, IPEndPoint[] Targets);
 
     // The kernel's ephemeral port range, "32768\t60999" (its default when unreadable).
     private static (int First, int Last) EphemeralPorts()
