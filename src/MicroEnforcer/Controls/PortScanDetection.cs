@@ -40,7 +40,7 @@ namespace MicroEnforcer.Controls;
 /// is the shell's scan. A report names the process (pid, exe, cmdline), the count of distinct
 /// targets, the first ten of them and how many failed at once.
 /// </summary>
-internal sealed class PortScanDetection(PortScanPolicy policy, Outcome outcome, ScanDetector? detector = null) : INetworkControl
+internal sealed class PortScanDetection(PortScanPolicy policy, Outcome outcome) : INetworkControl
 {
     public const string ControlName = "portScanDetection";
 
@@ -48,7 +48,7 @@ internal sealed class PortScanDetection(PortScanPolicy policy, Outcome outcome, 
 
     private const int EALREADY = 114;   // a non-blocking connect asked again while it is in progress
 
-    private readonly ScanDetector _detector = detector ?? new ScanDetector(policy.Window, policy.DistinctPorts, policy.DistinctHosts);
+    private readonly ScanDetector _detector = new(policy.Window, policy.DistinctPorts, policy.DistinctHosts);
     private readonly Lazy<(int First, int Last)> _ephemeral = new(EphemeralPorts);
 
     // Who made a call, by thread: read once a second at most (a client's thousand connects are
@@ -135,7 +135,7 @@ internal sealed class PortScanDetection(PortScanPolicy policy, Outcome outcome, 
             NetworkOperation.Send => call.ExplicitDestination && (!stream || (call.Flags & Libc.MSG_FASTOPEN) != 0),
             _ => false,
         };
-        if (!counted || (!stream && IsServerSocket(socket)))
+        if (!counted || (socket.Transport == "udp" && IsServerSocket(socket)))
             yield break;
         if (call.Remote is null)
             yield break;
