@@ -63,7 +63,8 @@ public sealed class NetworkGateTests(ITestOutputHelper output)
         // one waits for a SYN that is dropped (minutes), other processes still fork, exec and
         // connect. Were it on the loop, nothing after "holding" would ever run.
         string script = $"{NetworkRun.Attack} hold 7000 > /tmp/hold; cat /tmp/hold; "
-            + "(echo served | nc -l -p 8080 >/dev/null) & sleep 0.3; nc 127.0.0.1 8080 </dev/null; /bin/busybox true && echo others-ran; "
+            + "(echo served | nc -l -p 8080 >/dev/null) & while ! grep -q ':1F90 ' /proc/net/tcp /proc/net/tcp6; do :; done; "
+            + "nc 127.0.0.1 8080 </dev/null; /bin/busybox true && echo others-ran; "
             + "kill $(sed -n 's/^holding //p' /tmp/hold); wait";
 
         var r = NetworkRun.Run(output, script, Policy("enforce", "    outboundPorts: [4444]"));
