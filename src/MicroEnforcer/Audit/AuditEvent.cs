@@ -33,4 +33,7 @@ internal sealed record AuditEvent(
 
     /// <summary>For File Integrity Monitoring: the file, the operation and its hashes.</summary>
     public FileChange? File { get; init; }
+
+    /// <summary>For Forensics: what happened (a process start or exit, a connection, a listening socket, an aggregate).</summary>
+    public ForensicsFacts? Forensics { get; init; }
 }

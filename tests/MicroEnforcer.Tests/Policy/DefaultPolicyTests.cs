@@ -32,6 +32,7 @@ public class DefaultPolicyTests
                     new FileIntegrityPolicy(false, WatchedPaths.DefaultGlobs, FileIntegrityControl.DefaultMaxHashBytes),
                     new ReadOnlyPolicy(false, EnforcementMode.Enforce, FallbackMode.Refuse, [], []),
                     new PortBlockPolicy(false, EnforcementMode.Enforce, [], null, [], null),
+                    new ForensicsPolicy(false, ForensicsControl.DefaultAggregateAfter, ForensicsControl.DefaultIntervalSeconds, ForensicsControl.DefaultMaxTrackedProcesses),
                 ]),
             policy);
     }
