@@ -271,10 +271,10 @@ internal sealed class Forensics : IExecControl, INetworkControl, ISyscallControl
 
     public void Dispose()
     {
-        // The intervals' last aggregates: the workload has ended, nothing more will come.
+        _exits.Dispose();   // the exits seen so far, the workload's among them
+        // The interval's last aggregates: the workload has ended, nothing more will come.
         lock (_lock)
             _aggregator.EndNow();
         EndIntervalIfDue();
-        _exits.Dispose();
     }
 }

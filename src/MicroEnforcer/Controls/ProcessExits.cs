@@ -30,7 +30,8 @@ internal sealed class ProcessExits : IDisposable
     private readonly Dictionary<int, int> _fdByPid = [];
     private readonly Dictionary<int, int> _reaped = [];   // pid -> wait status, for watched pids only
     private readonly List<(Tracked Process, long ExitedMs, long Deadline)> _awaitingReaper = [];
-    private volatile bool _disposed;
+    private volatile bool _stopping;
+    private readonly ManualResetEventSlim _stopped = new();
 
     /// <param name="exited">Told of every exit, on the thread.</param>
     /// <param name="tick">Called on every wake; returns the milliseconds until it wants to be called again.</param>
@@ -104,18 +105,33 @@ internal sealed class ProcessExits : IDisposable
     {
         const int Batch = 64;
         var events = stackalloc Libc.epoll_event[Batch];
-        var exits = new List<Exit>();
-        while (!_disposed)
+        try
         {
-            long timeout = Math.Clamp(_tick(), 1, 60_000);
+            Watch(events, Batch);
+        }
+        finally
+        {
+            _stopped.Set();
+        }
+    }
+
+    private unsafe void Watch(Libc.epoll_event* events, int batch)
+    {
+        var exits = new List<Exit>();
+        bool last = false;
+        while (!last)
+        {
+            long timeout = Math.Clamp(Safely(_tick, 1000), 1, 60_000);
             lock (_lock)
             {
                 if (_awaitingReaper.Count > 0)
                     timeout = Math.Min(timeout, 20);
             }
-            int n = Libc.EpollWait(_epoll, events, Batch, (int)timeout);
+            // Stopping (the workload has exited): one more look, without waiting, at what has exited already.
+            last = _stopping;
+            int n = Libc.EpollWait(_epoll, events, batch, last ? 0 : (int)timeout);
             if (n < 0 && Libc.LastErrno != Libc.EINTR)
-                return;   // the epoll fd was closed (disposed)
+                return;
             long now = NowMs();
             lock (_lock)
             {
@@ -146,21 +162,39 @@ internal sealed class ProcessExits : IDisposable
                 {
                     (Tracked process, long exitedMs, long deadline) = _awaitingReaper[i];
                     bool known = _reaped.Remove(process.Pid, out int status);
-                    if (!known && now < deadline)
+                    if (!known && now < deadline && !last)
                         continue;
                     _awaitingReaper.RemoveAt(i);
                     exits.Add(new Exit(process, known ? status : null, exitedMs - process.StartedMs));
                 }
             }
             foreach (Exit exit in exits)
-                _exited(exit);
+                Safely(() => { _exited(exit); return 0; }, 0);
             exits.Clear();
+        }
+    }
+
+    /// <summary>
+    /// The workload has exited: reports the exits already seen (the workload's own among them:
+    /// the reaper gave its status before it said the workload ended), then the thread ends.
+    /// </summary>
+    // A report that fails (a write error) must not end the thread, nor PID 1 with it.
+    private static long Safely(Func<long> report, long fallback)
+    {
+        try
+        {
+            return report();
+        }
+        catch (Exception)
+        {
+            return fallback;
         }
     }
 
     public void Dispose()
     {
-        _disposed = true;
+        _stopping = true;
         Wake();
+        _stopped.Wait(TimeSpan.FromSeconds(2));
     }
 }
