@@ -22,6 +22,7 @@ internal sealed class ConnectionAggregator<TFirst>(int aggregateAfter, long inte
 
     private readonly Dictionary<(string Event, string Key), Entry> _entries = [];
     private long _windowStart = clockMs();
+    private bool _endNow;
 
     public long IntervalMs => intervalMs;
 
@@ -29,7 +30,7 @@ internal sealed class ConnectionAggregator<TFirst>(int aggregateAfter, long inte
     public bool IsEmpty => _entries.Count == 0;
 
     /// <summary>Ends the current interval at the next <see cref="EndWindowIfDue"/>, whatever the time (the enforcer stops).</summary>
-    public void EndNow() => _windowStart = clockMs() - intervalMs;
+    public void EndNow() => _endNow = true;
 
     /// <summary>When the current interval ends (the owner's wake-up).</summary>
     public long WindowEnd => _windowStart + intervalMs;
@@ -73,8 +74,9 @@ internal sealed class ConnectionAggregator<TFirst>(int aggregateAfter, long inte
     public IReadOnlyList<Aggregate> EndWindowIfDue()
     {
         long now = clockMs();
-        if (now < WindowEnd)
+        if (now < WindowEnd && !_endNow)
             return [];
+        _endNow = false;
         var aggregates = new List<Aggregate>();
         foreach (((string kind, string key), Entry entry) in _entries)
         {

@@ -92,7 +92,7 @@ internal sealed class Forensics : IExecControl, INetworkControl, ISyscallControl
         {
             "exited" => $"process exited with status {code}",
             "killed" => $"process killed by signal {signal}",
-            _ => "process exited; its status is unknown (reaped by its parent before PID 1 read it)",
+            _ => "process exited; its status could not be read",
         };
         Write(new AuditEvent(ControlName, AuditAction.Observed, "audit", process.Pid, process.PPid, process.Uid, process.Exe, null, process.Cmdline, reason, "exit")
         {

@@ -8,10 +8,10 @@ namespace MicroEnforcer.Controls;
 /// Forensics' watch on process exits: a pidfd of each started process (taken at its exec event,
 /// while the tracer holds it stopped, so it is that very process), all in one epoll set waited on
 /// by the thread "forensics". A pidfd becomes readable when its process has exited. The status is
-/// then read from /proc/PID/stat while the process is a zombie; a process PID 1 reaps (its own
-/// children and every orphan) may already be gone, and its status comes from the reaper
-/// (<see cref="Reaped"/>). One reaped by another parent before this thread looked has status
-/// "unknown". At most <c>maxTracked</c> processes are watched; beyond that, a start is still
+/// then read through the pidfd once the process is reaped (PIDFD_INFO_EXIT, Linux 6.15), from
+/// /proc/PID/stat while it is a zombie, or from PID 1's reaper for its own children and orphans
+/// (<see cref="Reaped"/>). Only on a kernel before 6.15, one reaped by another parent before this
+/// thread looked has status "unknown". At most <c>maxTracked</c> processes are watched; beyond that, a start is still
 /// reported but not its exit (the start event says so).
 /// The same thread ends the connection aggregator's intervals (<c>tick</c>): no timer, no task pool.
 /// </summary>
@@ -29,7 +29,7 @@ internal sealed class ProcessExits : IDisposable
     private readonly Dictionary<int, Tracked> _byFd = [];
     private readonly Dictionary<int, int> _fdByPid = [];
     private readonly Dictionary<int, int> _reaped = [];   // pid -> wait status, for watched pids only
-    private readonly List<(Tracked Process, long ExitedMs, long Deadline)> _awaitingReaper = [];
+    private readonly List<(Tracked Process, int Pidfd, long ExitedMs, long Deadline)> _awaitingReaper = [];
     private volatile bool _stopping;
     private readonly ManualResetEventSlim _stopped = new();
 
@@ -148,24 +148,30 @@ internal sealed class ProcessExits : IDisposable
                         continue;
                     _fdByPid.Remove(process.Pid);
                     Libc.EpollCtl(_epoll, Libc.EPOLL_CTL_DEL, fd, null);
-                    Libc.Close(fd);
-                    // A zombie still shows its status; once reaped, only PID 1's reaper may know it.
-                    int? status = ProcExitCode.Read(process.Pid);
+                    // Reaped already: its pidfd says the status (6.15); a zombie: its /proc/PID/stat;
+                    // reaped by PID 1: the reaper said it. Else it is being reaped: look again shortly.
+                    int? status = Libc.PidfdExitStatus(fd) ?? ProcExitCode.Read(process.Pid);
                     if (_reaped.Remove(process.Pid, out int reaped))
                         status ??= reaped;
                     if (status is null)
-                        _awaitingReaper.Add((process, now, now + ReaperGraceMs));
-                    else
-                        exits.Add(new Exit(process, status, now - process.StartedMs));
+                    {
+                        _awaitingReaper.Add((process, fd, now, now + ReaperGraceMs));
+                        continue;
+                    }
+                    Libc.Close(fd);
+                    exits.Add(new Exit(process, status, now - process.StartedMs));
                 }
                 for (int i = _awaitingReaper.Count - 1; i >= 0; i--)
                 {
-                    (Tracked process, long exitedMs, long deadline) = _awaitingReaper[i];
-                    bool known = _reaped.Remove(process.Pid, out int status);
-                    if (!known && now < deadline && !last)
+                    (Tracked process, int pidfd, long exitedMs, long deadline) = _awaitingReaper[i];
+                    int? status = Libc.PidfdExitStatus(pidfd) ?? ProcExitCode.Read(process.Pid);
+                    if (_reaped.Remove(process.Pid, out int reaped))
+                        status ??= reaped;
+                    if (status is null && now < deadline && !last)
                         continue;
                     _awaitingReaper.RemoveAt(i);
-                    exits.Add(new Exit(process, known ? status : null, exitedMs - process.StartedMs));
+                    Libc.Close(pidfd);
+                    exits.Add(new Exit(process, status, exitedMs - process.StartedMs));
                 }
             }
             foreach (Exit exit in exits)

@@ -61,10 +61,11 @@ public sealed class ForensicsTests(ITestOutputHelper output)
         JsonElement inner = Assert.Single(Observed(r, "process-start"), e => Field(e, "cmdline") == "/bin/sh -c exit 4");
         Assert.Equal(Number(outer, "pid"), Number(inner, "ppid"));
         Assert.Equal("/tmp", Facts(inner, "cwd"));
-        // Its parent, not PID 1, reaps it: the status is read from /proc while it is a zombie,
-        // unless the shell reaped it first (then "unknown", never a wrong one).
+        // Its parent, not PID 1, reaps it: the status is read through its pidfd once reaped (or
+        // from /proc while it is a zombie).
         JsonElement exit = Assert.Single(Observed(r, "process-exit"), e => Number(e, "pid") == Number(inner, "pid"));
-        Assert.True(Facts(exit, "exit") == "unknown" || exit.GetProperty("forensics").GetProperty("exitCode").GetInt32() == 4, exit.ToString());
+        Assert.Equal("exited", Facts(exit, "exit"));
+        Assert.Equal(4, exit.GetProperty("forensics").GetProperty("exitCode").GetInt32());
     }
 
     [Fact]
@@ -100,6 +101,7 @@ public sealed class ForensicsTests(ITestOutputHelper output)
         Assert.Contains("ack last", r.Stdout);
 
         var forensics = r.Events("forensics", "observed").ToList();
+        Assert.All(Observed(r, "process-exit"), e => Assert.NotEqual("unknown", Facts(e, "exit")));
         Assert.True(forensics.Count < 100, $"{forensics.Count} forensics events");
 
         int individualAccepts = Observed(r, "accept").Count;

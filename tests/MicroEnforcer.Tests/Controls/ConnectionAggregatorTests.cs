@@ -108,8 +108,9 @@ public sealed class ConnectionAggregatorTests
     {
         var aggregator = Make(aggregateAfter: 0);
         aggregator.Admit("inbound", "k", "r", () => "x");
+        _now += 300;
         aggregator.EndNow();
-        Assert.Single(aggregator.EndWindowIfDue());
+        Assert.Equal(300, Assert.Single(aggregator.EndWindowIfDue()).IntervalMs);   // the time it really covered
     }
 
     [Theory]
