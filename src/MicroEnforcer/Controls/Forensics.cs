@@ -14,7 +14,7 @@ namespace MicroEnforcer.Controls;
 /// event, once the kernel has loaded the new image: pid, ppid, uid, exe, the new argv, cwd), every
 /// exit of a process seen starting (status and lifetime, see <see cref="ProcessExits"/>), every
 /// connect (with its result), every send to a destination the process had not sent to in the
-/// interval, every listen, and every accepted inbound connection (which PID 1 performs itself to
+/// interval, every listen (and UDP bind to a named port), and every accepted inbound connection (which PID 1 performs itself to
 /// learn the peer, see <see cref="InboundAccept"/>). Connections are aggregated
 /// (<see cref="ConnectionAggregator{TFirst}"/>): per listener's local address (accepts) or per
 /// process (connects and sends, listens), the first aggregateAfter of an interval are events of
@@ -111,6 +111,10 @@ internal sealed class Forensics : IExecControl, INetworkControl, ISyscallControl
             case NetworkOperation.Listen:
                 IPEndPoint? listening = call.Socket.Local() ?? call.Local;
                 Observe("listen", "listen", call.Tid, call.Syscall, listening, null, call.Transport, result);
+                break;
+            // A UDP server does not listen(): its bind to a port it names is its listening socket.
+            case NetworkOperation.Bind when call.Socket.Type == Libc.SOCK_DGRAM && call.Local is { Port: > 0 } && result == 0:
+                Observe("listen", "listen", call.Tid, call.Syscall, call.Socket.Local() ?? call.Local, null, call.Transport, result);
                 break;
             case NetworkOperation.Connect when call.Remote is { } remote:
                 Observe("connect", "outbound", call.Tid, call.Syscall, result is 0 or -Libc.EINPROGRESS ? call.Socket.Local() : null, remote, call.Transport, result);

@@ -78,6 +78,7 @@ public sealed class ForensicsTests(ITestOutputHelper output)
         JsonElement listen = AssertEvent(r, "forensics", "observed", syscall: "listen", local: "[::]:4444", protocol: "tcp");
         Assert.Equal("listen", Facts(listen, "event"));
         Assert.Equal(Attack, Field(listen, "path"));
+        AssertEvent(r, "forensics", "observed", syscall: "bind", local: "[::]:4444", protocol: "udp");   // a UDP server's bind
 
         JsonElement connect = AssertEvent(r, "forensics", "observed", syscall: "connect", remote: "127.0.0.1:4444", protocol: "tcp");
         Assert.Equal(("connect", "ok"), (Facts(connect, "event"), Facts(connect, "result")));
