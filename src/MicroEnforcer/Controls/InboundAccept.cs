@@ -71,13 +71,16 @@ internal sealed class InboundAccept(SyscallCall call, CallerSocket listener, ulo
     // poll() until a connection waits (or the listener fails: accept then says why); false: the caller left.
     private unsafe bool WaitForConnection()
     {
-        while (Call.IsStillValid())
+        while (true)
         {
             var wait = new Libc.pollfd { fd = Listener.Fd, events = Libc.POLLIN };
-            if (Libc.Poll(&wait, 1, PollMs) > 0)
+            bool ready = Libc.Poll(&wait, 1, PollMs) > 0;
+            // Looked at after the wait too: a restarted call (after a signal) has its own worker, and this one must not take its connection.
+            if (!Call.IsStillValid())
+                return false;
+            if (ready)
                 return true;
         }
-        return false;
     }
 
     // The peer's address, truncated to the caller's buffer, and its full length, as accept writes them.

@@ -91,6 +91,17 @@ public sealed class ForensicsTests(ITestOutputHelper output)
         Assert.Contains(accepts, a => Field(a, "remote") == Field(connect, "local"));   // the peer is the connecting socket
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void AnAcceptPerformedByPid1ReturnsWhatTheKernelsWould(bool forensics)
+    {
+        // A non-blocking listener: accept4's flags, the peer address (also into a short buffer), EAGAIN.
+        var r = NetworkRun.Run(output, "/opt/tests/accept_check", forensics ? On() : null);
+        Assert.Contains("accept_check: ok", r.Stdout);
+        Assert.Equal(forensics ? 2 : 0, Observed(r, "accept").Count);
+    }
+
     [Fact]
     public void UnderLoadAcceptsAndConnectsAreAggregatedAndTheCountsAddUp()
     {
