@@ -35,6 +35,8 @@ internal static class ControlRegistry
         new FileIntegrityControl(),
         new ReadOnlyControl(),
         new PortBlockControl(),
+        new ReputationControl(),
+        new CryptoMiningControl(),
         // Audit only, and last: it objects to nothing, and an exec an enforcing control refuses is no start.
         new ForensicsControl(),
     ];

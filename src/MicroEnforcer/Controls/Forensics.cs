@@ -136,7 +136,7 @@ internal sealed class Forensics : IExecControl, INetworkControl, ISyscallControl
         {
             if (_sentTo.Count >= ConnectionAggregator<ProcessSnapshot>.MaxKeys * 4)
                 return false;   // bounded: further new destinations wait for the next interval
-            return _sentTo.Add((ProcessOf(tid), SocketAddress.Text(destination)));
+            return _sentTo.Add((ProcessOf(tid), Sockaddr.Text(destination)));
         }
     }
 
@@ -188,8 +188,8 @@ internal sealed class Forensics : IExecControl, INetworkControl, ISyscallControl
     /// <summary>One connection event, or counted into its key's aggregate: listeners by local address, the rest by process.</summary>
     private void Observe(string eventName, string kind, int tid, string syscall, IPEndPoint? local, IPEndPoint? remote, string protocol, long result)
     {
-        string localText = local is null ? "?" : SocketAddress.Text(local);
-        string remoteText = remote is null ? "" : SocketAddress.Text(remote);
+        string localText = local is null ? "?" : Sockaddr.Text(local);
+        string remoteText = remote is null ? "" : Sockaddr.Text(remote);
         string key = kind == "inbound" ? localText : ProcessOf(tid).ToString(System.Globalization.CultureInfo.InvariantCulture);
         bool individual;
         bool firstOfInterval;

@@ -41,8 +41,8 @@ internal sealed class InboundAccept(SyscallCall call, CallerSocket listener, ulo
     {
         if (Blocking && !WaitForConnection())
             return null;
-        byte* peer = stackalloc byte[SocketAddress.MaxLength];
-        uint peerLength = SocketAddress.MaxLength;
+        byte* peer = stackalloc byte[Sockaddr.MaxLength];
+        uint peerLength = Sockaddr.MaxLength;
         int accepted = (int)Libc.Raw(Libc.SYS_accept4, Listener.Fd, (long)peer, (long)&peerLength, SOCK_CLOEXEC | (flags & SOCK_NONBLOCK));
         if (accepted < 0)
         {
@@ -51,8 +51,8 @@ internal sealed class InboundAccept(SyscallCall call, CallerSocket listener, ulo
         }
         try
         {
-            var peerBytes = new ReadOnlySpan<byte>(peer, (int)Math.Min(peerLength, SocketAddress.MaxLength));
-            Remote = SocketAddress.Decode(peerBytes, Listener.Family, NetworkOperation.Bind);
+            var peerBytes = new ReadOnlySpan<byte>(peer, (int)Math.Min(peerLength, Sockaddr.MaxLength));
+            Remote = Sockaddr.Decode(peerBytes, Listener.Family, NetworkOperation.Bind);
             Local = LocalOf(accepted);
             if (addressPointer != 0 && ReturnAddress(peerBytes, peerLength) is int errno and not 0)
             {
@@ -100,10 +100,10 @@ internal sealed class InboundAccept(SyscallCall call, CallerSocket listener, ulo
 
     private unsafe IPEndPoint? LocalOf(int fd)
     {
-        byte* address = stackalloc byte[SocketAddress.MaxLength];
-        uint length = SocketAddress.MaxLength;
+        byte* address = stackalloc byte[Sockaddr.MaxLength];
+        uint length = Sockaddr.MaxLength;
         return Libc.Raw(Libc.SYS_getsockname, fd, (long)address, (long)&length) < 0 ? null
-            : SocketAddress.Decode(new ReadOnlySpan<byte>(address, (int)Math.Min(length, SocketAddress.MaxLength)), Listener.Family, NetworkOperation.Bind);
+            : Sockaddr.Decode(new ReadOnlySpan<byte>(address, (int)Math.Min(length, Sockaddr.MaxLength)), Listener.Family, NetworkOperation.Bind);
     }
 
     public void Dispose() => Listener.Dispose();

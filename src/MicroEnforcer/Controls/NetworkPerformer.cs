@@ -48,7 +48,7 @@ internal static class NetworkPerformer
 
     private static unsafe long Connect(NetworkCall call)
     {
-        byte[] address = call.RedirectTo is { } gate ? SocketAddress.Encode(gate, call.Socket.Family) : call.Address!;
+        byte[] address = call.RedirectTo is { } gate ? Sockaddr.Encode(gate, call.Socket.Family) : call.Address!;
         long result;
         fixed (byte* p = address)
             result = Libc.Raw(Libc.SYS_connect, call.Socket.Fd, (long)p, address.Length);
@@ -77,6 +77,15 @@ internal static class NetworkPerformer
 
     private static unsafe long Send(NetworkCall call)
     {
+        if (call.ReconnectTo is { } server)
+        {
+            byte[] address = Sockaddr.Encode(server, call.Socket.Family);
+            long connected;
+            fixed (byte* p = address)
+                connected = Libc.Raw(Libc.SYS_connect, call.Socket.Fd, (long)p, address.Length);
+            if (connected < 0)
+                return connected;
+        }
         if (call.Syscall == "sendto")
         {
             OutgoingMessage message = call.Messages[0];
@@ -146,5 +155,5 @@ internal static class NetworkPerformer
 
     /// <summary>"connect to 10.0.0.1:80 (tcp)" and the like, for reasons.</summary>
     public static string Describe(NetworkCall call, IPEndPoint endpoint) =>
-        $"{call.Syscall} {(call.Operation == NetworkOperation.Bind || call.Operation == NetworkOperation.Listen ? "on" : "to")} {SocketAddress.Text(endpoint)} ({call.Transport})";
+        $"{call.Syscall} {(call.Operation == NetworkOperation.Bind || call.Operation == NetworkOperation.Listen ? "on" : "to")} {Sockaddr.Text(endpoint)} ({call.Transport})";
 }
