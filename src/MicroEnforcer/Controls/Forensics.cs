@@ -157,11 +157,11 @@ internal sealed class Forensics : IExecControl, INetworkControl, ISyscallControl
             listener.Dispose();
             return SyscallVerdict.Continue;
         }
+        // Always on a worker, a non-blocking listener's too: O_NONBLOCK is the open file's, shared
+        // with the caller, whose other thread could clear it between PID 1's look and its accept,
+        // which would then wait on the notify loop (the network gate's connects, likewise).
         var accept = new InboundAccept(call, listener, call.Word(1), call.Word(2), flags);
-        if (accept.Blocking)
-            _workers.Run(() => Accept(accept));
-        else
-            Accept(accept);
+        _workers.Run(() => Accept(accept));
         return SyscallVerdict.Deferred;
     }
 

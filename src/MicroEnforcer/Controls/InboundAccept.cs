@@ -13,7 +13,11 @@ namespace MicroEnforcer.Controls;
 /// descriptor's number. SOCK_NONBLOCK is set on the new open file by PID 1's accept4 (the caller
 /// gets that same file); SOCK_CLOEXEC becomes the new descriptor's O_CLOEXEC.
 ///
-/// A blocking accept waits on a worker thread, in poll() on the listener, looking every
+/// Every accept is performed on a worker thread (the notify loop must never wait: the caller's
+/// other thread may clear O_NONBLOCK on the listener at any moment). A non-blocking listener's
+/// accept is performed at once: the kernel reads O_NONBLOCK at the accept, so a queue emptied by
+/// another taker answers EAGAIN, as it would without PID 1. A blocking one waits in poll() on the
+/// listener, looking every
 /// <see cref="PollMs"/> whether the caller still waits (a signal interrupts the notification,
 /// and the restarted call is a new one): a connection is then not taken for a caller that left.
 /// The window left: a caller interrupted between PID 1's accept and the ADDFD; that connection is
