@@ -29,13 +29,23 @@ internal static class NetworkPerformer
 {
     private const int CAP_NET_BIND_SERVICE = 10;
 
-    /// <summary>Whether the call may wait (a blocking socket, no MSG_DONTWAIT): then it must not run on the notify loop.</summary>
+    /// <summary>
+    /// Whether the call may wait: then it must not run on the notify loop. A stream connect
+    /// always may: O_NONBLOCK is the open file's, shared with the caller, whose other thread can
+    /// clear it between PID 1's look and its connect (which would then wait on the loop, and
+    /// every notified call of the workload with it). A send is performed on the loop only when
+    /// the socket was non-blocking, or the caller asked MSG_DONTWAIT, and then with MSG_DONTWAIT
+    /// (<see cref="SendFlags"/>), which holds whatever the flag became.
+    /// </summary>
     public static bool MayBlock(NetworkCall call) => call.Operation switch
     {
-        NetworkOperation.Connect => !call.Socket.NonBlocking && call.Socket.Type == Libc.SOCK_STREAM,
+        NetworkOperation.Connect => call.Socket.Type != Libc.SOCK_DGRAM && call.Socket.Type != Libc.SOCK_RAW,
         NetworkOperation.Send => !call.Socket.NonBlocking && (call.Flags & Libc.MSG_DONTWAIT) == 0,
         _ => false,
     };
+
+    // On the notify loop, a send never waits (see MayBlock); on a worker, the caller's own flags.
+    private static int SendFlags(NetworkCall call) => MayBlock(call) ? call.Flags : call.Flags | Libc.MSG_DONTWAIT;
 
     public static long Perform(NetworkCall call) => call.Operation switch
     {
@@ -92,7 +102,7 @@ internal static class NetworkPerformer
             fixed (byte* data = message.Data)
             fixed (byte* name = message.Name)
             {
-                return Libc.Raw(Libc.SYS_sendto, call.Socket.Fd, (long)data, message.Data.Length, call.Flags,
+                return Libc.Raw(Libc.SYS_sendto, call.Socket.Fd, (long)data, message.Data.Length, SendFlags(call),
                     message.Name is null ? 0 : (long)name, message.Name?.Length ?? 0);
             }
         }
@@ -121,8 +131,8 @@ internal static class NetworkPerformer
                     };
                 }
                 if (call.Syscall == "sendmsg")
-                    return Libc.Raw(Libc.SYS_sendmsg, call.Socket.Fd, (long)&vector[0].msg_hdr, call.Flags);
-                long sent = Libc.Raw(Libc.SYS_sendmmsg, call.Socket.Fd, (long)vector, count, call.Flags);
+                    return Libc.Raw(Libc.SYS_sendmsg, call.Socket.Fd, (long)&vector[0].msg_hdr, SendFlags(call));
+                long sent = Libc.Raw(Libc.SYS_sendmmsg, call.Socket.Fd, (long)vector, count, SendFlags(call));
                 ReportLengths(call, headers, sent);
                 return sent;
             }
