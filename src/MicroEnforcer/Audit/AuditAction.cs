@@ -11,4 +11,7 @@ internal enum AuditAction
 
     /// <summary>Audit mode: allowed to run, reported.</summary>
     Detected,
+
+    /// <summary>Forensics: something that happened, recorded; no finding, nothing refused.</summary>
+    Observed,
 }

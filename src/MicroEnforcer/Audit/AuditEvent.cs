@@ -36,4 +36,6 @@ internal sealed record AuditEvent(
 
     /// <summary>For Port Scanning Detection: the targets tried.</summary>
     public ScanTargets? Targets { get; init; }
+    /// <summary>For Forensics: what happened (a process start or exit, a connection, a listening socket, an aggregate).</summary>
+    public ForensicsFacts? Forensics { get; init; }
 }

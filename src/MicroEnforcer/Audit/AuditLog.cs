@@ -9,7 +9,8 @@ namespace MicroEnforcer.Audit;
 /// Writes audit events as one JSON object per line on stderr, where container runtimes collect
 /// them (`podman logs`, CloudWatch, a node's log agent). The field names are a stable format:
 /// source, time, control, action, mode, pid, ppid, uid, path, requestedPath, cmdline, reason, syscall,
-/// and, where they apply, count (aggregated events), remote (network findings) and file (file
+/// and, where they apply, count (aggregated events), remote, local, protocol, domain (network findings), forensics (Forensics:
+/// event, cwd, exit, exitCode, signal, lifetimeMs, result, intervalMs, remotes, distinctRemotes) and file (file
 /// changes: operation, path, newPath, linkTarget, sha256Before, beforeNote, sha256After, afterNote, changeSeen).
 /// </summary>
 internal sealed class AuditLog
@@ -58,6 +59,8 @@ internal sealed class AuditLog
                 WriteFile(json, file);
             if (e.Targets is { } targets)
                 WriteTargets(json, targets);
+            if (e.Forensics is { } forensics)
+                WriteForensics(json, forensics);
             json.WriteEndObject();
         }
         return buffer.WrittenMemory;
@@ -94,8 +97,39 @@ internal sealed class AuditLog
         json.WriteEndObject();
     }
 
+    private static void WriteForensics(Utf8JsonWriter json, ForensicsFacts facts)
+    {
+        json.WriteStartObject("forensics");
+        json.WriteString("event", facts.Event);
+        if (facts.Cwd is not null)
+            json.WriteString("cwd", PathText.Display(facts.Cwd));
+        if (facts.Exit is not null)
+            json.WriteString("exit", facts.Exit);
+        if (facts.ExitCode is int code)
+            json.WriteNumber("exitCode", code);
+        if (facts.Signal is int signal)
+            json.WriteNumber("signal", signal);
+        if (facts.LifetimeMs is long lifetime)
+            json.WriteNumber("lifetimeMs", lifetime);
+        if (facts.Result is not null)
+            json.WriteString("result", facts.Result);
+        if (facts.IntervalMs is long interval)
+            json.WriteNumber("intervalMs", interval);
+        if (facts.Remotes is { } remotes)
+        {
+            json.WriteStartArray("remotes");
+            foreach (string remote in remotes)
+                json.WriteStringValue(remote);
+            json.WriteEndArray();
+        }
+        if (facts.DistinctRemotes is int distinct)
+            json.WriteNumber("distinctRemotes", distinct);
+        json.WriteEndObject();
+    }
+
     public static string ActionName(AuditAction action) => action switch
     {
+        AuditAction.Observed => "observed",
         AuditAction.Blocked => "blocked",
         AuditAction.Killed => "killed",
         _ => "detected",

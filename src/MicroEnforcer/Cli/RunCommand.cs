@@ -61,6 +61,8 @@ internal static class RunCommand
             Log.LaunchRefused(log, refusal);
             return ExitCodes.EnforcementUnavailable;
         }
+        if (controls.Find<Forensics>() is { } forensics)
+            reaper.ChildExited = forensics.Reaped;   // the exit statuses of PID 1's children, which only its waitpid sees
         var tracer = new Tracer(controls, outcome, new SessionEnforcement(filter, controls, listeners, outcome, launcher, log));
         var (started, failure, childPid) = WorkloadLauncher.Spawn(RawCommandLine.Tail(options.Command.Count), filter.AsSpan(), controls.Launch,
             newProcessGroup: true);

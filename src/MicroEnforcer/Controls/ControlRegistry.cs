@@ -38,6 +38,8 @@ internal static class ControlRegistry
         new ReputationControl(),
         new CryptoMiningControl(),
         new PortScanDetectionControl(),
+        // Audit only, and last: it objects to nothing, and an exec an enforcing control refuses is no start.
+        new ForensicsControl(),
     ];
 
     /// <summary>The policy sections, as the binder reads them: <see cref="RuntimePolicy.Controls"/> is in this order.</summary>

@@ -46,6 +46,13 @@ internal readonly struct SyscallCall(int tid, SyscallKind kind, in Libc.seccomp_
             answers.RespondWithValue(id, result);
     }
 
+    /// <summary>
+    /// Answers this call by installing PID 1's descriptor <paramref name="fd"/> in the caller, whose
+    /// number the call returns (an accept PID 1 performed): that number, or -errno (ENOENT: the
+    /// caller stopped waiting and got nothing). From any thread, after <see cref="SyscallVerdict.Deferred"/>.
+    /// </summary>
+    public int AnswerWithDescriptor(int fd, bool closeOnExec) => ((INotificationAnswers)listener).RespondWithDescriptor(id, fd, closeOnExec);
+
     /// <summary>Whether <see cref="AnswerLater"/> can be used (a real listener, not a test's).</summary>
     public bool CanAnswerLater => listener is INotificationAnswers;
 }

@@ -20,4 +20,11 @@ internal interface INotificationAnswers : INotificationValidity
 
     /// <summary>The call returns the value without running.</summary>
     void RespondWithValue(ulong id, long value);
+
+    /// <summary>
+    /// Installs PID 1's descriptor <paramref name="fd"/> in the caller (O_CLOEXEC when asked), and
+    /// that answers the call with the new descriptor's number, which is returned; or -errno
+    /// (ENOENT: the caller no longer waits, and got nothing).
+    /// </summary>
+    int RespondWithDescriptor(ulong id, int fd, bool closeOnExec);
 }

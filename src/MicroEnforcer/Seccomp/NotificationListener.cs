@@ -70,4 +70,14 @@ internal sealed class NotificationListener(int fd, string origin) : INotificatio
         var response = new Libc.seccomp_notif_resp { id = id, val = value };
         Libc.Ioctl(Fd, Libc.SECCOMP_IOCTL_NOTIF_SEND, &response);
     }
+
+    public unsafe int RespondWithDescriptor(ulong id, int fd, bool closeOnExec)
+    {
+        var add = new Libc.seccomp_notif_addfd
+        {
+            id = id, flags = Libc.SECCOMP_ADDFD_FLAG_SEND, srcfd = (uint)fd, newfd_flags = closeOnExec ? (uint)Libc.O_CLOEXEC : 0,
+        };
+        int installed = Libc.Ioctl(Fd, Libc.SECCOMP_IOCTL_NOTIF_ADDFD, &add);
+        return installed >= 0 ? installed : -Libc.LastErrno;
+    }
 }

@@ -71,6 +71,12 @@ internal sealed class Reaper : IDisposable
 
     public Task<WorkloadExit> WorkloadExit => _workloadExit.Task;
 
+    /// <summary>
+    /// Told of every process reaped, with its wait status (Forensics' exit events), on whichever
+    /// thread reaps, under the reaping lock: it must only record.
+    /// </summary>
+    public Action<int, int>? ChildExited { get; set; }
+
     /// <summary>How many processes have been reaped so far.</summary>
     public int Reaped => Volatile.Read(ref _reaped);
 
@@ -302,6 +308,7 @@ internal sealed class Reaper : IDisposable
                 collected(new NotifyWork.Stopped(pid, status));
                 continue;
             }
+            ChildExited?.Invoke(pid, status);
             collected(new NotifyWork.Exited(pid));
             Interlocked.Increment(ref _reaped);
             if (pid == _workloadPid)

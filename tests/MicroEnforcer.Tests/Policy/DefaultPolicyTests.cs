@@ -35,6 +35,7 @@ public class DefaultPolicyTests
                     new ReputationPolicy(false, EnforcementMode.Enforce, [], [], [], ReputationPolicy.DefaultDnsPorts),
                     new CryptoMiningPolicy(false, EnforcementMode.Enforce, [], []),
                     new PortScanPolicy(false, PortScanPolicy.DefaultWindow, PortScanPolicy.DefaultDistinctPorts, PortScanPolicy.DefaultDistinctHosts),
+                    new ForensicsPolicy(false, ForensicsControl.DefaultAggregateAfter, ForensicsControl.DefaultIntervalSeconds, ForensicsControl.DefaultMaxTrackedProcesses),
                 ]),
             policy);
     }

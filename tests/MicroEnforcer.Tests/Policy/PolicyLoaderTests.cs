@@ -113,6 +113,7 @@ public class PolicyLoaderTests
                     new ReputationPolicy(false, EnforcementMode.Enforce, [], [], [], ReputationPolicy.DefaultDnsPorts),
                     new CryptoMiningPolicy(false, EnforcementMode.Enforce, [], []),
                     new PortScanPolicy(false, PortScanPolicy.DefaultWindow, PortScanPolicy.DefaultDistinctPorts, PortScanPolicy.DefaultDistinctHosts),
+                    new ForensicsPolicy(false, ForensicsControl.DefaultAggregateAfter, ForensicsControl.DefaultIntervalSeconds, ForensicsControl.DefaultMaxTrackedProcesses),
                 ]),
             policy);
     }
