@@ -35,6 +35,8 @@ internal static class ControlRegistry
         new FileIntegrityControl(),
         new ReadOnlyControl(),
         new PortBlockControl(),
+        new ReputationControl(),
+        new CryptoMiningControl(),
     ];
 
     /// <summary>The policy sections, as the binder reads them: <see cref="RuntimePolicy.Controls"/> is in this order.</summary>

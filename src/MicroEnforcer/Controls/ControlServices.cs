@@ -13,4 +13,10 @@ namespace MicroEnforcer.Controls;
 /// <param name="ReapNow">Reaps PID 1's zombies now; returns how many were reaped in all so far.</param>
 /// <param name="Log">PID 1's log, for what a control says at start (a warning, a fallback).</param>
 internal sealed record ControlServices(AuditLog Audit, Outcome Outcome, BaselineRecording Baseline, FileSignature? Launcher,
-    Func<int> CountProcesses, Func<int> ReapNow, ILogger Log);
+    Func<int> CountProcesses, Func<int> ReapNow, ILogger Log)
+{
+    private DnsInterception? _dns;
+
+    /// <summary>The one DNS interception that every control with a domain list shares (see <see cref="DnsInterception"/>).</summary>
+    public DnsInterception Dns => _dns ??= new DnsInterception(Outcome, Log);
+}

@@ -72,6 +72,17 @@ internal sealed class NetworkCall : IDisposable
 
     public Action<IPEndPoint?>? Redirected { get; set; }
 
+    /// <summary>
+    /// Set by a control before a send is performed: connect the (datagram) socket to this
+    /// endpoint first. A socket the DNS gate stood in for goes back to its real server before a
+    /// send PID 1 can read itself, so that the answer comes from the server's own address
+    /// (glibc and musl ignore answers from any other).
+    /// </summary>
+    public IPEndPoint? ReconnectTo { get; set; }
+
+    /// <summary>The DNS interception has looked at this call (several controls share it).</summary>
+    public bool DnsScreened { get; set; }
+
     /// <summary>The kind the filter notified.</summary>
     public SyscallKind Kind { get; init; }
 

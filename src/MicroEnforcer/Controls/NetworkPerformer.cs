@@ -77,6 +77,15 @@ internal static class NetworkPerformer
 
     private static unsafe long Send(NetworkCall call)
     {
+        if (call.ReconnectTo is { } server)
+        {
+            byte[] address = SocketAddress.Encode(server, call.Socket.Family);
+            long connected;
+            fixed (byte* p = address)
+                connected = Libc.Raw(Libc.SYS_connect, call.Socket.Fd, (long)p, address.Length);
+            if (connected < 0)
+                return connected;
+        }
         if (call.Syscall == "sendto")
         {
             OutgoingMessage message = call.Messages[0];

@@ -81,6 +81,17 @@ internal sealed class Outcome(AuditLog audit)
         });
     }
 
+    /// <summary>
+    /// A decision made away from any call of the caller's (the DNS gate answered a query it had
+    /// forwarded for it): written as blocked (enforce) or detected (audit), naming the process
+    /// as it was seen when its socket was handed to the gate.
+    /// </summary>
+    public void Decided(int pid, ControlFinding finding, EnforcementMode mode, string syscall, string path)
+    {
+        bool enforce = mode == EnforcementMode.Enforce;
+        Write(pid, finding, mode, enforce ? AuditAction.Blocked : AuditAction.Detected, path, null, null, syscall);
+    }
+
     private void Write(int tid, ControlFinding finding, EnforcementMode mode, AuditAction action, string path, string? requestedPath,
         string? cmdline, string syscall)
     {

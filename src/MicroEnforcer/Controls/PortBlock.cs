@@ -25,14 +25,14 @@ internal sealed class PortBlock(PortBlockPolicy policy) : INetworkControl
         {
             case NetworkOperation.Bind or NetworkOperation.Listen when call.Local is { Port: > 0 } local
                 && Refused(local.Port, policy.InboundPorts, policy.AllowedInboundPorts) is { } rule:
-                return Object(call, $"{NetworkPerformer.Describe(call, local)}: inbound port {local.Port} {rule}", local: local);
+                return NetworkFindings.Object(ControlName, call, $"{NetworkPerformer.Describe(call, local)}: inbound port {local.Port} {rule}", local: local);
             case NetworkOperation.Connect or NetworkOperation.Send:
                 foreach (IPEndPoint remote in call.Destinations())
                 {
                     if ((remote.Port > 0 || call.Socket.Type != Libc.SOCK_RAW)
                         && Refused(remote.Port, policy.OutboundPorts, policy.AllowedOutboundPorts) is { } outbound)
                     {
-                        return Object(call, $"{NetworkPerformer.Describe(call, remote)}: outbound port {remote.Port} {outbound}", remote: remote);
+                        return NetworkFindings.Object(ControlName, call, $"{NetworkPerformer.Describe(call, remote)}: outbound port {remote.Port} {outbound}", remote);
                     }
                 }
                 break;
@@ -56,12 +56,4 @@ internal sealed class PortBlock(PortBlockPolicy policy) : INetworkControl
         }
         return null;
     }
-
-    private static SyscallVerdict Object(NetworkCall call, string reason, IPEndPoint? remote = null, IPEndPoint? local = null) =>
-        SyscallVerdict.Object(new ControlFinding(ControlName, reason)
-        {
-            Remote = remote is null ? null : SocketAddress.Text(remote),
-            Local = local is null ? null : SocketAddress.Text(local),
-            Protocol = call.Transport,
-        }, Libc.EACCES);
 }

@@ -74,7 +74,7 @@ public readonly record struct PortRange
         // Digits only, so a failed parse is an overflow: out of range as well.
         if (!int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out port) || port > MaxPort)
         {
-            error = $"port {part} is out of range: ports are 0 to {MaxPort}";
+            error = part == text ? $"port {part} is out of range: ports are 0 to {MaxPort}" : $"'{text}': port {part} is out of range: ports are 0 to {MaxPort}";
             return false;
         }
 

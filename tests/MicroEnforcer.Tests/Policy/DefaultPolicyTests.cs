@@ -32,6 +32,8 @@ public class DefaultPolicyTests
                     new FileIntegrityPolicy(false, WatchedPaths.DefaultGlobs, FileIntegrityControl.DefaultMaxHashBytes),
                     new ReadOnlyPolicy(false, EnforcementMode.Enforce, FallbackMode.Refuse, [], []),
                     new PortBlockPolicy(false, EnforcementMode.Enforce, [], null, [], null),
+                    new ReputationPolicy(false, EnforcementMode.Enforce, [], [], [], ReputationPolicy.DefaultDnsPorts),
+                    new CryptoMiningPolicy(false, EnforcementMode.Enforce, [], []),
                 ]),
             policy);
     }

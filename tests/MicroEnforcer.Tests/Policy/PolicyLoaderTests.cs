@@ -110,6 +110,8 @@ public class PolicyLoaderTests
                     new FileIntegrityPolicy(false, WatchedPaths.DefaultGlobs, FileIntegrityControl.DefaultMaxHashBytes),
                     new ReadOnlyPolicy(false, EnforcementMode.Enforce, FallbackMode.Refuse, [], []),
                     new PortBlockPolicy(false, EnforcementMode.Enforce, [], null, [], null),
+                    new ReputationPolicy(false, EnforcementMode.Enforce, [], [], [], ReputationPolicy.DefaultDnsPorts),
+                    new CryptoMiningPolicy(false, EnforcementMode.Enforce, [], []),
                 ]),
             policy);
     }
