@@ -91,10 +91,10 @@ internal sealed class CallerSocket : IDisposable
 
     private unsafe IPEndPoint? Name(long call)
     {
-        byte* address = stackalloc byte[SocketAddress.MaxLength];
-        uint length = SocketAddress.MaxLength;
+        byte* address = stackalloc byte[Sockaddr.MaxLength];
+        uint length = Sockaddr.MaxLength;
         return Libc.Raw(call, Fd, (long)address, (long)&length) < 0 ? null
-            : SocketAddress.Decode(new ReadOnlySpan<byte>(address, (int)Math.Min(length, SocketAddress.MaxLength)), Family, NetworkOperation.Bind);
+            : Sockaddr.Decode(new ReadOnlySpan<byte>(address, (int)Math.Min(length, Sockaddr.MaxLength)), Family, NetworkOperation.Bind);
     }
 
     public void Dispose()

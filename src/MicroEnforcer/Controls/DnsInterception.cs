@@ -138,9 +138,9 @@ internal sealed class DnsInterception(Outcome outcome, ILogger log) : IDnsGateRe
     /// <summary>The gate saw a listed name looked up (on its own thread).</summary>
     public void Listed(DnsCaller caller, string name, DomainMatch match, IPEndPoint upstream, bool tcp, bool refused)
     {
-        var finding = new ControlFinding(match.Control, $"DNS lookup of {name}: '{match.Entry}' is listed ({(tcp ? "tcp" : "udp")} to {SocketAddress.Text(upstream)}, through the DNS gate)")
+        var finding = new ControlFinding(match.Control, $"DNS lookup of {name}: '{match.Entry}' is listed ({(tcp ? "tcp" : "udp")} to {Sockaddr.Text(upstream)}, through the DNS gate)")
         {
-            Remote = SocketAddress.Text(upstream),
+            Remote = Sockaddr.Text(upstream),
             Protocol = tcp ? "tcp" : "udp",
             Domain = name,
         };

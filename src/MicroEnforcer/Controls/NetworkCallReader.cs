@@ -117,7 +117,7 @@ internal static class NetworkCallReader
     {
         if (ReadAddress(tid, pointer, length, out answer) is not { } address)
             return null;
-        IPEndPoint? endpoint = SocketAddress.Decode(address, socket.Family, operation);
+        IPEndPoint? endpoint = Sockaddr.Decode(address, socket.Family, operation);
         return new NetworkCall
         {
             Operation = operation, Syscall = name, Tid = tid, Socket = socket, Kind = operation == NetworkOperation.Bind ? SyscallKind.Bind : SyscallKind.Connect,
@@ -132,7 +132,7 @@ internal static class NetworkCallReader
     {
         answer = 0;
         int size = unchecked((int)(uint)length);
-        if (size < 0 || size > SocketAddress.MaxLength)
+        if (size < 0 || size > Sockaddr.MaxLength)
         {
             answer = -Libc.EINVAL;
             return null;
@@ -157,7 +157,7 @@ internal static class NetworkCallReader
         }
         if (ReadData(tid, socket, args[1], args[2], out answer) is not { } data)
             return null;
-        var message = new OutgoingMessage(data, name, null, name is null ? null : SocketAddress.Decode(name, socket.Family, NetworkOperation.Send));
+        var message = new OutgoingMessage(data, name, null, name is null ? null : Sockaddr.Decode(name, socket.Family, NetworkOperation.Send));
         return Send(tid, socket, "sendto", [message], unchecked((int)(uint)args[3]), 0, false);
     }
 
@@ -301,7 +301,7 @@ internal static class NetworkCallReader
                 return null;
             }
         }
-        return new OutgoingMessage(data, name, control, name is null ? null : SocketAddress.Decode(name, socket.Family, NetworkOperation.Send));
+        return new OutgoingMessage(data, name, control, name is null ? null : Sockaddr.Decode(name, socket.Family, NetworkOperation.Send));
     }
 
     private static byte[]? ReadIovecs(int tid, CallerSocket socket, ulong pointer, int count, bool compat, out int answer)

@@ -10,8 +10,8 @@ internal static class NetworkFindings
         string? domain = null) =>
         SyscallVerdict.Object(new ControlFinding(control, reason)
         {
-            Remote = remote is null ? null : SocketAddress.Text(remote),
-            Local = local is null ? null : SocketAddress.Text(local),
+            Remote = remote is null ? null : Sockaddr.Text(remote),
+            Local = local is null ? null : Sockaddr.Text(local),
             Protocol = call.Transport,
             Domain = domain,
         }, Libc.EACCES);

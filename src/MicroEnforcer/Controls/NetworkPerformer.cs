@@ -29,13 +29,23 @@ internal static class NetworkPerformer
 {
     private const int CAP_NET_BIND_SERVICE = 10;
 
-    /// <summary>Whether the call may wait (a blocking socket, no MSG_DONTWAIT): then it must not run on the notify loop.</summary>
+    /// <summary>
+    /// Whether the call may wait: then it must not run on the notify loop. A stream connect
+    /// always may: O_NONBLOCK is the open file's, shared with the caller, whose other thread can
+    /// clear it between PID 1's look and its connect (which would then wait on the loop, and
+    /// every notified call of the workload with it). A send is performed on the loop only when
+    /// the socket was non-blocking, or the caller asked MSG_DONTWAIT, and then with MSG_DONTWAIT
+    /// (<see cref="SendFlags"/>), which holds whatever the flag became.
+    /// </summary>
     public static bool MayBlock(NetworkCall call) => call.Operation switch
     {
-        NetworkOperation.Connect => !call.Socket.NonBlocking && call.Socket.Type == Libc.SOCK_STREAM,
+        NetworkOperation.Connect => call.Socket.Type != Libc.SOCK_DGRAM && call.Socket.Type != Libc.SOCK_RAW,
         NetworkOperation.Send => !call.Socket.NonBlocking && (call.Flags & Libc.MSG_DONTWAIT) == 0,
         _ => false,
     };
+
+    // On the notify loop, a send never waits (see MayBlock); on a worker, the caller's own flags.
+    private static int SendFlags(NetworkCall call) => MayBlock(call) ? call.Flags : call.Flags | Libc.MSG_DONTWAIT;
 
     public static long Perform(NetworkCall call) => call.Operation switch
     {
@@ -48,7 +58,7 @@ internal static class NetworkPerformer
 
     private static unsafe long Connect(NetworkCall call)
     {
-        byte[] address = call.RedirectTo is { } gate ? SocketAddress.Encode(gate, call.Socket.Family) : call.Address!;
+        byte[] address = call.RedirectTo is { } gate ? Sockaddr.Encode(gate, call.Socket.Family) : call.Address!;
         long result;
         fixed (byte* p = address)
             result = Libc.Raw(Libc.SYS_connect, call.Socket.Fd, (long)p, address.Length);
@@ -79,7 +89,7 @@ internal static class NetworkPerformer
     {
         if (call.ReconnectTo is { } server)
         {
-            byte[] address = SocketAddress.Encode(server, call.Socket.Family);
+            byte[] address = Sockaddr.Encode(server, call.Socket.Family);
             long connected;
             fixed (byte* p = address)
                 connected = Libc.Raw(Libc.SYS_connect, call.Socket.Fd, (long)p, address.Length);
@@ -92,7 +102,7 @@ internal static class NetworkPerformer
             fixed (byte* data = message.Data)
             fixed (byte* name = message.Name)
             {
-                return Libc.Raw(Libc.SYS_sendto, call.Socket.Fd, (long)data, message.Data.Length, call.Flags,
+                return Libc.Raw(Libc.SYS_sendto, call.Socket.Fd, (long)data, message.Data.Length, SendFlags(call),
                     message.Name is null ? 0 : (long)name, message.Name?.Length ?? 0);
             }
         }
@@ -121,8 +131,8 @@ internal static class NetworkPerformer
                     };
                 }
                 if (call.Syscall == "sendmsg")
-                    return Libc.Raw(Libc.SYS_sendmsg, call.Socket.Fd, (long)&vector[0].msg_hdr, call.Flags);
-                long sent = Libc.Raw(Libc.SYS_sendmmsg, call.Socket.Fd, (long)vector, count, call.Flags);
+                    return Libc.Raw(Libc.SYS_sendmsg, call.Socket.Fd, (long)&vector[0].msg_hdr, SendFlags(call));
+                long sent = Libc.Raw(Libc.SYS_sendmmsg, call.Socket.Fd, (long)vector, count, SendFlags(call));
                 ReportLengths(call, headers, sent);
                 return sent;
             }
@@ -155,5 +165,5 @@ internal static class NetworkPerformer
 
     /// <summary>"connect to 10.0.0.1:80 (tcp)" and the like, for reasons.</summary>
     public static string Describe(NetworkCall call, IPEndPoint endpoint) =>
-        $"{call.Syscall} {(call.Operation == NetworkOperation.Bind || call.Operation == NetworkOperation.Listen ? "on" : "to")} {SocketAddress.Text(endpoint)} ({call.Transport})";
+        $"{call.Syscall} {(call.Operation == NetworkOperation.Bind || call.Operation == NetworkOperation.Listen ? "on" : "to")} {Sockaddr.Text(endpoint)} ({call.Transport})";
 }

@@ -6,7 +6,7 @@ namespace MicroEnforcer.Interop;
 /// The socket calls of PID 1: those it performs for a workload caller on the caller's own socket
 /// (taken with pidfd_getfd), by raw x86-64 syscall numbers (PID 1 is a 64-bit process whatever
 /// the caller's ABI), and those the DNS gate makes on its own sockets, through libc. Addresses go
-/// through <see cref="InetSocketAddress"/> or Controls.SocketAddress.
+/// through <see cref="InetSocketAddress"/> or Controls.Sockaddr.
 /// </summary>
 internal static partial class Libc
 {

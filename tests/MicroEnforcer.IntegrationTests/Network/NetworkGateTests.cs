@@ -55,4 +55,22 @@ public sealed class NetworkGateTests(ITestOutputHelper output)
         var e = Assert.Single(r.Events("portBlock", "blocked"));
         Assert.Contains(e.GetProperty("local").GetString(), new[] { "0.0.0.0:2222", "[::]:2222" });
     }
+
+    [Fact]
+    public void ABlockingConnectThatWaitsHoldsUpNothingElse()
+    {
+        // PID 1 performs a blocking connect on a worker thread, not on the notify loop: while
+        // one waits for a SYN that is dropped (minutes), other processes still fork, exec and
+        // connect. Were it on the loop, nothing after "holding" would ever run.
+        string script = $"{NetworkRun.Attack} hold 7000 > /tmp/hold; cat /tmp/hold; "
+            + "(echo served | nc -l -p 8080 >/dev/null) & sleep 0.3; nc 127.0.0.1 8080 </dev/null; /bin/busybox true && echo others-ran; "
+            + "kill $(sed -n 's/^holding //p' /tmp/hold); wait";
+
+        var r = NetworkRun.Run(output, script, Policy("enforce", "    outboundPorts: [4444]"));
+
+        Assert.Contains("holding", r.Stdout);
+        Assert.Contains("served", r.Stdout);
+        Assert.Contains("others-ran", r.Stdout);
+        Assert.DoesNotContain("the blocking connect returned", r.Stdout);   // it was still waiting: the test tested what it says
+    }
 }

@@ -438,6 +438,41 @@ static int flip_race(const char *mode, const char *protocol, char **argv)
     return 0;
 }
 
+// ---- hold: a blocking connect that does not complete --------------------------------------
+
+// `hold PORT`: a listener on 127.0.0.1:PORT with a backlog of 0 that never accepts, its queue
+// filled, then a child whose blocking connect to it waits (the kernel drops its SYN and retries
+// for minutes). Prints "holding PID" once the child is in its connect, and returns: the child
+// stays parked there until killed. What else runs meanwhile must not wait for it.
+static int hold(const char *port_text)
+{
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(port_text)) };
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int listener = socket(AF_INET, SOCK_STREAM, 0);
+    int one = 1;
+    setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (bind(listener, (struct sockaddr *)&a, sizeof a) != 0 || listen(listener, 0) != 0) {
+        printf("hold: listen: %s\n", strerror(errno));
+        return 1;
+    }
+    for (int i = 0; i < 3; i++) {   // fill the accept queue (backlog 0 holds one, plus the SYN queue's)
+        int s = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+        connect(s, (struct sockaddr *)&a, sizeof a);
+    }
+    usleep(200 * 1000);
+    pid_t child = fork();
+    if (child == 0) {
+        int s = socket(AF_INET, SOCK_STREAM, 0);
+        int rc = connect(s, (struct sockaddr *)&a, sizeof a);
+        printf("hold: the blocking connect returned %d (%s)\n", rc, rc == 0 ? "ok" : strerror(errno));
+        _exit(0);
+    }
+    usleep(300 * 1000);
+    printf("holding %d\n", (int)child);
+    fflush(stdout);
+    return 0;
+}
+
 // ---- main --------------------------------------------------------------------------------
 
 int main(int argc, char **argv)
@@ -450,6 +485,8 @@ int main(int argc, char **argv)
     const char *mode = argv[1];
     if (!strcmp(mode, "serve"))
         return serve(argc - 2, argv + 2);
+    if (!strcmp(mode, "hold") && argc >= 3)
+        return hold(argv[2]);
     if (!strncmp(mode, "flip_", 5)) {
         if (argc < 7)
             return 2;

@@ -117,6 +117,30 @@ public sealed class SeccompFilterTests
         Assert.Equal(RET_ALLOW, Run(program, SeccompData(AUDIT_ARCH_X86_64, 0)));
     }
 
+    [Fact]
+    public void NonZeroTestsAll64BitsOfAPointer()
+    {
+        // sendto's destination: a pointer whose low half is zero is still a destination.
+        var program = SeccompFilter.Build([FilterRule.Notify(SyscallTable.SendTo, ArgumentTest.NonZero(4))]);
+
+        Assert.Equal(RET_USER_NOTIF, Run(program, SeccompData(AUDIT_ARCH_X86_64, 44, 3, 0, 0, 0, 0x7fff_0000_0000UL)));
+        Assert.Equal(RET_USER_NOTIF, Run(program, SeccompData(AUDIT_ARCH_X86_64, 44, 3, 0, 0, 0, 0x1000UL)));
+        Assert.Equal(RET_ALLOW, Run(program, SeccompData(AUDIT_ARCH_X86_64, 44, 3, 0, 0, 0, 0)));
+        Assert.Equal(RET_USER_NOTIF, Run(program, SeccompData(AUDIT_ARCH_I386, 369, 3, 0, 0, 0, 0x8000)));
+    }
+
+    [Fact]
+    public void NotEqualToLetsOnlyThatValueThrough()
+    {
+        // The listener hand-off's sendmsg flags (MSG_NOSIGNAL | MSG_PROBE) go unnotified; any other flags are notified.
+        var program = SeccompFilter.Build([FilterRule.Notify(SyscallTable.SendMsg, ArgumentTest.NotEqualTo(2, 0x4010))]);
+
+        Assert.Equal(RET_ALLOW, Run(program, SeccompData(AUDIT_ARCH_X86_64, 46, 3, 0x1000, 0x4010)));
+        Assert.Equal(RET_USER_NOTIF, Run(program, SeccompData(AUDIT_ARCH_X86_64, 46, 3, 0x1000, 0x4000)));
+        Assert.Equal(RET_USER_NOTIF, Run(program, SeccompData(AUDIT_ARCH_X86_64, 46, 3, 0x1000, 0)));
+        Assert.Equal(RET_USER_NOTIF, Run(program, SeccompData(AUDIT_ARCH_X86_64, 0x40000000u | 518, 3, 0x1000, 0)));   // x32's own sendmsg
+    }
+
     [Theory]
     [InlineData(AUDIT_ARCH_I386, 221u, "FcntlDupfd")]     // fcntl64
     [InlineData(AUDIT_ARCH_I386, 55u, "FcntlDupfd")]

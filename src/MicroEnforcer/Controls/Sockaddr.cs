@@ -15,7 +15,7 @@ namespace MicroEnforcer.Controls;
 /// refuses, or a disconnect (connect with AF_UNSPEC): PID 1 performs the call with the very
 /// bytes it decoded, so the kernel sees nothing else.
 /// </summary>
-internal static class SocketAddress
+internal static class Sockaddr
 {
     /// <summary>sizeof(struct sockaddr_storage).</summary>
     public const int MaxLength = 128;
