@@ -33,4 +33,7 @@ internal sealed record AuditEvent(
 
     /// <summary>For File Integrity Monitoring: the file, the operation and its hashes.</summary>
     public FileChange? File { get; init; }
+
+    /// <summary>For Port Scanning Detection: the targets tried.</summary>
+    public ScanTargets? Targets { get; init; }
 }

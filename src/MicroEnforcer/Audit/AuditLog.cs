@@ -56,6 +56,8 @@ internal sealed class AuditLog
                 json.WriteString("domain", e.Domain);
             if (e.File is { } file)
                 WriteFile(json, file);
+            if (e.Targets is { } targets)
+                WriteTargets(json, targets);
             json.WriteEndObject();
         }
         return buffer.WrittenMemory;
@@ -77,6 +79,18 @@ internal sealed class AuditLog
         if (file.AfterNote is not null)
             json.WriteString("afterNote", file.AfterNote);
         json.WriteBoolean("changeSeen", file.ChangeSeen);
+        json.WriteEndObject();
+    }
+
+    private static void WriteTargets(Utf8JsonWriter json, ScanTargets targets)
+    {
+        json.WriteStartObject("targets");
+        json.WriteNumber("count", targets.Count);
+        json.WriteStartArray("sample");
+        foreach (string target in targets.Sample)
+            json.WriteStringValue(target);
+        json.WriteEndArray();
+        json.WriteNumber("failures", targets.Failures);
         json.WriteEndObject();
     }
 

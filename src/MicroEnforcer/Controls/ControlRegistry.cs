@@ -37,6 +37,7 @@ internal static class ControlRegistry
         new PortBlockControl(),
         new ReputationControl(),
         new CryptoMiningControl(),
+        new PortScanDetectionControl(),
     ];
 
     /// <summary>The policy sections, as the binder reads them: <see cref="RuntimePolicy.Controls"/> is in this order.</summary>

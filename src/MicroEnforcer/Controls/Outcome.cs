@@ -66,10 +66,10 @@ internal sealed class Outcome(AuditLog audit)
     /// For an audit-only control: a call it lets go on untouched ("detected", mode audit). The
     /// event is written before the kernel runs the call, and PID 1 never learns its result, so the
     /// reason says the call was attempted. <paramref name="count"/>: how many calls it stands for,
-    /// when aggregated.
+    /// when aggregated; <paramref name="targets"/>: a port scan's.
     /// </summary>
     public void Reported(ProcessSnapshot process, ControlFinding finding, string syscall, string? requestedPath = null, int? count = null,
-        FileChange? file = null)
+        FileChange? file = null, ScanTargets? targets = null)
     {
         ProcStatus? status = process.Status;
         audit.Write(new AuditEvent(
@@ -78,6 +78,7 @@ internal sealed class Outcome(AuditLog audit)
         {
             Count = count,
             File = file,
+            Targets = targets,
         });
     }
 

@@ -62,6 +62,30 @@ public sealed class SectionReader
     /// <summary>A decimal integer from <paramref name="min"/> to <paramref name="max"/>.</summary>
     public int Int(string name, int min, int max, int defaultValue) => _binder.ReadInt(_fields.Optional(name), min, max, defaultValue);
 
+    /// <summary>
+    /// A duration (<see cref="PolicyDuration"/>: <c>10s</c>, <c>1m</c>, <c>500ms</c>) from
+    /// <paramref name="min"/> to <paramref name="max"/>.
+    /// </summary>
+    public TimeSpan Duration(string name, TimeSpan min, TimeSpan max, TimeSpan defaultValue)
+    {
+        PolicyBinder.Field field = _fields.Optional(name);
+        if (field.Node is null)
+            return defaultValue;
+        if (_binder.ReadString(field) is not { } text)
+            return defaultValue;
+        if (!PolicyDuration.TryParse(text, out TimeSpan value, out string error))
+        {
+            _binder.Report(field, error);
+            return defaultValue;
+        }
+        if (value < min || value > max)
+        {
+            _binder.Report(field, $"{name} must be from {PolicyDuration.Format(min)} to {PolicyDuration.Format(max)}, got {text}");
+            return defaultValue;
+        }
+        return value;
+    }
+
     /// <summary>A list of executable path globs (<see cref="PathGlob"/>); empty when absent.</summary>
     public PolicyList<PathGlob> Globs(string name) =>
         ReadOnly(List<PathGlob>(name, "a list of glob patterns", "a glob pattern", static (string text, out PathGlob glob) =>

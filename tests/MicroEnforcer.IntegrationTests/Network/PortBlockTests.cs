@@ -346,4 +346,23 @@ public sealed class PortBlockTests(ITestOutputHelper output)
         AssertEvent(run, "portBlock", "blocked", "connect", remote: "127.0.0.1:4444");
         AssertEvent(run, "portBlock", "blocked", "bind", local: "0.0.0.0:22");
     }
+
+    // `microenforcer exec` joins with the workload's filter, handing its listener to PID 1 with a
+    // sendmsg the filter must let through (MSG_NOSIGNAL | MSG_PROBE): with the network gate on,
+    // any other sendmsg is notified, and nobody could answer it yet.
+    [Fact]
+    public void AMicroenforcerExecSessionJoinsAndIsUnderTheSameControl()
+    {
+        string[] workload = ["/bin/sh", "-c", $"{Attack} serve 4444 8080 && exec sleep 3600"];
+        using RunningContainer container = RunningContainer.Start(workload, image: ImageRootfs.WithNetworkTools, policy: BlockPolicy("enforce"));
+        var session = container.Enter("/.microenforcer/microenforcer", "exec", "--", "/bin/sh", "-c",
+            "while ! grep -q ':1F90 ' /proc/net/tcp6; do :; done; " + $"{Attack} connect 127.0.0.1 4444; {Attack} connect 127.0.0.1 8080; echo joined");
+        RunResult run = container.Stop();
+        output.WriteLine($"session:\n{session.Stdout}\n{session.Stderr}\ncontainer:\n{run}");
+
+        Assert.Contains("joined", session.Stdout);
+        Assert.Contains("connect 127.0.0.1:8080: ok", session.Stdout);
+        Assert.Contains("connect 127.0.0.1:4444: EACCES", session.Stdout);
+        AssertEvent(run, "portBlock", "blocked", "connect", remote: "127.0.0.1:4444");
+    }
 }

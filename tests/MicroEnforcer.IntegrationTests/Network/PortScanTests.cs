@@ -6,7 +6,7 @@ using static MicroEnforcer.IntegrationTests.Network.NetworkRun;
 namespace MicroEnforcer.IntegrationTests.Network;
 
 /// <summary>
-/// Port Scanning Detection (audit only): real scans (nmap -sT, nmap -sU with its raw socket, a
+/// Port Scanning Detection (audit only): real scans (nmap -sT, nmap -sU and -sS with their raw socket, a
 /// host sweep, a shell loop of nc -z) are reported once per window, naming the process; a client
 /// opening a thousand connections to one port and servers answering many clients are not. The
 /// window is a minute here, longer than any scan below takes, so that "once" does not depend on
@@ -18,6 +18,7 @@ namespace MicroEnforcer.IntegrationTests.Network;
 /// whole IP+UDP packet: the sockaddr_in carries the port too, but the kernel sends what the payload's
 /// UDP header says (destination port at payload offset IHL*4+2); the answers are read from an
 /// AF_PACKET socket (PACKET_RX_RING) on lo. No connect, no UDP socket. Needs CAP_NET_RAW.</item>
+/// <item>nmap -sS: the same raw socket, one whole IP+TCP SYN packet per port (the port at payload offset IHL*4+2).</item>
 /// <item>nc.openbsd -z: one process per port, non-blocking connect, poll, getsockopt(SO_ERROR): a
 /// loop of them is many processes, each trying one port, under one shell.</item>
 /// </list>
@@ -39,6 +40,7 @@ public sealed class PortScanTests(ITestOutputHelper output)
     {
         { "nmap -n -Pn -sT -p 1-200 127.0.0.1", "200 closed tcp ports" },
         { "nmap -n -Pn -sU -p 1-100 127.0.0.1", "100 closed udp ports" },
+        { "nmap -n -Pn -sS -p 1-200 127.0.0.1", "200 closed tcp ports" },                 // SYN probes in raw packets
         { "nmap -n -Pn -sT -p 8080 127.0.1.1-60", "60 IP addresses" },                    // a sweep of hosts, one port
         { "for p in $(seq 1 60); do nc.openbsd -z -w 2 127.0.0.1 $p; done; echo loop-done", "loop-done" },
     };
@@ -67,6 +69,24 @@ public sealed class PortScanTests(ITestOutputHelper output)
         Assert.True(scan.StartsWith("nmap", StringComparison.Ordinal) ? text.Contains("nmap", StringComparison.Ordinal)
             : text.Contains("nc.openbsd", StringComparison.Ordinal) || text.Contains("sh", StringComparison.Ordinal), text);
         Assert.True(e.TryGetProperty("count", out var count) && count.GetInt32() >= 20, $"the event has no count of 20 or more targets: {text}");
+    }
+
+    [Fact]
+    public void ALoopOfBlockingConnects_OneShortLivedProcessPerPort_IsTheShellsScan()
+    {
+        // A blocking connect is performed on a worker thread and the caller answered before the
+        // control counts it: each probe exits at once, so who made it must be read before.
+        string script = $"for p in $(seq 1 30); do {Attack} connect 127.0.0.1 $p; done | grep -c ECONNREFUSED";
+
+        var r = Run(script, ScanPolicy);
+
+        Assert.Contains("30", r.Stdout);
+        var e = Assert.Single(r.Events("portScanDetection", "detected"));
+        Assert.Contains("/bin/sh -c for p in", NetworkRun.Field(e, "cmdline"), StringComparison.Ordinal);
+        Assert.Contains("its child processes", NetworkRun.Field(e, "reason"), StringComparison.Ordinal);
+        Assert.Equal(20, e.GetProperty("count").GetInt32());
+        Assert.Equal(20, e.GetProperty("targets").GetProperty("failures").GetInt32());   // ECONNREFUSED, at once
+        Assert.Equal(10, e.GetProperty("targets").GetProperty("sample").GetArrayLength());
     }
 
     [Fact]

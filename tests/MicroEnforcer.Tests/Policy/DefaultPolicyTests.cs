@@ -34,6 +34,7 @@ public class DefaultPolicyTests
                     new PortBlockPolicy(false, EnforcementMode.Enforce, [], null, [], null),
                     new ReputationPolicy(false, EnforcementMode.Enforce, [], [], [], ReputationPolicy.DefaultDnsPorts),
                     new CryptoMiningPolicy(false, EnforcementMode.Enforce, [], []),
+                    new PortScanPolicy(false, PortScanPolicy.DefaultWindow, PortScanPolicy.DefaultDistinctPorts, PortScanPolicy.DefaultDistinctHosts),
                 ]),
             policy);
     }

@@ -112,6 +112,7 @@ public class PolicyLoaderTests
                     new PortBlockPolicy(false, EnforcementMode.Enforce, [], null, [], null),
                     new ReputationPolicy(false, EnforcementMode.Enforce, [], [], [], ReputationPolicy.DefaultDnsPorts),
                     new CryptoMiningPolicy(false, EnforcementMode.Enforce, [], []),
+                    new PortScanPolicy(false, PortScanPolicy.DefaultWindow, PortScanPolicy.DefaultDistinctPorts, PortScanPolicy.DefaultDistinctHosts),
                 ]),
             policy);
     }
