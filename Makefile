@@ -92,8 +92,9 @@ test: build
 
 # The benchmarks (BENCHMARKS.md, bench/results.json): each workload natively, under MicroEnforcer
 # and under strace -f, interleaved, 5 rounds; create files and nginx also natively and under
-# MicroEnforcer with the file-controls sample policy and with FIM (skipped, with the binary's
-# reason, when the binary refuses a policy); about 7 minutes (more the first time, which makes
+# MicroEnforcer with the file-controls sample policy and with FIM, nginx and an outbound client
+# with the network controls, nginx without keep-alive with Forensics (skipped, with the binary's
+# reason, when the binary refuses a policy); about 13 minutes (more the first time, which makes
 # the synthetic image trees). BENCH_ARGS passes options, e.g. BENCH_ARGS="--rounds 9" or
 # "--only launch,processes --json /tmp/r.json --markdown /tmp/r.md".
 BENCH := dotnet run --project bench/MicroEnforcer.Benchmarks -c Release --

@@ -8,7 +8,8 @@ namespace MicroEnforcer.Benchmarks;
 ///   - the workload image: the sample's Debian 12 + nginx-light root filesystem (made once by
 ///     samples/dockerfile-wrap/make-base-image.sh, cached as a tarball) under a layer with the
 ///     benchmark programs, nginx's benchmark configurations (without and with an access log),
-///     the policies of the variants (/opt/bench/policies) and the enforcer binary;
+///     the policies of the variants (/opt/bench/policies) and the enforcer binary (and, beside
+///     it on the host, the outbound benchmark's server, which runs outside the sandboxes);
 ///   - the start-up images: a tiny base (the probes and the enforcer) under a synthetic tree of
 ///     N files, every one of them executable: the worst case for the baseline, which records and
 ///     hashes every executable.
@@ -43,6 +44,9 @@ internal sealed class BenchImage
 
     public IReadOnlyList<string> WorkloadLayers { get; private set; } = [];
 
+    /// <summary>The outbound benchmark's server, a host program: it runs outside the sandboxes (<see cref="ReplyServer"/>).</summary>
+    public string ReplyServerProgram => Path.Combine(_layers, "host", "reply_server");
+
     private string StartupBase => Path.Combine(_layers, "startup-base");
 
     public void Prepare()
@@ -50,8 +54,9 @@ internal sealed class BenchImage
         string bench = Path.Combine(_layers, "bench");
         string programs = Path.Combine(bench, "opt", "bench");
         Directory.CreateDirectory(programs);
-        foreach (string program in new[] { "osbench", "nop", "clock_exec", "entrypoint_stamp" })
-            Tools.Run("gcc", ["-static", "-O2", "-pthread", "-o", Path.Combine(programs, program), Path.Combine(_repo, "bench", "workloads", program + ".c")]);
+        foreach (string program in new[] { "osbench", "nop", "clock_exec", "entrypoint_stamp", "outbound" })
+            Compile(program, programs);
+        Compile("reply_server", Path.GetDirectoryName(ReplyServerProgram)!);
         CopyEnforcer(bench);
         Directory.CreateDirectory(Path.Combine(programs, "www"));
         File.WriteAllText(Path.Combine(programs, "www", "index.html"), "<!doctype html>\n<title>bench</title>\n" + new string('x', 1024) + "\n");
@@ -72,6 +77,12 @@ internal sealed class BenchImage
         foreach (string program in new[] { "clock_exec", "entrypoint_stamp" })
             File.Copy(Path.Combine(programs, program), Path.Combine(startupPrograms, program), overwrite: true);
         CopyEnforcer(StartupBase);
+    }
+
+    private void Compile(string program, string directory)
+    {
+        Directory.CreateDirectory(directory);
+        Tools.Run("gcc", ["-static", "-O2", "-pthread", "-o", Path.Combine(directory, program), Path.Combine(_repo, "bench", "workloads", program + ".c")]);
     }
 
     private string NginxConfText(string accessLog) => $$"""

@@ -1,3 +1,5 @@
+using System.Text.RegularExpressions;
+
 namespace MicroEnforcer.Benchmarks;
 
 /// <summary>
@@ -22,7 +24,13 @@ internal sealed record BenchPolicy(string Name, string RepoPath)
     /// <summary>File Integrity Monitoring watching /var/log/nginx, where nginx-access.conf logs.</summary>
     public static readonly BenchPolicy FimNginx = new("fim-nginx", "bench/policies/fim-nginx.yaml");
 
-    public static readonly IReadOnlyList<BenchPolicy> All = [FileControls, FileControlsSilent, FimFiles, FimNginx];
+    /// <summary>Port Block, DNS/IP Reputation and Block Cryptocurrency Mining, enforcing: the network gate on.</summary>
+    public static readonly BenchPolicy Network = new("network", "bench/policies/network.yaml");
+
+    /// <summary>Forensics: every process, connection and listening socket reported (aggregated under load).</summary>
+    public static readonly BenchPolicy Forensics = new("forensics", "bench/policies/forensics.yaml");
+
+    public static readonly IReadOnlyList<BenchPolicy> All = [FileControls, FileControlsSilent, FimFiles, FimNginx, Network, Forensics];
 
     public string ImagePath => $"{ImageDirectory}/{Name}.yaml";
 
@@ -43,7 +51,19 @@ internal sealed record BenchPolicy(string Name, string RepoPath)
         }
         catch (BenchmarkException e)
         {
-            return e.Message.ReplaceLineEndings(" ");
+            return Errors(e.Message) ?? e.Message.ReplaceLineEndings(" ");
         }
+    }
+
+    /// <summary>
+    /// The binary's policy errors alone, without the list of the fields it knows after each one:
+    /// "network.yaml:18:3: spec.reputation: unknown field 'reputation'" says which section this
+    /// binary lacks. Null when it printed none (then the whole message is the reason).
+    /// </summary>
+    private static string? Errors(string message)
+    {
+        string[] errors = [.. Regex.Matches(message, @"policy error: (.*?)(?: \(allowed: [^)\n]*\))?$", RegexOptions.Multiline)
+            .Select(m => m.Groups[1].Value.Trim())];
+        return errors.Length == 0 ? null : string.Join("; ", errors);
     }
 }

@@ -6,7 +6,8 @@ using MicroEnforcer.Benchmarks;
 // Every workload runs three ways, interleaved round by round (native, MicroEnforcer,
 // ptrace-everything, native, ...), so a noisy machine affects all three alike; the figures are
 // medians of the rounds and the ratios compare medians of one run. The policy variants (create
-// files and nginx under the file-controls sample and under FIM) run natively and under
+// files and nginx under the file-controls sample and under FIM, nginx and the outbound client
+// under the network controls, nginx without keep-alive under Forensics) run natively and under
 // MicroEnforcer with their policy, in the same rounds; one the binary refuses is skipped.
 //
 //   microenforcer-bench [--binary PATH] [--rounds N] [--smoke] [--only WORKLOADS] [--json PATH] [--markdown PATH]
