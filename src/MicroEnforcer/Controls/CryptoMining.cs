@@ -52,13 +52,7 @@ internal sealed class CryptoMining : INetworkControl, IExecControl
     {
         if (call.Operation is not (NetworkOperation.Connect or NetworkOperation.Send))
             return SyscallVerdict.Continue;
-        _dns.Screen(call);
-        if (_dns.ListedQuery(call, _domains) is { } listed)
-        {
-            return NetworkFindings.Object(ControlName, call, $"DNS lookup of {listed.Name}: '{listed.Entry}' is a mining pool", call.ReconnectTo ?? call.Remote,
-                domain: listed.Name);
-        }
-        return SyscallVerdict.Continue;
+        return _dns.JudgeLookup(ControlName, call, _domains, "a mining pool");
     }
 
     public void Completed(NetworkCall call, long result)

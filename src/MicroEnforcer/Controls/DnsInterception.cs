@@ -96,8 +96,22 @@ internal sealed class DnsInterception(Outcome outcome, ILogger log) : IDnsGateRe
         }
     }
 
+    /// <summary>
+    /// A domain-list control's judgement of a connect or send: it screens the call (see
+    /// <see cref="Screen"/>), and objects to a send that looks up a name <paramref name="domains"/>
+    /// lists, saying it is "<paramref name="listedAs"/>".
+    /// </summary>
+    public SyscallVerdict JudgeLookup(string control, NetworkCall call, DomainSet domains, string listedAs)
+    {
+        Screen(call);
+        if (ListedQuery(call, domains) is not { } listed)
+            return SyscallVerdict.Continue;
+        return NetworkFindings.Object(control, call, $"DNS lookup of {listed.Name}: '{listed.Entry}' is {listedAs}", call.ReconnectTo ?? call.Remote,
+            domain: listed.Name);
+    }
+
     /// <summary>The first name a datagram send to a DNS port looks up that <paramref name="domains"/> lists: (name, entry), or null.</summary>
-    public (string Name, string Entry)? ListedQuery(NetworkCall call, DomainSet domains)
+    private (string Name, string Entry)? ListedQuery(NetworkCall call, DomainSet domains)
     {
         if (call.Operation != NetworkOperation.Send || call.Socket.Type != Libc.SOCK_DGRAM)
             return null;

@@ -49,6 +49,7 @@ internal sealed class ForkGuard : ISyscallControl, IDisposable
     private readonly AuditLog _audit;
     private readonly Func<int> _countProcesses;
     private readonly Func<int> _reapNow;
+    private readonly Func<long> _clock;
     private readonly Timer _flush;
     private readonly Lock _lock = new();
 
@@ -74,8 +75,10 @@ internal sealed class ForkGuard : ISyscallControl, IDisposable
 
     /// <param name="countProcesses">Lists the processes of the pid namespace (<see cref="ProcessCounter.Count"/>).</param>
     /// <param name="reapNow">Reaps PID 1's zombies now; returns how many were reaped in all so far.</param>
-    public ForkGuard(ForkGuardPolicy policy, AuditLog audit, Func<int> countProcesses, Func<int> reapNow)
+    /// <param name="clock">Stopwatch timestamps (tests pass their own: how long a count stands is part of the decision).</param>
+    public ForkGuard(ForkGuardPolicy policy, AuditLog audit, Func<int> countProcesses, Func<int> reapNow, Func<long>? clock = null)
     {
+        _clock = clock ?? Stopwatch.GetTimestamp;
         _policy = policy;
         _audit = audit;
         _countProcesses = countProcesses;
@@ -109,7 +112,7 @@ internal sealed class ForkGuard : ISyscallControl, IDisposable
         // child it made (if any) is in /proc.
         _inFlight.Remove(tid);
 
-        long now = Stopwatch.GetTimestamp();
+        long now = _clock();
         if (_upperBound < 0 || now - _lastCount > RecountAnywayTicks || _inFlight.Count >= InFlightSettleThreshold)
         {
             Recount(now, _reapedAtCount);

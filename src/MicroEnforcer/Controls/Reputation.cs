@@ -49,15 +49,7 @@ internal sealed class Reputation : INetworkControl
                 }
             }
         }
-        if (_domains.IsEmpty)
-            return SyscallVerdict.Continue;
-        _dns.Screen(call);
-        if (_dns.ListedQuery(call, _domains) is { } listed)
-        {
-            return NetworkFindings.Object(ControlName, call, $"DNS lookup of {listed.Name}: '{listed.Entry}' is listed", call.ReconnectTo ?? call.Remote,
-                domain: listed.Name);
-        }
-        return SyscallVerdict.Continue;
+        return _domains.IsEmpty ? SyscallVerdict.Continue : _dns.JudgeLookup(ControlName, call, _domains, "listed");
     }
 
     public void Completed(NetworkCall call, long result)
