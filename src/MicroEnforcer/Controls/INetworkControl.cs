@@ -16,8 +16,9 @@ internal interface INetworkControl : IControl
     SyscallVerdict Judge(NetworkCall call);
 
     /// <summary>
-    /// After PID 1 performed it: <paramref name="result"/> is what the caller gets (a value or
-    /// -errno). On the notify loop's thread or a <see cref="NetworkWorkers"/> thread: observers lock.
+    /// After PID 1 performed it, before the caller is answered (its /proc is still there):
+    /// <paramref name="result"/> is what the caller gets (a value or -errno). On the notify loop's
+    /// thread or a <see cref="NetworkWorkers"/> thread: observers lock, and keep it short.
     /// </summary>
     void Completed(NetworkCall call, long result);
 }

@@ -163,8 +163,9 @@ internal sealed class NetworkGate : ISyscallControl
                 Log.NotifyHandlerFailed(_log, call.Tid, e);
                 result = -Libc.EACCES;
             }
-            call.AnswerLater(result);
+            // Observers first, as on the loop: the caller is still parked, so its /proc is still there to read.
             Completed(network, result);
+            call.AnswerLater(result);
         }
         finally
         {
