@@ -45,7 +45,12 @@ internal static class NetworkPerformer
     };
 
     // On the notify loop, a send never waits (see MayBlock); on a worker, the caller's own flags.
-    private static int SendFlags(NetworkCall call) => MayBlock(call) ? call.Flags : call.Flags | Libc.MSG_DONTWAIT;
+    // Never MSG_ZEROCOPY: the kernel would keep sending from PID 1's copy of the data after the
+    // call returned, when that memory may already hold something else of PID 1's.
+    private static int SendFlags(NetworkCall call) =>
+        (MayBlock(call) ? call.Flags : call.Flags | Libc.MSG_DONTWAIT) & ~MSG_ZEROCOPY;
+
+    private const int MSG_ZEROCOPY = 0x4000000;
 
     public static long Perform(NetworkCall call) => call.Operation switch
     {
