@@ -27,6 +27,8 @@ namespace MicroEnforcer.Controls;
 internal sealed class DnsInterception(Outcome outcome, ILogger log) : IDnsGateReports, IDisposable
 {
     private readonly List<Registration> _lists = [];
+    private const int MaxRedirectedUdp = 4096;
+
     private readonly ConcurrentDictionary<IPEndPoint, IPEndPoint> _redirectedUdp = new();
     private DnsGate? _gate;
     private bool _gateFailed;
@@ -84,11 +86,19 @@ internal sealed class DnsInterception(Outcome outcome, ILogger log) : IDnsGateRe
                 if (local is null)
                     return;
                 if (udp)
+                {
+                    // A socket the gate stands in for that never sends by send()/sendmsg() (busybox,
+                    // Go) leaves its entry behind (its close is not seen): bounded, and a send is
+                    // only connected back when its peer is still the gate (above).
+                    if (_redirectedUdp.Count >= MaxRedirectedUdp)
+                        _redirectedUdp.Clear();
                     _redirectedUdp[local] = server;
+                }
                 gate.Expect(local, server, tcp, caller);
             };
         }
         else if (call.Operation == NetworkOperation.Send && udp && !call.ExplicitDestination && !_redirectedUdp.IsEmpty
+            && call.Remote is { } peer && _gate?.ProxyFor(peer.AddressFamily, tcp: false) is { } proxy && peer.Equals(proxy)
             && call.Socket.Local() is { } local && _redirectedUdp.TryRemove(local, out IPEndPoint? server))
         {
             _gate?.Forget(local, tcp: false);
