@@ -38,4 +38,7 @@ internal sealed record AuditEvent(
     public ScanTargets? Targets { get; init; }
     /// <summary>For Forensics: what happened (a process start or exit, a connection, a listening socket, an aggregate).</summary>
     public ForensicsFacts? Forensics { get; init; }
+
+    /// <summary>For a policy reload: what changed, what waits, what was wrong.</summary>
+    public PolicyReloadFacts? Reload { get; init; }
 }

@@ -61,6 +61,8 @@ internal sealed class AuditLog
                 WriteTargets(json, targets);
             if (e.Forensics is { } forensics)
                 WriteForensics(json, forensics);
+            if (e.Reload is { } reload)
+                WriteReload(json, reload);
             json.WriteEndObject();
         }
         return buffer.WrittenMemory;
@@ -125,6 +127,27 @@ internal sealed class AuditLog
         if (facts.DistinctRemotes is int distinct)
             json.WriteNumber("distinctRemotes", distinct);
         json.WriteEndObject();
+    }
+
+    private static void WriteReload(Utf8JsonWriter json, PolicyReloadFacts reload)
+    {
+        json.WriteStartObject("reload");
+        json.WriteString("path", reload.Path);
+        json.WriteString("result", reload.Result);
+        json.WriteString("oldHash", reload.OldHash);
+        json.WriteString("newHash", reload.NewHash);
+        WriteStrings(json, "applied", reload.Applied);
+        WriteStrings(json, "pending", reload.Pending);
+        WriteStrings(json, "errors", reload.Errors);
+        json.WriteEndObject();
+    }
+
+    private static void WriteStrings(Utf8JsonWriter json, string name, IReadOnlyList<string> values)
+    {
+        json.WriteStartArray(name);
+        foreach (string value in values)
+            json.WriteStringValue(value);
+        json.WriteEndArray();
     }
 
     public static string ActionName(AuditAction action) => action switch

@@ -139,4 +139,25 @@ internal static partial class Log
 
     [LoggerMessage(81, LogLevel.Information, "{Control}: {Message}")]
     public static partial void ControlPrepared(ILogger log, string control, string message);
+
+    [LoggerMessage(130, LogLevel.Information, "policy: watching {Path}; changes are validated and applied while the workload runs")]
+    public static partial void PolicyWatching(ILogger log, string path);
+
+    [LoggerMessage(131, LogLevel.Warning, "policy: {Path} cannot be watched for changes ({Error}); it is read every {Seconds} s instead")]
+    public static partial void PolicyWatchDegraded(ILogger log, string path, string error, int seconds);
+
+    [LoggerMessage(132, LogLevel.Information, "policy reloaded from {Path} ({Result}): {OldHash} -> {NewHash}; changed live: {Applied}")]
+    public static partial void PolicyReloaded(ILogger log, string path, string result, string oldHash, string newHash, string applied);
+
+    [LoggerMessage(133, LogLevel.Warning, "policy: a change waits for a restart: {Change}")]
+    public static partial void PolicyChangePending(ILogger log, string change);
+
+    [LoggerMessage(134, LogLevel.Error, "policy: the changed {Path} was refused ({Count} error(s)); the running policy stays in force")]
+    public static partial void PolicyReloadRejected(ILogger log, string path, int count);
+
+    [LoggerMessage(135, LogLevel.Error, "policy: {Error}")]
+    public static partial void PolicyReloadError(ILogger log, string error);
+
+    [LoggerMessage(136, LogLevel.Error, "policy: reloading {Path} failed: {Error}")]
+    public static partial void PolicyReloadFailed(ILogger log, string path, string error);
 }
