@@ -160,4 +160,7 @@ internal static partial class Log
 
     [LoggerMessage(136, LogLevel.Error, "policy: reloading {Path} failed: {Error}")]
     public static partial void PolicyReloadFailed(ILogger log, string path, string error);
+
+    [LoggerMessage(137, LogLevel.Warning, "policy: {Path} is read at start only, not watched for changes: {Reason}")]
+    public static partial void PolicyNotWatched(ILogger log, string path, string reason);
 }

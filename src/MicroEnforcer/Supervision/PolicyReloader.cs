@@ -16,6 +16,14 @@ namespace MicroEnforcer.Supervision;
 /// Replaced controls are disposed after that (Fork Guard reports its last refusals then).
 /// Each reload is one audit event ("policyReload") with the old and new content hashes, and
 /// log lines. Everything runs on the watcher's thread, one reload at a time.
+///
+/// Only a file the workload cannot write is reloaded: otherwise a compromised workload could
+/// rewrite its own policy to audit mode and have PID 1 apply it. The file's directory must be on
+/// a read-only mount inside the container (ConfigMap, Secret and projected volumes are; so is a
+/// `:ro` bind mount), pinned at start by its real path (a symlink among its parents, in a
+/// writable place, could be pointed elsewhere later), and each read checks that the descriptor
+/// read from is on a read-only mount too (a link inside the directory could lead out of it).
+/// A file elsewhere is read once, at start, and the log says why it is not watched.
 /// </summary>
 internal sealed class PolicyReloader(string path, string? runningHash, LiveControls live, NotifyInbox inbox, AuditLog audit, ILogger log)
 {
@@ -27,16 +35,46 @@ internal sealed class PolicyReloader(string path, string? runningHash, LiveContr
     private string? _runningHash = runningHash;   // the content the running policy was read from
     private string? _lastSeen = runningHash;      // the last content looked at, applied or not
 
-    public void Start()
+    private string? _readPath;   // the path through the pinned directory, once watching
+
+    /// <summary>Starts watching, unless the file is one the workload could write (then says why, and returns false).</summary>
+    public bool Start()
     {
-        new PolicyWatcher(path, Check, log).Start();
+        string directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path)) ?? "/";
+        string? real = RealPath(directory);
+        if (real is null || !PolicyFile.OnReadOnlyMount(real))
+        {
+            Log.PolicyNotWatched(log, path, real is null
+                ? $"its directory {directory} cannot be opened"
+                : $"its directory {real} is on a writable mount inside the container, so the workload could rewrite its own policy; mount it read-only (a ConfigMap volume is) to have it reloaded");
+            return false;
+        }
+        _readPath = System.IO.Path.Combine(real, System.IO.Path.GetFileName(path));
+        new PolicyWatcher(_readPath, Check, log).Start();
         Log.PolicyWatching(log, path);
+        return true;
+    }
+
+    /// <summary>The directory's path with every link resolved, as the kernel names the directory it opens.</summary>
+    private static string? RealPath(string directory)
+    {
+        int fd = NativePath.Open(directory, Libc.O_PATH | Libc.O_DIRECTORY | Libc.O_CLOEXEC);
+        if (fd < 0)
+            return null;
+        try
+        {
+            return NativePath.ReadLink($"/proc/self/fd/{fd}");
+        }
+        finally
+        {
+            Libc.Close(fd);
+        }
     }
 
     /// <summary>Reads the file and reloads if its content is not the one last looked at.</summary>
     internal void Check()
     {
-        PolicyFile file = PolicyFile.Read(path);
+        PolicyFile file = PolicyFile.Read(_readPath ?? path, requireReadOnlyMount: true) with { Path = path };
         string seen = file.Sha256 ?? "unreadable: " + string.Join("; ", file.Result.Errors.Select(e => e.ToString()));
         if (seen == _lastSeen)
             return;

@@ -25,15 +25,19 @@ internal sealed class PolicyWatcher(string path, Action changed, ILogger log)
     private const uint DirectoryEvents = Libc.IN_CLOSE_WRITE | Libc.IN_MOVED_TO | Libc.IN_MOVED_FROM | Libc.IN_CREATE | Libc.IN_DELETE
         | Libc.IN_MODIFY | Libc.IN_ATTRIB | Libc.IN_DELETE_SELF | Libc.IN_MOVE_SELF;
 
-    public void Start() => NamedThread.Start("policy-watch", Run);
-
-    private unsafe void Run()
+    /// <summary>Watches from now on (the watch is in place when it returns), on its own thread.</summary>
+    public void Start()
     {
         int fd = Libc.InotifyInit1(Libc.IN_CLOEXEC | Libc.IN_NONBLOCK);
         if (fd < 0)
             Log.PolicyWatchDegraded(log, path, $"inotify_init1: {Libc.DescribeErrno(Libc.LastErrno)}", RecheckMs / 1000);
         else
             AddWatch(fd);
+        NamedThread.Start("policy-watch", () => Run(fd));
+    }
+
+    private unsafe void Run(int fd)
+    {
         byte* buffer = stackalloc byte[4096];
         var ready = new Libc.pollfd { fd = fd, events = Libc.POLLIN };
         while (true)
