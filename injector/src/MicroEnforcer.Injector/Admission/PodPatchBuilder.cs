@@ -8,7 +8,7 @@ namespace MicroEnforcer.Injector.Admission;
 /// The JSON Patch that injects the enforcer into a pod the decision said to inject. It only adds:
 /// arrays and objects are created when missing and appended to (`/-`) when present, and nothing
 /// else of the pod is touched. Every app container gets the enforcer directory read-only, the
-/// policy, `SYS_PTRACE`, and its command rewritten to `microenforcer run -- <what it ran>`.
+/// policy, `SYS_PTRACE`, and its command rewritten to `/.microenforcer/microenforcer run -- <what it ran>`.
 /// </summary>
 internal static class PodPatchBuilder
 {

@@ -10,7 +10,7 @@ namespace MicroEnforcer.Injector.Fargate;
 /// change: a non-essential sidecar from the enforcer image whose `/.microenforcer` VOLUME
 /// (Dockerfile.micro) the app containers mount with `volumesFrom`; `dependsOn` it exiting 0
 /// (it runs `version`, which also proves the binary runs on the task's platform); the entry
-/// point prefixed with `microenforcer run --`; and `SYS_PTRACE` added. Pure: image configs for
+/// point prefixed with `/.microenforcer/microenforcer run --`; and `SYS_PTRACE` added. Pure: image configs for
 /// containers without an `entryPoint` are resolved beforehand and passed in.
 /// </summary>
 internal static class TaskDefinitionInjector
