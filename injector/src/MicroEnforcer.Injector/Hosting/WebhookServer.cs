@@ -24,6 +24,10 @@ public static partial class WebhookServer
 {
     private static readonly JsonSerializerOptions s_json = new() { WriteIndented = false };
 
+    // A key given twice is ambiguous (which one did the API server mean?) and would otherwise throw
+    // when the object is first read: refused as not JSON.
+    private static readonly JsonDocumentOptions s_strictJson = new() { AllowDuplicateProperties = false };
+
     /// <param name="configure">Tests override options and the Kubernetes API here.</param>
     public static WebApplication Build(string[] args, Action<InjectorOptions>? configure = null, IKubernetesApi? kubernetes = null, IPEndPoint? listen = null)
     {
@@ -81,7 +85,7 @@ public static partial class WebhookServer
         }
         try
         {
-            JsonNode? body = await JsonNode.ParseAsync(http.Request.Body, cancellationToken: http.RequestAborted).ConfigureAwait(false);
+            JsonNode? body = await JsonNode.ParseAsync(http.Request.Body, documentOptions: s_strictJson, cancellationToken: http.RequestAborted).ConfigureAwait(false);
             JsonObject review = await handler.HandleAsync(body, namespaceEnabled, http.RequestAborted).ConfigureAwait(false);
             http.Response.ContentType = "application/json";
             await http.Response.WriteAsync(review.ToJsonString(s_json), http.RequestAborted).ConfigureAwait(false);
