@@ -27,6 +27,12 @@ public sealed class InjectorOptions
     /// <summary>How long a tag's digest is trusted before the registry is asked again; configs by digest are cached for good.</summary>
     public int TagCacheSeconds { get; set; } = 300;
 
+    /// <summary>How long a pull secret read from the API server is used before it is read again (0: every review reads it).</summary>
+    public int PullSecretCacheSeconds { get; set; } = 30;
+
+    /// <summary>How long "this pull secret does not exist" is believed (at most PullSecretCacheSeconds).</summary>
+    public int PullSecretMissingCacheSeconds { get; set; } = 5;
+
     /// <summary>Budget for resolving all of a pod's images; kept under the webhook's timeoutSeconds (10).</summary>
     public int RegistryTimeoutSeconds { get; set; } = 5;
 
