@@ -49,4 +49,10 @@ public sealed class InjectorOptions
 
     /// <summary>HTTPS port of the webhook.</summary>
     public int Port { get; set; } = 8443;
+
+    /// <summary>
+    /// The one address the webhook listens on (IPv4 `10.0.0.5`, IPv6 `fd00::5` or `[fd00::5]`);
+    /// empty: every interface, IPv4 and IPv6. Also `--listen-address ADDR`.
+    /// </summary>
+    public string ListenAddress { get; set; } = "";
 }

@@ -32,6 +32,7 @@ public static partial class WebhookServer
     public static WebApplication Build(string[] args, Action<InjectorOptions>? configure = null, IKubernetesApi? kubernetes = null, IPEndPoint? listen = null)
     {
         var builder = WebApplication.CreateSlimBuilder(args);
+        builder.Configuration.AddCommandLine(args, new Dictionary<string, string> { ["--listen-address"] = "Injector:ListenAddress" });
         builder.Logging.ClearProviders();
         builder.Logging.AddJsonConsole(o =>
         {
@@ -41,6 +42,7 @@ public static partial class WebhookServer
         var options = new InjectorOptions();
         builder.Configuration.GetSection("Injector").Bind(options);
         configure?.Invoke(options);
+        IPAddress? listenAddress = ParseListenAddress(options.ListenAddress);
 
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton<IKubernetesApi>(kubernetes ?? (IKubernetesApi?)InClusterKubernetesApi.FromEnvironment() ?? new NoKubernetesApi());
@@ -63,6 +65,8 @@ public static partial class WebhookServer
             void Https(ListenOptions l) => l.UseHttps(h => h.ServerCertificateSelector = (_, _) => reloader.Current);
             if (listen is not null)
                 kestrel.Listen(listen, Https);
+            else if (listenAddress is not null)
+                kestrel.Listen(listenAddress, options.Port, Https);
             else
                 kestrel.ListenAnyIP(options.Port, Https);
         });
@@ -74,6 +78,23 @@ public static partial class WebhookServer
         app.MapPost("/mutate", (HttpContext http, AdmissionHandler handler, ILogger<AdmissionHandler> log) => MutateAsync(http, handler, log, namespaceEnabled: false));
         app.MapPost("/mutate/namespace", (HttpContext http, AdmissionHandler handler, ILogger<AdmissionHandler> log) => MutateAsync(http, handler, log, namespaceEnabled: true));
         return app;
+    }
+
+    /// <summary>The ListenAddress setting: null (every interface) when empty; an IPv4 address in its
+    /// canonical dotted form (IPAddress.Parse would take "10.1" or "1" too) or an IPv6 one, with or
+    /// without brackets; anything else (a host name included) is refused with the setting named.</summary>
+    internal static IPAddress? ParseListenAddress(string? text)
+    {
+        string value = (text ?? "").Trim();
+        if (value.Length == 0)
+            return null;
+        bool bracketed = value.StartsWith('[') && value.EndsWith(']');
+        string bare = bracketed ? value[1..^1] : value;
+        if (IPAddress.TryParse(bare, out IPAddress? address)
+            && (address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? bare.Contains(':', StringComparison.Ordinal) : !bracketed && address.ToString() == bare))
+            return address;
+        throw new OptionsValidationException(nameof(InjectorOptions.ListenAddress), typeof(InjectorOptions),
+            [$"Injector:ListenAddress (--listen-address, Injector__ListenAddress) '{value}' is not an IPv4 or IPv6 address (e.g. 10.0.0.5, ::1 or [::1]; empty: every interface)"]);
     }
 
     private static async Task MutateAsync(HttpContext http, AdmissionHandler handler, ILogger log, bool namespaceEnabled)
