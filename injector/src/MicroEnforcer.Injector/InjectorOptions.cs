@@ -33,6 +33,9 @@ public sealed class InjectorOptions
     /// <summary>How long "this pull secret does not exist" is believed (at most PullSecretCacheSeconds).</summary>
     public int PullSecretMissingCacheSeconds { get; set; } = 5;
 
+    /// <summary>Audit sinks the injected workloads send their events to (MICROENFORCER_AUDIT_* variables).</summary>
+    public AuditSinkOptions Audit { get; set; } = new();
+
     /// <summary>Budget for resolving all of a pod's images; kept under the webhook's timeoutSeconds (10).</summary>
     public int RegistryTimeoutSeconds { get; set; } = 5;
 
