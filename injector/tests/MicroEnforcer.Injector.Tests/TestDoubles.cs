@@ -9,10 +9,16 @@ internal sealed class TableImageSource(JsonObject? table) : IImageConfigSource
 {
     public List<(string Image, Platform Platform)> Calls { get; } = [];
 
+    /// <summary>The credentials each call was given, in call order.</summary>
+    public List<DockerConfig> Credentials { get; } = [];
+
     public Task<ImageConfig> ResolveAsync(string image, Platform platform, DockerConfig credentials, CancellationToken cancel)
     {
         lock (Calls)
+        {
             Calls.Add((image, platform));
+            Credentials.Add(credentials);
+        }
         JsonNode? entry = table?[image];
         if (entry is null)
             throw new ImageResolutionException($"{image}: not in the test's image table");

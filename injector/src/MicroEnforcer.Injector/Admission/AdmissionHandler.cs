@@ -25,6 +25,7 @@ internal sealed partial class AdmissionHandler(ImageConfigResolver resolver, IKu
     {
         if (body is not JsonObject review)
             throw new MalformedReviewException("the body is not a JSON object");
+        ReviewShape.Check(review);
         if (Text(review["apiVersion"]) != ApiVersion || Text(review["kind"]) != "AdmissionReview")
             throw new MalformedReviewException($"expected apiVersion {ApiVersion} and kind AdmissionReview, got '{Text(review["apiVersion"])}' '{Text(review["kind"])}'");
         if (review["request"] is not JsonObject request)
@@ -38,18 +39,10 @@ internal sealed partial class AdmissionHandler(ImageConfigResolver resolver, IKu
         string ns = Text(request["namespace"]) ?? "";
         string name = Text(request["name"]) ?? Text(request["object"]?["metadata"]?["generateName"]) ?? "";
 
-        try
-        {
-            if (group == "" && resource == "pods" && subResource == "" && operation == "CREATE")
-                return await PodCreateAsync(uid, request, ns, name, namespaceEnabled, cancel).ConfigureAwait(false);
-            if (group == "" && resource == "pods" && subResource == "exec" && operation == "CONNECT")
-                return await PodExecAsync(uid, request, ns, name, cancel).ConfigureAwait(false);
-        }
-        catch (InvalidOperationException e)
-        {
-            // System.Text.Json's "the node must be of type ...": a field of the wrong JSON type.
-            throw new MalformedReviewException($"request.object cannot be read as a {(subResource == "exec" ? "PodExecOptions" : "pod")}: {e.Message}");
-        }
+        if (group == "" && resource == "pods" && subResource == "" && operation == "CREATE")
+            return await PodCreateAsync(uid, request, ns, name, namespaceEnabled, cancel).ConfigureAwait(false);
+        if (group == "" && resource == "pods" && subResource == "exec" && operation == "CONNECT")
+            return await PodExecAsync(uid, request, ns, name, cancel).ConfigureAwait(false);
 
         string what = $"{operation} {group}/{resource}" + (subResource == "" ? "" : $"/{subResource}");
         LogUnexpected(logger, uid, what);

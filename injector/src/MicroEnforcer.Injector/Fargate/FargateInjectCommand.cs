@@ -16,12 +16,18 @@ internal static class FargateInjectCommand
         usage: microenforcer-injector fargate inject --in TASK.json --out INJECTED.json
                  [--image IMAGE] [--policy PATH] [--registry-auth DOCKER-CONFIG.json]
                  [--insecure-registry HOST[:PORT]]... [--platform OS/ARCH]
+                 [--audit-otlp-endpoint URL] [--audit-falco-endpoint URL]
+                 [--audit-syslog-address HOST:PORT] [--audit-syslog-tls true|false]
+                 [--audit-ca-file PATH] [--audit-bearer-token-file PATH]
 
           --image              the enforcer image (default ghcr.io/microenforcer/microenforcer:latest)
           --policy             policy file path inside the app containers (default: the built-in policy)
           --registry-auth      docker config JSON with registry credentials (auths), for private images
           --insecure-registry  a registry spoken to over plain HTTP
           --platform           platform to pick from image indexes (default: the task's runtimePlatform, else linux/amd64)
+          --audit-...          audit sinks of every container, beside stderr: set as MICROENFORCER_AUDIT_OTLP_ENDPOINT,
+                               _FALCO_ENDPOINT, _SYSLOG_ADDRESS, _SYSLOG_TLS, _CA_FILE, _BEARER_TOKEN_FILE (paths are
+                               inside the containers); a variable a container already sets is kept
         """;
 
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
@@ -42,6 +48,19 @@ internal static class FargateInjectCommand
                     case "--registry-auth": auth = Value(); break;
                     case "--insecure-registry": options.InsecureRegistries.Add(Value()); break;
                     case "--platform": platformText = Value(); break;
+                    case "--audit-otlp-endpoint": options.Audit.OtlpEndpoint = Value(); break;
+                    case "--audit-falco-endpoint": options.Audit.FalcoEndpoint = Value(); break;
+                    case "--audit-syslog-address": options.Audit.SyslogAddress = Value(); break;
+                    case "--audit-syslog-tls":
+                        options.Audit.SyslogTls = Value() switch
+                        {
+                            "true" => true,
+                            "false" => false,
+                            var other => throw new ArgumentException($"--audit-syslog-tls takes true or false, not '{other}'"),
+                        };
+                        break;
+                    case "--audit-ca-file": options.Audit.CaFile = Value(); break;
+                    case "--audit-bearer-token-file": options.Audit.BearerTokenFile = Value(); break;
                     case "-h" or "--help": await stdout.WriteLineAsync(Usage).ConfigureAwait(false); return 0;
                     default: throw new ArgumentException($"unknown argument '{args[i]}'");
                 }
@@ -89,7 +108,7 @@ internal static class FargateInjectCommand
                 configs[i] = await registry.ResolveAsync(image, platform, credentials, budget.Token).ConfigureAwait(false);
                 await stderr.WriteLineAsync($"microenforcer-injector: {containers[i]?["name"]}: {image} ({platform}): ENTRYPOINT {Show(configs[i].Entrypoint)}, CMD {Show(configs[i].Cmd)}").ConfigureAwait(false);
             }
-            JsonObject injected = TaskDefinitionInjector.Inject(task, options.EnforcerImage, policy, configs);
+            JsonObject injected = TaskDefinitionInjector.Inject(task, options.EnforcerImage, policy, configs, options.Audit);
             await WriteAsync(output, injected, cancel).ConfigureAwait(false);
             await stdout.WriteLineAsync($"wrote {output}: {containers.Count} container(s) under the enforcer, sidecar '{TaskDefinitionInjector.SidecarName}' from {options.EnforcerImage}").ConfigureAwait(false);
             return 0;

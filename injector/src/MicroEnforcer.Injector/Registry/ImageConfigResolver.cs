@@ -8,9 +8,13 @@ namespace MicroEnforcer.Injector.Registry;
 /// registry budget, with the pod's imagePullSecrets (which by admission time also hold the
 /// service account's) and the platform its node selector pins, or the configured default.
 /// </summary>
-public sealed class ImageConfigResolver(IImageConfigSource registry, IKubernetesApi kubernetes, InjectorOptions options)
+/// <param name="time">The pull secret cache's clock (tests advance a fake one).</param>
+public sealed class ImageConfigResolver(IImageConfigSource registry, IKubernetesApi kubernetes, InjectorOptions options, TimeProvider? time = null)
 {
     private readonly Platform _defaultPlatform = Platform.Parse(options.DefaultPlatform);
+
+    /// <summary>The pods' pull secrets, read from the API server at most once per namespace/name and TTL.</summary>
+    public PullSecretCache PullSecrets { get; } = new(kubernetes, options, time ?? TimeProvider.System);
 
     /// <summary>Configs by container index; an exception naming the container and the reason otherwise.</summary>
     public async Task<IReadOnlyDictionary<int, ImageConfig>> ResolveAsync(JsonObject pod, string ns, IReadOnlyList<int> containerIndexes, CancellationToken cancel)
@@ -97,7 +101,7 @@ public sealed class ImageConfigResolver(IImageConfigSource registry, IKubernetes
             string? json;
             try
             {
-                json = await kubernetes.GetPullSecretAsync(ns, name, cancel).ConfigureAwait(false);
+                json = await PullSecrets.GetAsync(ns, name, cancel).ConfigureAwait(false);
             }
             catch (Exception e) when (e is HttpRequestException or IOException || IsUnexpectedData(e))
             {
