@@ -43,4 +43,7 @@ public sealed class InjectorOptions
 
     /// <summary>HTTPS port of the webhook.</summary>
     public int Port { get; set; } = 8443;
+
+    /// <summary>Registries Allowed, Block Unregistered Images, Block Non-compliant Images, Volumes Blocked (all off by default).</summary>
+    public ImageControls.ImageControlsOptions ImageControls { get; set; } = new();
 }
