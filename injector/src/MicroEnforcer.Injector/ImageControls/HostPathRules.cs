@@ -12,16 +12,18 @@ public sealed class HostPathRules(IEnumerable<string> paths, IEnumerable<string>
     private readonly List<string> _paths = [.. paths.Where(p => !string.IsNullOrWhiteSpace(p)).Select(Normalise)];
     private readonly List<string> _prefixes = [.. prefixes.Where(p => !string.IsNullOrWhiteSpace(p)).Select(Normalise)];
 
-    /// <summary>The listed path the mount exposes, or null.</summary>
+    /// <summary>Why mounting MOUNTED is blocked (`is blocked`, `exposes blocked /x`, `is under blocked /proc`), or null.</summary>
     public string? Blocked(string mounted)
     {
         string path = Normalise(mounted);
-        foreach (string blocked in _paths.Concat(_prefixes))
-        {
-            if (IsAtOrBelow(blocked, path))
-                return blocked;
-        }
-        return _prefixes.FirstOrDefault(prefix => IsAtOrBelow(path, prefix));
+        List<string> all = [.. _paths, .. _prefixes];
+        if (all.Contains(path, StringComparer.Ordinal))
+            return "is blocked";
+        if (all.FirstOrDefault(blocked => IsAtOrBelow(blocked, path)) is { } exposed)
+            return $"exposes blocked {exposed}";
+        if (_prefixes.FirstOrDefault(prefix => IsAtOrBelow(path, prefix)) is { } under)
+            return $"is under blocked {under}";
+        return null;
     }
 
     /// <summary>Whether PATH is ANCESTOR or lies beneath it (component-wise).</summary>

@@ -55,7 +55,7 @@ public static class ImageControlCheck
             if (controls.RunsAsRoot != ControlMode.Off)
                 CheckUser(controls.RunsAsRoot, use, lookup, found);
             if (controls.NotPinnedByDigest != ControlMode.Off && reference.Digest is null)
-                found.Add(new(NotPinnedByDigest, controls.NotPinnedByDigest, $"{use.Where}: image {use.Image} is not pinned by digest (tag :{reference.Tag}); use {reference.Registry}/{reference.Repository}@sha256:..."));
+                found.Add(new(NotPinnedByDigest, controls.NotPinnedByDigest, $"{use.Where}: image {use.Image} is not pinned by digest (tag :{reference.Tag}, not @sha256:...)"));
             if (controls.MissingLabels != ControlMode.Off && controls.RequiredLabels.Count > 0)
             {
                 if (lookup?.Config is not { } config)
@@ -77,12 +77,8 @@ public static class ImageControlCheck
             {
                 foreach (string type in volume.Types.Where(t => controls.VolumeTypes.Contains(t, StringComparer.OrdinalIgnoreCase)))
                     found.Add(new(VolumesBlocked, controls.VolumesBlocked, $"volume {volume.Name}: type {type} is blocked" + (volume.HostPath is null ? "" : $" (path {volume.HostPath})")));
-                if (volume.HostPath is not null && rules.Blocked(volume.HostPath) is { } blocked)
-                {
-                    string normalised = HostPathRules.Normalise(volume.HostPath);
-                    string what = normalised == blocked ? "is blocked" : $"exposes blocked {blocked}";
-                    found.Add(new(VolumesBlocked, controls.VolumesBlocked, $"volume {volume.Name}: host path {volume.HostPath} {what}"));
-                }
+                if (volume.HostPath is not null && rules.Blocked(volume.HostPath) is { } why)
+                    found.Add(new(VolumesBlocked, controls.VolumesBlocked, $"volume {volume.Name}: host path {volume.HostPath} {why}"));
             }
         }
         return found;
@@ -105,7 +101,7 @@ public static class ImageControlCheck
         if (!allowList.Allows(reference, digests))
         {
             string problem = allowList.Problem is null ? "" : $" ({allowList.Problem})";
-            found.Add(new(UnregisteredImages, mode, $"{use.Where}: image {use.Image} resolves to {string.Join(" / ", digests)}, which is not in the allow-list{problem}"));
+            found.Add(new(UnregisteredImages, mode, $"{use.Where}: image {use.Image} resolves to {(digests.Length == 0 ? "no digest" : string.Join(" / ", digests))}, which is not in the allow-list{problem}"));
         }
     }
 

@@ -15,5 +15,5 @@ public sealed record ImageControlVerdict(IReadOnlyList<Violation> Violations)
         "microenforcer image controls refused it: " + string.Join("; ", Violations.Where(v => v.Mode == ControlMode.Enforce));
 
     public IReadOnlyList<string> Warnings =>
-        [.. Violations.Where(v => v.Mode == ControlMode.Warn).Select(v => $"microenforcer image controls (dry run): {v}")];
+        [.. Violations.Where(v => v.Mode == ControlMode.Warn).Select(v => $"microenforcer (dry run): {v}")];
 }
