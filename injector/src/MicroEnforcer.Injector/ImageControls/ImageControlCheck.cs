@@ -22,6 +22,7 @@ public static class ImageControlCheck
     public const string NotPinnedByDigest = "Block Non-compliant Images (not pinned by digest)";
     public const string MissingLabels = "Block Non-compliant Images (missing labels)";
     public const string VolumesBlocked = "Volumes Blocked";
+    public const string NotAReference = "Image controls";
 
     /// <summary>The images whose config or digest some rule in force needs.</summary>
     public static IReadOnlyList<string> ImagesToResolve(EffectiveImageControls controls, Workload workload) =>
@@ -44,7 +45,7 @@ public static class ImageControlCheck
                 // Nothing can be said of an image that is not a reference: every rule in force refuses it.
                 ControlMode strictest = new[] { controls.RegistriesAllowed, controls.UnregisteredImages, controls.RunsAsRoot, controls.NotPinnedByDigest, controls.MissingLabels }.Max();
                 if (strictest != ControlMode.Off)
-                    found.Add(new(RegistriesAllowed, strictest, $"{use.Where}: '{use.Image}' is not an image reference"));
+                    found.Add(new(NotAReference, strictest, $"{use.Where}: '{use.Image}' is not an image reference"));
                 continue;
             }
             ImageLookup? lookup = lookups.GetValueOrDefault(use.Image);
