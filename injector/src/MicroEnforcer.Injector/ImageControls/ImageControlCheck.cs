@@ -2,12 +2,6 @@ using MicroEnforcer.Injector.Registry;
 
 namespace MicroEnforcer.Injector.ImageControls;
 
-/// <summary>One finding of one control: refused (Enforce) or warned about (Warn).</summary>
-public sealed record Violation(string Control, ControlMode Mode, string Message)
-{
-    public override string ToString() => $"{Control}: {Message}";
-}
-
 /// <summary>
 /// The four image controls applied to one workload: pure, given the settings in force, the
 /// workload, what the registry said about its images, and the digest allow-list. Every finding is

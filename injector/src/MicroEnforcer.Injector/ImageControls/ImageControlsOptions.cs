@@ -1,17 +1,9 @@
 namespace MicroEnforcer.Injector.ImageControls;
 
-/// <summary>How a control acts on what it finds: nothing, a warning (the dry run), or a refusal.</summary>
-public enum ControlMode
-{
-    Off,
-    Warn,
-    Enforce,
-}
-
 /// <summary>
 /// The four image controls (section `Injector:ImageControls`, see injector/README.md "Image
 /// controls at admission"). Every member is nullable: in a namespace's entry under
-/// <see cref="Namespaces"/> an unset key means "as cluster-wide", so an override names only what
+/// <see cref="ImageControlsOptions.Namespaces"/> an unset key means "as cluster-wide", so an override names only what
 /// it changes. Everything is off by default.
 /// </summary>
 public class ImageControlSettings
@@ -97,18 +89,4 @@ public sealed class VolumesBlockedOptions
 
     /// <summary>As HostPaths, and also anything beneath them.</summary>
     public List<string>? HostPathPrefixes { get; set; }
-}
-
-/// <summary>The settings in force for one workload, every default applied.</summary>
-public sealed record EffectiveImageControls(
-    ControlMode RegistriesAllowed, IReadOnlyList<string> Registries,
-    ControlMode UnregisteredImages, string? AllowListPath,
-    ControlMode RunsAsRoot, ControlMode NotPinnedByDigest, ControlMode MissingLabels, IReadOnlyList<string> RequiredLabels,
-    ControlMode VolumesBlocked, IReadOnlyList<string> VolumeTypes, IReadOnlyList<string> HostPaths, IReadOnlyList<string> HostPathPrefixes)
-{
-    public bool AnyOn => RegistriesAllowed != ControlMode.Off || UnregisteredImages != ControlMode.Off || RunsAsRoot != ControlMode.Off
-        || NotPinnedByDigest != ControlMode.Off || MissingLabels != ControlMode.Off || VolumesBlocked != ControlMode.Off;
-
-    /// <summary>Whether any rule on reads the image from its registry.</summary>
-    public bool NeedsRegistry => UnregisteredImages != ControlMode.Off || RunsAsRoot != ControlMode.Off || MissingLabels != ControlMode.Off;
 }

@@ -4,18 +4,6 @@ using MicroEnforcer.Injector.Admission;
 
 namespace MicroEnforcer.Injector.ImageControls;
 
-/// <summary>One image a workload runs: where (`container web`, `initContainer setup`,
-/// `ephemeralContainer debugger`), which image, and the user the workload itself asks for.</summary>
-/// <param name="User">The user the pod or task definition sets (runAsUser, ECS `user`), which wins over the image's.</param>
-/// <param name="RunAsNonRoot">The pod asks the kubelet to refuse a root user at start.</param>
-public sealed record ImageUse(string Kind, string Name, string Image, string? User, bool RunAsNonRoot)
-{
-    public string Where => $"{Kind} {Name}";
-}
-
-/// <summary>One volume a workload declares: its source types (pod: the keys besides `name`) and host path.</summary>
-public sealed record VolumeUse(string Name, IReadOnlyList<string> Types, string? HostPath);
-
 /// <summary>What the image controls look at, read from a pod or an ECS task definition.</summary>
 public sealed record Workload(IReadOnlyList<ImageUse> Images, IReadOnlyList<VolumeUse> Volumes)
 {
