@@ -152,6 +152,8 @@ public sealed class ImageControlRuleTests : IDisposable
         // Silently ignoring `Mod` would leave the control off while its owner believes it enforced.
         var e = Assert.Throws<InvalidOperationException>(() => MicroEnforcer.Injector.Hosting.WebhookServer.Build(["--Injector:ImageControls:RegistriesAllowed:Mod=Enforce"]));
         Assert.Contains("Mod", e.Message);
+        var mode = Assert.Throws<InvalidOperationException>(() => MicroEnforcer.Injector.Hosting.WebhookServer.Build(["--Injector:ImageControls:RegistriesAllowed:Mode=Block"]));
+        Assert.Contains("Block", mode.Message);
     }
 
     [Fact]
