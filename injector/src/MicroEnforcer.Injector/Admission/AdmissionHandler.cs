@@ -11,8 +11,9 @@ namespace MicroEnforcer.Injector.Admission;
 internal sealed class MalformedReviewException(string message) : Exception(message);
 
 /// <summary>
-/// One AdmissionReview in, one out: pods CREATE (inject or not), pods/exec CONNECT (wrap the
-/// command), anything else allowed untouched with a warning. Whatever goes wrong with a pod the
+/// One AdmissionReview in, one out: pods CREATE (the image controls, then inject or not), pods
+/// and pods/ephemeralcontainers UPDATE (the image controls on new images), pods/exec CONNECT
+/// (wrap the command), anything else allowed untouched with a warning. Whatever goes wrong with a pod the
 /// injector cannot inject (its images cannot be resolved, the API server cannot be read) admits it
 /// unmodified with a warning, unless configured or annotated to deny.
 /// </summary>
