@@ -58,4 +58,7 @@ public sealed class InjectorOptions
     /// empty: every interface, IPv4 and IPv6. Also `--listen-address ADDR`.
     /// </summary>
     public string ListenAddress { get; set; } = "";
+
+    /// <summary>Registries Allowed, Block Unregistered Images, Block Non-compliant Images, Volumes Blocked (all off by default).</summary>
+    public ImageControls.ImageControlsOptions ImageControls { get; set; } = new();
 }

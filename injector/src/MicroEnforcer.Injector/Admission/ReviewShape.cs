@@ -54,6 +54,13 @@ internal static class ReviewShape
             string operation = Text(request, "operation") ?? "";
             if (subResource == "" && operation == "CREATE")
                 PodSpec(obj["spec"], "request.object.spec");
+            else if (subResource is "" or "ephemeralcontainers" && operation == "UPDATE")
+            {
+                // The image controls compare the pod with the one it replaces.
+                PodSpec(obj["spec"], "request.object.spec");
+                if (Object(request["oldObject"], "request.oldObject") is { } old)
+                    PodSpec(old["spec"], "request.oldObject.spec");
+            }
             else if (subResource == "exec" && operation == "CONNECT")
             {
                 String(obj["container"], "request.object.container");
@@ -73,13 +80,24 @@ internal static class ReviewShape
     {
         if (Object(node, path) is not { } spec)
             return; // AdmissionHandler says "needs the pod, with a spec"
-        foreach (string list in (string[])["containers", "initContainers"])
+        foreach (string list in (string[])["containers", "initContainers", "ephemeralContainers"])
         {
             foreach (var (container, at) in Objects(spec[list], $"{path}.{list}"))
                 Container(container, at);
         }
+        RunAs(spec["securityContext"], path + ".securityContext");
         foreach (var (volume, at) in Objects(spec["volumes"], path + ".volumes"))
+        {
             String(volume["name"], at + ".name");
+            // Volumes Blocked reads the source of each volume: its key, and a hostPath's path.
+            foreach (var (key, source) in volume)
+            {
+                if (key != "name" && !IsAbsent(source))
+                    Object(source, $"{at}.{key}");
+            }
+            if (Object(volume["hostPath"], at + ".hostPath") is { } hostPath)
+                String(hostPath["path"], at + ".hostPath.path");
+        }
         foreach (var (secret, at) in Objects(spec["imagePullSecrets"], path + ".imagePullSecrets"))
             String(secret["name"], at + ".name");
         StringMap(spec["nodeSelector"], path + ".nodeSelector");
@@ -95,12 +113,23 @@ internal static class ReviewShape
             String(env["name"], at + ".name");
         foreach (var (mount, at) in Objects(container["volumeMounts"], path + ".volumeMounts"))
             Strings(mount, at, "name", "mountPath");
+        RunAs(container["securityContext"], path + ".securityContext");
         if (Object(container["securityContext"], path + ".securityContext") is { } securityContext
             && Object(securityContext["capabilities"], path + ".securityContext.capabilities") is { } capabilities)
         {
             StringArray(capabilities["add"], path + ".securityContext.capabilities.add");
             StringArray(capabilities["drop"], path + ".securityContext.capabilities.drop");
         }
+    }
+
+    /// <summary>The user a pod or container runs as (Block Non-compliant Images' root rule).</summary>
+    private static void RunAs(JsonNode? node, string path)
+    {
+        if (Object(node, path) is not { } securityContext)
+            return;
+        if (!IsAbsent(securityContext["runAsUser"]) && securityContext["runAsUser"]!.GetValueKind() != JsonValueKind.Number)
+            throw Wrong(path + ".runAsUser", "an integer", securityContext["runAsUser"]);
+        Bool(securityContext["runAsNonRoot"], path + ".runAsNonRoot");
     }
 
     private static JsonObject? Object(JsonNode? node, string path) => IsAbsent(node) ? null : node as JsonObject ?? throw Wrong(path, "an object", node);

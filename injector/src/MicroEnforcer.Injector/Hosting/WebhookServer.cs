@@ -41,6 +41,8 @@ public static partial class WebhookServer
         });
         var options = new InjectorOptions();
         builder.Configuration.GetSection("Injector").Bind(options);
+        // A misspelt image-control key would silently leave a control off: refuse to start instead.
+        builder.Configuration.GetSection("Injector:ImageControls").Get<ImageControls.ImageControlsOptions>(o => o.ErrorOnUnknownConfiguration = true);
         configure?.Invoke(options);
         IPAddress? listenAddress = ParseListenAddress(options.ListenAddress);
 
