@@ -30,14 +30,20 @@ public sealed class MalformedReviewTests(MalformedReviewTests.Webhook webhook) :
               "containers": [
                 {"name": "app", "image": "busybox", "command": ["sh"], "args": ["-c", "sleep 1"],
                  "env": [{"name": "A", "value": "b"}], "volumeMounts": [{"name": "data", "mountPath": "/data"}],
-                 "securityContext": {"capabilities": {"add": ["NET_ADMIN"]}}},
+                 "securityContext": {"capabilities": {"add": ["NET_ADMIN"]}, "runAsUser": 1000, "runAsNonRoot": true}},
                 {"name": "proxy", "image": "127.0.0.1:1/team/proxy:1", "args": ["--port", "8080"]}],
               "initContainers": [{"name": "setup", "image": "busybox", "command": ["true"]}],
-              "volumes": [{"name": "data", "emptyDir": {}}],
+              "volumes": [{"name": "data", "emptyDir": {}}, {"name": "sock", "hostPath": {"path": "/run/app.sock"}}],
+              "securityContext": {"runAsUser": 1000, "runAsNonRoot": true},
               "imagePullSecrets": [{"name": "regcred"}],
               "nodeSelector": {"kubernetes.io/arch": "amd64"},
               "hostPID": false}}}}
         """;
+
+    // An UPDATE (an ephemeral container added), which the image controls read with the pod it replaces.
+    private static readonly string s_update = s_pod
+        .Replace("\"operation\": \"CREATE\",", "\"operation\": \"UPDATE\", \"oldObject\": {\"spec\": {\"containers\": [{\"name\": \"app\", \"image\": \"busybox\"}]}},", StringComparison.Ordinal)
+        .Replace("\"hostPID\": false", "\"hostPID\": false, \"ephemeralContainers\": [{\"name\": \"debug\", \"image\": \"busybox\", \"securityContext\": {\"runAsUser\": 0}}]", StringComparison.Ordinal);
 
     private static readonly string s_exec = """
         {"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
@@ -67,6 +73,16 @@ public sealed class MalformedReviewTests(MalformedReviewTests.Webhook webhook) :
         "/request/object/spec/volumes", "/request/object/spec/volumes/0",
         "/request/object/spec/imagePullSecrets", "/request/object/spec/imagePullSecrets/0", "/request/object/spec/imagePullSecrets/0/name",
         "/request/object/spec/nodeSelector", "/request/object/spec/nodeSelector/kubernetes.io~1arch", "/request/object/spec/hostPID",
+        "/request/object/spec/containers/0/securityContext/runAsUser", "/request/object/spec/containers/0/securityContext/runAsNonRoot",
+        "/request/object/spec/volumes/1/hostPath", "/request/object/spec/volumes/1/hostPath/path",
+        "/request/object/spec/securityContext", "/request/object/spec/securityContext/runAsUser", "/request/object/spec/securityContext/runAsNonRoot",
+    ];
+
+    private static readonly string[] s_updateFields =
+    [
+        "/request/oldObject", "/request/oldObject/spec", "/request/oldObject/spec/containers", "/request/oldObject/spec/containers/0/image",
+        "/request/object/spec/ephemeralContainers", "/request/object/spec/ephemeralContainers/0", "/request/object/spec/ephemeralContainers/0/image",
+        "/request/object/spec/ephemeralContainers/0/securityContext/runAsUser", "/request/object/spec/volumes/1/hostPath/path",
     ];
 
     private static readonly string[] s_execFields =
@@ -88,9 +104,9 @@ public sealed class MalformedReviewTests(MalformedReviewTests.Webhook webhook) :
     public static TheoryData<string, string, string> WrongTypes()
     {
         var data = new TheoryData<string, string, string>();
-        foreach (var (review, fields) in new[] { ("pod", s_podFields), ("exec", s_execFields) })
+        foreach (var (review, fields) in new[] { ("pod", s_podFields), ("exec", s_execFields), ("update", s_updateFields) })
         {
-            JsonNode root = JsonNode.Parse(review == "pod" ? s_pod : s_exec)!;
+            JsonNode root = JsonNode.Parse(Review(review))!;
             foreach (string field in fields)
             {
                 JsonNode? original = Pointer(root, field);
@@ -106,7 +122,7 @@ public sealed class MalformedReviewTests(MalformedReviewTests.Webhook webhook) :
     [MemberData(nameof(WrongTypes))]
     public async Task AFieldOfTheWrongTypeGets400NamingIt(string review, string field, string type)
     {
-        JsonNode root = JsonNode.Parse(review == "pod" ? s_pod : s_exec)!;
+        JsonNode root = JsonNode.Parse(Review(review))!;
         Set(root, field, JsonNode.Parse(s_values[type]));
 
         var (status, body) = await webhook.PostAsync(root.ToJsonString());
@@ -157,12 +173,15 @@ public sealed class MalformedReviewTests(MalformedReviewTests.Webhook webhook) :
         Assert.NotEmpty(JsonNode.Parse(text)!["error"]!.GetValue<string>());
     }
 
+    private static string Review(string name) => name switch { "pod" => s_pod, "update" => s_update, _ => s_exec };
+
     [Theory]
     [InlineData("pod")]
     [InlineData("exec")]
+    [InlineData("update")]
     public async Task TheUnmutatedReviewsAreAnswered(string review)
     {
-        var (status, body) = await webhook.PostAsync(review == "pod" ? s_pod : s_exec);
+        var (status, body) = await webhook.PostAsync(Review(review));
         Assert.Equal(HttpStatusCode.OK, status);
         AssertReview(body);
     }
