@@ -116,7 +116,7 @@ internal static partial class Log
     [LoggerMessage(71, LogLevel.Information, "workload pid {Pid} execs {Command} with {Privileges}")]
     public static partial void WorkloadPrivileges(ILogger log, int pid, string command, string privileges);
 
-    [LoggerMessage(54, LogLevel.Warning, "{Controls} cannot act: exec sessions are off (--no-exec-sessions), so sessions are neither watched nor refused")]
+    [LoggerMessage(129, LogLevel.Warning, "{Controls} cannot act: exec sessions are off (--no-exec-sessions), so sessions are neither watched nor refused")]
     public static partial void SessionControlsWithoutSessions(ILogger log, string controls);
 
     [LoggerMessage(90, LogLevel.Information, "packageBlock: {Found} of {Listed} listed package(s) installed ({Databases}): {Files} of their files found, {Missing} of their listed paths absent from the image")]
