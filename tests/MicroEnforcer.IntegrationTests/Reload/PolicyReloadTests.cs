@@ -144,6 +144,28 @@ public sealed class PolicyReloadTests
     }
 
     [Fact]
+    public void AnExecSession_AfterTheReload_IsDecidedUnderTheNewPolicy()
+    {
+        // kubectl exec after a ConfigMap edit: the session gets the running generation's decisions.
+        using var workload = new Workload(Policy("audit"));
+        Assert.Equal(0, workload.Running.Enter("/bin/cp", "/opt/tests/hello", "/tmp/drifted").ExitCode);
+
+        workload.SavePolicy(Policy("enforce"));
+        workload.WaitForLogCount("policy reloaded from", 1);
+        var session = workload.Running.Enter("/bin/sh", "-c",
+            "while ! grep -qE 'TracerPid:[[:space:]]*[1-9]|NoNewPrivs:[[:space:]]*1' /proc/$$/status; do :; done; /tmp/drifted; echo rc=$?");
+        RunResult run = workload.Running.Stop();
+
+        // Refused at its execve once the session carries the filter (126), or killed at the exec
+        // event while it is still only traced (137): enforced either way, never run.
+        Assert.DoesNotContain(Ran, session.Stdout);
+        Assert.True(session.Stdout.Contains("rc=126", StringComparison.Ordinal) || session.Stdout.Contains("rc=137", StringComparison.Ordinal), session.Stdout);
+        var stopped = Assert.Single(run.AuditEvents, e => e.GetProperty("path").GetString() == "/tmp/drifted");
+        Assert.Contains(stopped.GetProperty("action").GetString(), new[] { "blocked", "killed" });
+        Assert.Equal("enforce", stopped.GetProperty("mode").GetString());
+    }
+
+    [Fact]
     public void ExecutablesBlocked_AnEntryAdded_BlocksItFromTheNextExec()
     {
         using var workload = new Workload(Policy("enforce", blocked: "[\"/opt/tests/nothing-here\"]"));
