@@ -188,11 +188,8 @@ internal static class OtlpLogFormat
     /// <summary>"address:port" ("[v6]:port") as semconv's &lt;prefix&gt;.address and &lt;prefix&gt;.port; anything else as the address alone.</summary>
     private static void AddEndpoint(Google.Protobuf.Collections.RepeatedField<KeyValue> a, string prefix, string endpoint)
     {
-        int colon = endpoint.LastIndexOf(':');
-        if (colon > 0 && int.TryParse(endpoint.AsSpan(colon + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int port)
-            && (endpoint[0] != '[' || endpoint[colon - 1] == ']') && (endpoint[0] == '[' || endpoint.IndexOf(':') == colon))
+        if (Endpoint.TrySplit(endpoint, out string address, out int port))
         {
-            string address = endpoint[0] == '[' ? endpoint[1..(colon - 1)] : endpoint[..colon];
             a.Add(Attribute(prefix + ".address", address));
             a.Add(Attribute(prefix + ".port", port));
         }
