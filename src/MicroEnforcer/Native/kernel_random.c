@@ -2,13 +2,16 @@
 //
 // Why this exists: BouncyCastle (the managed TLS of the audit sinks, Audit/Transport) seeds its
 // own generators with System.Security.Cryptography.RandomNumberGenerator.Fill in places no caller
-// can steer: SecureRandom's static constructor seeds SecureRandom.ArbitraryRandom (touched by every
-// elliptic-curve point normalisation, so by every ECDSA verification and NIST-curve ECDHE), and
+// can steer: SecureRandom's static constructor seeds SecureRandom.ArbitraryRandom, which blinds
+// every elliptic-curve point normalisation (so every ECDHE on P-256 or P-384), and
 // CryptoServicesRegistrar.GetSecureRandom() seeds a fresh generator for the Miller-Rabin check of
-// every RSA public key it parses. On Linux, .NET answers Fill through OpenSSL's RAND_bytes, reached
-// through its shim (libSystem.Security.Cryptography.Native.OpenSsl.a, linked into every Native-AOT
-// binary), which dlopens libssl.so: a fully static executable cannot, and the process dies with
-// SIGSEGV (measured: a static AOT program calling RandomNumberGenerator.Fill exits 139).
+// every RSA public key it parses (so every server with an RSA certificate). On Linux, .NET answers
+// Fill through OpenSSL's RAND_bytes, reached through its shim
+// (libSystem.Security.Cryptography.Native.OpenSsl.a, linked into every Native-AOT binary), which
+// dlopens libssl.so: a fully static executable cannot, and the process dies with SIGSEGV.
+// Measured with static AOT builds of these sources: RandomNumberGenerator.Fill alone exits 139;
+// without this file a handshake with an RSA certificate, or with ECDHE on P-256 or P-384, exits
+// 139 too (X25519 with an ECDSA certificate happens not to get there); with it, all of them work.
 //
 // The shim's entry points that RandomNumberGenerator.Fill reaches are defined here instead, on
 // getrandom(2). lld takes a symbol from an archive member only when no object defines it, so the
