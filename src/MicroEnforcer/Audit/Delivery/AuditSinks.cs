@@ -1,4 +1,3 @@
-using Google.Protobuf;
 using MicroEnforcer.Audit.Schema.V1;
 using MicroEnforcer.Policy;
 using Microsoft.Extensions.Logging;
@@ -24,11 +23,11 @@ internal static class AuditSinks
             {
                 StderrSinkPolicy => new StderrSink(stderr),
                 HttpSinkPolicy { Type: HttpSinkPolicy.OtlpType } otlp => new OtlpSink(otlp, policy.QueueSize,
-                    batch => OtlpLogFormat.Request(batch, resource.Value).ToByteArray(), dropped, log),
+                    batch => OtlpLogFormat.Serialize(resource.Value, batch, DateTimeOffset.UtcNow), dropped, log),
                 HttpSinkPolicy falco => new FalcoSink(falco, policy.QueueSize,
-                    e => FalcoFormat.Serialize(e, resource.Value).ToArray(), dropped, log),
+                    e => FalcoFormat.Serialize(e, resource.Value), dropped, log),
                 SyslogSinkPolicy syslog => new SyslogSink(syslog, policy.QueueSize,
-                    e => SyslogFormat.Serialize(e, syslog.Facility, syslog.AppName, resource.Value).ToArray(), dropped, log),
+                    e => SyslogFormat.Serialize(e, syslog.Facility, syslog.AppName, resource.Value), dropped, log),
                 var other => throw new ArgumentException($"no sink for {other}", nameof(policy)),
             };
         }

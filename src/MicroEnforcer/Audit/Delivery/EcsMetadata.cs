@@ -1,3 +1,6 @@
+using System.Net.Sockets;
+using System.Text;
+
 namespace MicroEnforcer.Audit.Delivery;
 
 /// <summary>
@@ -20,20 +23,19 @@ internal static class EcsMetadata
             error = $"{Variable}='{uri}' is not an http:// URL";
             return null;
         }
+        using var exchange = new HttpExchange(endpoint,
+            cancel => new NetworkStream(HttpExchange.ConnectTcp(endpoint.IdnHost, endpoint.Port, cancel), ownsSocket: true), Timeout);
         try
         {
-            using var client = new HttpClient(new SocketsHttpHandler { UseProxy = false, ConnectTimeout = Timeout }) { Timeout = Timeout };
-            using var request = new HttpRequestMessage(HttpMethod.Get, endpoint);
-            using HttpResponseMessage response = client.Send(request);
-            if (!response.IsSuccessStatusCode)
+            HttpExchange.Answer answer = exchange.Send("GET", [("Accept", "application/json")], [], CancellationToken.None);
+            if (answer.Status is < 200 or >= 300)
             {
-                error = $"GET {endpoint}: HTTP {(int)response.StatusCode}";
+                error = $"GET {endpoint}: HTTP {answer.Status}";
                 return null;
             }
-            using var reader = new StreamReader(response.Content.ReadAsStream());
-            return reader.ReadToEnd();
+            return Encoding.UTF8.GetString(answer.Body);
         }
-        catch (Exception e) when (e is HttpRequestException or OperationCanceledException or IOException)
+        catch (Exception e) when (e is IOException or SocketException or OperationCanceledException)
         {
             error = $"GET {endpoint}: {e.Message}";
             return null;

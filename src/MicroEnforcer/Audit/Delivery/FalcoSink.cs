@@ -1,4 +1,3 @@
-using System.Net.Http.Headers;
 using MicroEnforcer.Audit.Schema.V1;
 using MicroEnforcer.Policy;
 using Microsoft.Extensions.Logging;
@@ -13,8 +12,6 @@ namespace MicroEnforcer.Audit.Delivery;
 internal sealed class FalcoSink(HttpSinkPolicy policy, int queueSize, Func<Event, byte[]> encode,
     Func<NetworkSink, long, Event> dropped, ILogger log) : NetworkSink(queueSize, dropped, log)
 {
-    private static readonly MediaTypeHeaderValue s_json = new("application/json");
-
     private readonly HttpSinkClient _client = new(policy);
 
     public override string Name => policy.Describe();
@@ -26,11 +23,7 @@ internal sealed class FalcoSink(HttpSinkPolicy policy, int queueSize, Func<Event
     protected override void Deliver(IReadOnlyList<Event> batch, CancellationToken cancel)
     {
         foreach (Event e in batch)
-        {
-            var content = new ByteArrayContent(encode(e));
-            content.Headers.ContentType = s_json;
-            _client.Post(content, cancel);
-        }
+            _client.Post(encode(e), "application/json", null, cancel);
     }
 
     public override void Dispose()

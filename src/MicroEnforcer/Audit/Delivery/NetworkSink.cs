@@ -65,14 +65,8 @@ internal abstract class NetworkSink : AuditSink
     /// </summary>
     protected abstract void Deliver(IReadOnlyList<Event> batch, CancellationToken cancel);
 
-    /// <summary>Runs once on the sender thread before the first delivery (ECS metadata, a connection).</summary>
-    protected virtual void Prepare()
-    {
-    }
-
     private void Run()
     {
-        Prepare();
         CancellationToken stop = _stop.Token;
         while (!stop.IsCancellationRequested)
         {

@@ -1,5 +1,3 @@
-using System.IO.Compression;
-using System.Net.Http.Headers;
 using MicroEnforcer.Audit.Schema.V1;
 using MicroEnforcer.Policy;
 using Microsoft.Extensions.Logging;
@@ -18,8 +16,6 @@ internal sealed class OtlpSink(HttpSinkPolicy policy, int queueSize, Func<IReadO
     /// <summary>Events per request: large enough to drain a queue of 10,000 in 20 requests, small enough for any collector's limit.</summary>
     public const int BatchSize = 512;
 
-    private static readonly MediaTypeHeaderValue s_protobuf = new("application/x-protobuf");
-
     private readonly HttpSinkClient _client = new(policy);
 
     public override string Name => policy.Describe();
@@ -30,19 +26,7 @@ internal sealed class OtlpSink(HttpSinkPolicy policy, int queueSize, Func<IReadO
 
     protected override void Deliver(IReadOnlyList<Event> batch, CancellationToken cancel)
     {
-        var content = new ByteArrayContent(Gzip(encode(batch)));
-        content.Headers.ContentType = s_protobuf;
-        content.Headers.ContentEncoding.Add("gzip");
-        _client.Post(content, cancel);
-    }
-
-    /// <summary>gzip (System.IO.Compression over the zlib linked into the binary).</summary>
-    public static byte[] Gzip(byte[] body)
-    {
-        var compressed = new MemoryStream(body.Length / 4 + 64);
-        using (var gzip = new GZipStream(compressed, CompressionLevel.Fastest, leaveOpen: true))
-            gzip.Write(body);
-        return compressed.ToArray();
+        _client.Post(OtlpLogFormat.Gzip(encode(batch)), "application/x-protobuf", "gzip", cancel);
     }
 
     public override void Dispose()

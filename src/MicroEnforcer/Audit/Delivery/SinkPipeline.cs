@@ -86,7 +86,7 @@ internal static class SinkPipeline
     {
         null or DeliveryRefused => false,
         OperationCanceledException => !stopping.IsCancellationRequested,
-        DeliveryFailure or BrokenCircuitException or IOException or SocketException or HttpRequestException or TimeoutException => true,
+        DeliveryFailure or BrokenCircuitException or IOException or SocketException or TimeoutException => true,
         _ => false,
     };
 }
