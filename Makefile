@@ -5,7 +5,7 @@ SHELL := /bin/bash
 ARTIFACTS := artifacts
 BINARY := $(ARTIFACTS)/microenforcer
 PROJECT := src/MicroEnforcer/MicroEnforcer.csproj
-SOURCES := $(shell find src -name '*.cs' -o -name '*.c' -o -name '*.csproj' -o -name '*.yaml') Directory.Build.props Directory.Packages.props
+SOURCES := $(shell find src -name '*.cs' -o -name '*.c' -o -name '*.csproj' -o -name '*.yaml' -o -name '*.proto') Directory.Build.props Directory.Packages.props
 
 # Debian packages: the static AOT link (clang, lld, zlib), the test image (busybox-static, gcc),
 # the namespaces (util-linux), and the demo; then the container tests and `make image`: podman

@@ -36,6 +36,13 @@ internal sealed record AuditEvent(
 
     /// <summary>For Port Scanning Detection: the targets tried.</summary>
     public ScanTargets? Targets { get; init; }
+
     /// <summary>For Forensics: what happened (a process start or exit, a connection, a listening socket, an aggregate).</summary>
     public ForensicsFacts? Forensics { get; init; }
+
+    /// <summary>For a policy reload (control "policyReload"): the file, the outcome, the hashes and the changes.</summary>
+    public PolicyReloadFacts? Reload { get; init; }
+
+    /// <summary>For an audit sink that dropped events (control "audit"): the sink and the exact count.</summary>
+    public SinkDropFacts? Dropped { get; init; }
 }
