@@ -68,6 +68,13 @@ image: build
 demo: build
 	@samples/demo/run-demo.sh $(BINARY)
 
+# The audit sinks and hot reload: receivers (samples/audit-receiver: OTLP/HTTP and syslog) print
+# each event a workload's enforcer sends them; the policy file is changed while it runs and the
+# reload event arrives too (docs/audit-sinks.md).
+.PHONY: demo-audit
+demo-audit: build
+	@samples/demo-audit/run-demo-audit.sh $(BINARY)
+
 # Admission latency of the injector (concurrent AdmissionReviews over HTTPS on loopback, warm
 # registry cache), run alone; writes bench/injector-latency.json.
 .PHONY: injector-bench

@@ -72,6 +72,9 @@ internal sealed class HttpReceiver : IDisposable
     /// <summary>Why requests were refused as malformed (answered 400): a failing test names them.</summary>
     public IReadOnlyList<string> Malformed => [.. Requests.Where(r => r.Problem is not null).Select(r => $"{r.Path}: {r.Problem}")];
 
+    /// <summary>Called (on the connection's thread) with each request answered 2xx: the demo's receiver prints it.</summary>
+    public Action<ReceivedRequest>? OnAccepted { get; set; }
+
     public bool IsUp
     {
         get
@@ -199,6 +202,8 @@ internal sealed class HttpReceiver : IDisposable
                     request.AnsweredAt = s_clock.Elapsed;
                     stream.Write(Encoding.ASCII.GetBytes(head.ToString()));
                     stream.Flush();
+                    if (status is >= 200 and < 300)
+                        OnAccepted?.Invoke(request);
                 }
             }
         }
