@@ -104,4 +104,18 @@ public sealed class AuditSinkTests(ITestOutputHelper output)
         Assert.Equal("1", message.GetProperty("protocol-version").GetString());
         Assert.Equal(line.GetRawText(), message.GetProperty("msg").GetString()!.TrimStart('\uFEFF').Trim());
     }
+
+    [Fact]
+    public void ASyslogSinkOverTls_DeliversToRsyslog_TrustingTheCaFile()
+    {
+        using var syslog = RsyslogServer.Start(tls: true);
+
+        var r = SinkRun.Run(output, DriftExec("overtls"), Policy($"{StderrSink}\n{SyslogSink(syslog)}"), syslog.CaPem);
+
+        Assert.Contains("overtls=126", r.Stdout);
+        JsonElement line = Assert.Single(r.Events("drift", "blocked"));
+        JsonElement message = Assert.Single(syslog.Messages, m => m.GetProperty("msg").GetString()!.Contains("/bin/overtls", StringComparison.Ordinal));
+        Assert.Equal("1", message.GetProperty("protocol-version").GetString());
+        Assert.Equal(line.GetRawText(), message.GetProperty("msg").GetString()!.TrimStart('\uFEFF').Trim());
+    }
 }

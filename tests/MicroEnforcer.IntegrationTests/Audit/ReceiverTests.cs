@@ -1,6 +1,8 @@
 using System.IO.Compression;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
 using Google.Protobuf;
@@ -180,5 +182,32 @@ public sealed class ReceiverTests
         Assert.Equal("microenforcer", parsed.GetProperty("app-name").GetString());
         Assert.Equal("[me@32473 control=\"drift\"]", parsed.GetProperty("structured-data").GetString());
         Assert.Equal("{\"a\":1}", parsed.GetProperty("msg").GetString());
+    }
+
+    [Fact]
+    public void Rsyslog_OverTls_ServesACertificateOfItsCa()
+    {
+        using var rsyslog = RsyslogServer.Start(tls: true);
+        using var ca = X509Certificate2.CreateFromPem(rsyslog.CaPem);
+        const string Message = "<134>1 2026-12-07T03:20:00.123Z host microenforcer 1 drift - tls";
+
+        using (var client = new TcpClient())
+        {
+            client.Connect(IPAddress.Loopback, rsyslog.Port);
+            using var tls = new SslStream(client.GetStream(), false, (_, certificate, chain, errors) =>
+            {
+                // Trust exactly the test's CA, as the sink's caFile does.
+                chain!.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+                chain.ChainPolicy.CustomTrustStore.Add(ca);
+                chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+                return (errors & ~SslPolicyErrors.RemoteCertificateChainErrors) == SslPolicyErrors.None && chain.Build(new X509Certificate2(certificate!));
+            });
+            tls.AuthenticateAsClient("127.0.0.1");
+            tls.Write(Encoding.UTF8.GetBytes($"{Encoding.UTF8.GetByteCount(Message)} {Message}"));
+            tls.Flush();
+        }
+        rsyslog.WaitFor(m => m.Count == 1, "the message over TLS", TimeSpan.FromSeconds(30));
+
+        Assert.Equal("tls", Assert.Single(rsyslog.Messages).GetProperty("msg").GetString());
     }
 }

@@ -38,7 +38,11 @@ internal static partial class SinkRun
         $"- type: falco\n  endpoint: {receiver.Endpoint}\n  timeout: {timeout}";
 
     public static string SyslogSink(RsyslogServer server) =>
-        $"- type: syslog\n  address: {server.Address}\n  facility: local0\n  appName: microenforcer";
+        $"- type: syslog\n  address: {server.Address}\n  facility: local0\n  appName: microenforcer" +
+        (server.CaPem is null ? "" : $"\n  tls: true\n  caFile: {CaFileInContainer}");
+
+    /// <summary>Where <see cref="Run"/> puts a TLS receiver's CA in the container (the sinks' caFile).</summary>
+    public const string CaFileInContainer = "/etc/sinktests-ca.pem";
 
     public const string StderrSink = "- type: stderr";
 
@@ -46,10 +50,19 @@ internal static partial class SinkRun
     public static string Environment(params (string Name, string Value)[] variables) =>
         variables.Length == 0 ? "" : "env " + string.Join(' ', variables.Select(v => $"{v.Name}={v.Value}"));
 
-    public static RunResult Run(ITestOutputHelper output, string script, string? policy, params (string Name, string Value)[] environment)
+    public static RunResult Run(ITestOutputHelper output, string script, string? policy, params (string Name, string Value)[] environment) =>
+        Run(output, script, policy, caPem: null, environment);
+
+    /// <param name="caPem">A CA certificate put at <see cref="CaFileInContainer"/>.</param>
+    public static RunResult Run(ITestOutputHelper output, string script, string? policy, string? caPem, params (string Name, string Value)[] environment)
     {
         var r = Container.Run(["/bin/sh", "-c", script], policy, hostNetwork: true, pid1Wrapper: Environment(environment),
-            timeout: TimeSpan.FromSeconds(180), prepareLayer: AddData);
+            timeout: TimeSpan.FromSeconds(180), prepareLayer: upper =>
+            {
+                AddData(upper);
+                if (caPem is not null)
+                    File.WriteAllText(Path.Combine(upper, CaFileInContainer.TrimStart('/')), caPem);
+            });
         output.WriteLine(Shorten(r.ToString()));
         return r;
     }

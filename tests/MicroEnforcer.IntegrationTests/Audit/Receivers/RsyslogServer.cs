@@ -1,5 +1,8 @@
 using System.Diagnostics;
+using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 
 namespace MicroEnforcer.IntegrationTests.Audit.Receivers;
@@ -12,7 +15,8 @@ namespace MicroEnforcer.IntegrationTests.Audit.Receivers;
 /// (%rawmsg%) and as rsyslog's RFC 5424 parser read it (one JSON object a line: pri,
 /// protocol-version, timestamp, hostname, app-name, procid, msgid, structured-data, msg). A
 /// message rsyslog cannot read as RFC 5424 falls back to its RFC 3164 parser and shows
-/// protocol-version 0.
+/// protocol-version 0. With TLS (RFC 5425), its gtls driver (rsyslog-gnutls) serves a certificate
+/// for 127.0.0.1 issued by a CA the test makes (<see cref="CaPem"/>).
 /// </summary>
 internal sealed class RsyslogServer : IDisposable
 {
@@ -30,6 +34,9 @@ internal sealed class RsyslogServer : IDisposable
 
     public int Port { get; }
 
+    /// <summary>With TLS: the PEM of the CA that issued rsyslog's certificate (the sink's caFile).</summary>
+    public string? CaPem { get; private init; }
+
     /// <summary>127.0.0.1:PORT, as the sink's address.</summary>
     public string Address => $"127.0.0.1:{Port}";
 
@@ -37,14 +44,17 @@ internal sealed class RsyslogServer : IDisposable
 
     public string ParsedPath => Path.Combine(_dir, "parsed.jsonl");
 
-    public static RsyslogServer Start()
+    public static RsyslogServer Start(bool tls = false)
     {
         if (!File.Exists(Binary))
             throw new InvalidOperationException($"{Binary} not found: apt-get install rsyslog (the syslog sink's tests run a real rsyslog)");
+        if (tls && !File.Exists("/usr/lib/x86_64-linux-gnu/rsyslog/lmnsd_gtls.so"))
+            throw new InvalidOperationException("rsyslog's gtls driver not found: apt-get install rsyslog-gnutls (the syslog sink's TLS test)");
         string dir = Directory.CreateTempSubdirectory("sinktests-rsyslog-").FullName;
         Directory.CreateDirectory(Path.Combine(dir, "work"));
         int port = HttpReceiver.FreePort();
-        File.WriteAllText(Path.Combine(dir, "rsyslog.conf"), Config(dir, port));
+        string? caPem = tls ? MakeCertificates(dir) : null;
+        File.WriteAllText(Path.Combine(dir, "rsyslog.conf"), Config(dir, port, tls));
         var info = new ProcessStartInfo(Binary)
         {
             RedirectStandardOutput = true,
@@ -54,15 +64,15 @@ internal sealed class RsyslogServer : IDisposable
         foreach (string arg in new[] { "-n", "-f", Path.Combine(dir, "rsyslog.conf"), "-i", Path.Combine(dir, "rsyslogd.pid") })
             info.ArgumentList.Add(arg);
         Process process = Process.Start(info) ?? throw new InvalidOperationException("cannot start rsyslogd");
-        var server = new RsyslogServer(process, dir, port);
+        var server = new RsyslogServer(process, dir, port) { CaPem = caPem };
         server.WaitUntilListening();
         return server;
     }
 
     // rsyslog's own config language; the parsed form by its jsonf templates (one object a line).
-    private static string Config(string dir, int port) => $$"""
-        global(workDirectory="{{dir}}/work" maxMessageSize="64k")
-        module(load="imtcp")
+    private static string Config(string dir, int port, bool tls) => $$"""
+        global(workDirectory="{{dir}}/work" maxMessageSize="64k"{{(tls ? $" defaultNetstreamDriverCAFile=\"{dir}/ca.pem\" defaultNetstreamDriverCertFile=\"{dir}/cert.pem\" defaultNetstreamDriverKeyFile=\"{dir}/key.pem\"" : "")}})
+        module(load="imtcp"{{(tls ? " streamDriver.name=\"gtls\" streamDriver.mode=\"1\" streamDriver.authMode=\"anon\"" : "")}})
         input(type="imtcp" address="127.0.0.1" port="{{port}}")
         template(name="raw" type="string" string="%rawmsg%\n")
         template(name="parsed" type="list" option.jsonf="on") {
@@ -80,6 +90,32 @@ internal sealed class RsyslogServer : IDisposable
         action(type="omfile" file="{{dir}}/parsed.jsonl" template="parsed" flushOnTXEnd="on" asyncWriting="off")
 
         """;
+
+    // A CA and a server certificate for IP 127.0.0.1 it issued, as PEM files rsyslog reads; returns the CA's PEM.
+    private static string MakeCertificates(string dir)
+    {
+        using var caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var caRequest = new CertificateRequest("CN=sinktests rsyslog CA", caKey, HashAlgorithmName.SHA256);
+        caRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        caRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
+        using X509Certificate2 ca = caRequest.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
+
+        using var serverKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=127.0.0.1", serverKey, HashAlgorithmName.SHA256);
+        var names = new SubjectAlternativeNameBuilder();
+        names.AddIpAddress(IPAddress.Loopback);
+        request.CertificateExtensions.Add(names.Build());
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
+        using X509Certificate2 server = request.Create(ca, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(29), [1, 2, 3, 4]);
+
+        string caPem = ca.ExportCertificatePem() + "\n";
+        File.WriteAllText(Path.Combine(dir, "ca.pem"), caPem);
+        File.WriteAllText(Path.Combine(dir, "cert.pem"), server.ExportCertificatePem() + "\n");
+        File.WriteAllText(Path.Combine(dir, "key.pem"), serverKey.ExportPkcs8PrivateKeyPem() + "\n");
+        return caPem;
+    }
 
     private void WaitUntilListening()
     {
