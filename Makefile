@@ -16,12 +16,13 @@ SOURCES := $(shell find src -name '*.cs' -o -name '*.c' -o -name '*.csproj' -o -
 # their images), apache2-utils (htpasswd); libcap2-bin (setcap: the file-capability binary of the
 # Capabilities Block tests); the network tests' real tools: dnsmasq-base (their DNS server; not
 # dnsmasq, which starts a system service on port 53), bind9-dnsutils (dig), nmap, netcat-openbsd (nc -z);
+# openssl (the audit sinks' TLS tests: certificates made with its CLI, `openssl s_server`);
 # the audit sinks' tests and `make demo-audit`: rsyslog (a real syslog receiver the tests start with a
 # config of their own, -n, on a loopback port; no system service is started or used) and
 # rsyslog-gnutls (its TLS driver, for RFC 5425).
 DEB_PACKAGES := clang lld zlib1g-dev busybox-static gcc libc6-dev util-linux coreutils file libcap2-bin \
                 podman runc iptables debootstrap musl-tools strace wrk \
-                docker-registry skopeo apache2-utils dnsmasq-base bind9-dnsutils nmap netcat-openbsd \
+                docker-registry skopeo apache2-utils dnsmasq-base bind9-dnsutils nmap netcat-openbsd openssl \
                 rsyslog rsyslog-gnutls
 
 # podman as it works on these machines: runc, cgroupfs (see tests/.../Podman/Podman.cs).
