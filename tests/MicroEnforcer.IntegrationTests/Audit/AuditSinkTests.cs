@@ -40,10 +40,10 @@ public sealed class AuditSinkTests(ITestOutputHelper output)
         Assert.All(otlp.Http.Accepted, request => Assert.Equal("gzip", request.Header("Content-Encoding")));
         foreach (OtlpRecord record in otlp.Records)
             output.WriteLine("otlp: " + record);
-        OtlpRecord drift = Assert.Single(otlp.Records, e => e.Attribute("control") == "drift");
-        Assert.Equal("blocked", drift.Attribute("action"));
-        Assert.Equal(pid.ToString(System.Globalization.CultureInfo.InvariantCulture), drift.Attribute("pid"));
-        Assert.Equal("/bin/drifted", drift.Attribute("path"));
+        OtlpRecord drift = Assert.Single(otlp.Records, e => e.Attribute(Control) == "drift");
+        Assert.Equal("blocked", drift.Attribute(ActionKey));
+        Assert.Equal(pid.ToString(System.Globalization.CultureInfo.InvariantCulture), drift.Attribute(Pid));
+        Assert.Equal("/bin/drifted", drift.Attribute(ExecutablePath));
         Assert.Equal("microenforcer", drift.ResourceAttribute("service.name"));
         Assert.Equal(PodName, drift.ResourceAttribute("k8s.pod.name"));
         Assert.Equal(PodNamespace, drift.ResourceAttribute("k8s.namespace.name"));
@@ -86,8 +86,8 @@ public sealed class AuditSinkTests(ITestOutputHelper output)
         Assert.Contains("fromenv=126", r.Stdout);
         Assert.Single(r.Events("drift", "blocked"));
         Assert.Empty(otlp.Http.Malformed);
-        OtlpRecord drift = Assert.Single(otlp.Records, e => e.Attribute("control") == "drift");
-        Assert.Equal("/bin/fromenv", drift.Attribute("path"));
+        OtlpRecord drift = Assert.Single(otlp.Records, e => e.Attribute(Control) == "drift");
+        Assert.Equal("/bin/fromenv", drift.Attribute(ExecutablePath));
         Assert.Equal(PodName, drift.ResourceAttribute("k8s.pod.name"));
     }
 

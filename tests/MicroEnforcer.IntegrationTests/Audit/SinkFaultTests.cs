@@ -25,7 +25,7 @@ public sealed class SinkFaultTests(ITestOutputHelper output)
     private static string DriftExecs(IEnumerable<string> names) => string.Join("; ", names.Select(DriftExec));
 
     private static List<string> DriftPaths(OtlpReceiver otlp) =>
-        [.. otlp.Records.Where(e => e.Attribute("control") == "drift").Select(e => e.Attribute("path"))];
+        [.. otlp.Records.Where(e => e.Attribute(Control) == "drift").Select(e => e.Attribute(ExecutablePath))];
 
     private static int DriftCount(OtlpReceiver otlp) => DriftPaths(otlp).Count;
 
@@ -183,7 +183,7 @@ public sealed class SinkFaultTests(ITestOutputHelper output)
 
         container.WaitForStdout("burst-done", timeoutMs: 600_000);
         otlp.Http.Up();
-        static int Delivered(OtlpReceiver otlp) => otlp.Records.Count(e => e.Attribute("control") == "fileBlock");
+        static int Delivered(OtlpReceiver otlp) => otlp.Records.Count(e => e.Attribute(Control) == "fileBlock");
         static long Dropped(OtlpReceiver otlp) => otlp.Records.Select(DroppedCount).Sum() ?? 0;
         otlp.Http.WaitFor(_ => Dropped(otlp) > 0 && Delivered(otlp) + Dropped(otlp) >= Produced, "the queue's events and the drop count", s_arrival);
         var r = Finish(container);
@@ -195,8 +195,11 @@ public sealed class SinkFaultTests(ITestOutputHelper output)
         var drops = otlp.Records.Where(e => DroppedCount(e) is not null).ToList();
         output.WriteLine($"delivered {Delivered(otlp)}, drop events: {string.Join("; ", drops)}");
         OtlpRecord drop = Assert.Single(drops);   // one SinkDrop, once the sink delivered again
-        Assert.Equal("audit", drop.Attribute("control"));
+        Assert.Equal("audit", drop.Attribute(Control));
         Assert.Equal(Produced, Delivered(otlp) + DroppedCount(drop)!.Value);
+        // The other sinks hear of the drops too: stderr has the same SinkDrop event.
+        var onStderr = Assert.Single(r.Events("audit", "observed"), e => DroppedInReason(e.GetProperty("reason").GetString()!) is not null);
+        Assert.Equal(DroppedCount(drop), DroppedInReason(onStderr.GetProperty("reason").GetString()!));
         // Nothing the queue could hold is lost: at least its 1000 (a batch in the sender's hands
         // may add to that), and the rest is counted.
         Assert.InRange(Delivered(otlp), 1000, Produced - 1);

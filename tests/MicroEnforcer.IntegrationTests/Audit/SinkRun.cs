@@ -46,6 +46,14 @@ internal static partial class SinkRun
 
     public const string StderrSink = "- type: stderr";
 
+    // The OTLP attributes the tests read (docs/audit-sinks.md: semantic conventions where one
+    // fits, microenforcer.* otherwise).
+    public const string Control = "microenforcer.control";
+    public const string ActionKey = "microenforcer.action";
+    public const string Pid = "process.pid";
+    public const string ExecutablePath = "process.executable.path";
+    public const string DroppedCountKey = "microenforcer.dropped.count";
+
     /// <summary>env(1) setting PID 1's variables, as the wrapper PID 1 is exec'd through.</summary>
     public static string Environment(params (string Name, string Value)[] variables) =>
         variables.Length == 0 ? "" : "env " + string.Join(' ', variables.Select(v => $"{v.Name}={v.Value}"));
@@ -85,17 +93,14 @@ internal static partial class SinkRun
     public static string Shorten(string text) =>
         text.Length <= 200_000 ? text : text[..100_000] + $"\n... ({text.Length - 200_000} characters left out) ...\n" + text[^100_000..];
 
-    /// <summary>The N of a SinkDrop event's "dropped N events", wherever the record carries it (an attribute or the body).</summary>
-    public static long? DroppedCount(OtlpRecord record)
-    {
-        foreach (string text in record.Log.Attributes.Select(a => a.Value.ToString()).Append(record.Body))
-        {
-            if (DroppedEvents().Match(text) is { Success: true } m)
-                return long.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
-        }
-        return null;
-    }
+    /// <summary>A SinkDrop event's count (microenforcer.dropped.count), or null for any other record.</summary>
+    public static long? DroppedCount(OtlpRecord record) =>
+        record.Attribute(DroppedCountKey) is { Length: > 0 } count ? long.Parse(count, System.Globalization.CultureInfo.InvariantCulture) : null;
 
-    [GeneratedRegex(@"dropped (\d+) events")]
+    /// <summary>The N of a reason "dropped N events: ..." (the SinkDrop event's reason on every sink).</summary>
+    public static long? DroppedInReason(string reason) =>
+        DroppedEvents().Match(reason) is { Success: true } m ? long.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : null;
+
+    [GeneratedRegex(@"^dropped (\d+) events")]
     private static partial Regex DroppedEvents();
 }

@@ -65,18 +65,14 @@ internal sealed record OtlpRecord(Resource Resource, InstrumentationScope? Scope
     /// <summary>A resource attribute's value as text ("" when absent).</summary>
     public string ResourceAttribute(string key) => Text(Resource.Attributes, key);
 
-    /// <summary>
-    /// An event attribute's value as text ("" when absent): by its exact key, or else by the last
-    /// segment of a namespaced key (microenforcer.control for "control").
-    /// </summary>
+    /// <summary>An event attribute's value as text ("" when absent).</summary>
     public string Attribute(string key) => Text(Log.Attributes, key);
 
     public string Body => Log.Body?.ValueCase == AnyValue.ValueOneofCase.StringValue ? Log.Body.StringValue : Log.Body?.ToString() ?? "";
 
     private static string Text(IEnumerable<KeyValue> attributes, string key)
     {
-        KeyValue? match = attributes.FirstOrDefault(a => a.Key == key)
-            ?? attributes.FirstOrDefault(a => a.Key.EndsWith("." + key, StringComparison.Ordinal));
+        KeyValue? match = attributes.FirstOrDefault(a => a.Key == key);
         return match?.Value is not { } value ? "" : value.ValueCase switch
         {
             AnyValue.ValueOneofCase.StringValue => value.StringValue,
