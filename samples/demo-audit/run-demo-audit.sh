@@ -6,8 +6,9 @@
 # listener on 127.0.0.1:6514, each printing one line per event), then the enforcer as PID 1 of
 # fresh pid and mount namespaces on an overlay of a busybox image, as in `make demo`, with
 # `run --policy /etc/microenforcer/policy.yaml`: a policy whose spec.audit names stderr, the
-# OTLP sink and the syslog sink. The policy file is the host's $work/policy/policy.yaml, bind-mounted
-# into the container. The workload runs a drifted binary (blocked), then waits; the demo replaces
+# OTLP sink and the syslog sink. The policy file is the host's $work/policy/policy.yaml, its
+# directory bind-mounted read-only into the container (as a ConfigMap volume is: the enforcer
+# reloads only a policy the workload cannot rewrite). The workload runs a drifted binary (blocked), then waits; the demo replaces
 # the policy file (a new Executables Blocked entry, uname) the way a ConfigMap update does (a new
 # file renamed over the old); the enforcer reloads it and reports a policyReload event to every
 # sink; the workload's uname is then blocked.
@@ -74,7 +75,7 @@ POLICY
 }
 policy nc > "$work/policy/policy.yaml"
 echo
-echo "${bold}The policy${reset} ${dim}($work/policy/policy.yaml, bind-mounted at /etc/microenforcer/policy.yaml)${reset}"
+echo "${bold}The policy${reset} ${dim}($work/policy/policy.yaml, bind-mounted read-only at /etc/microenforcer/policy.yaml)${reset}"
 cat "$work/policy/policy.yaml"
 
 workload='
@@ -98,6 +99,7 @@ mount -t tmpfs -o mode=1777 tmpfs "$R/tmp"
 mount -t tmpfs tmpfs "$R/dev"
 mknod -m 666 "$R/dev/null" c 1 3
 mount --bind "$ME_WORK/policy" "$R/etc/microenforcer"
+mount -o remount,bind,ro "$R/etc/microenforcer"
 mount --bind "$ME_WORK/signal" "$R/run/demo"
 exec chroot "$R" /.microenforcer/microenforcer run --policy /etc/microenforcer/policy.yaml -- /bin/sh -c "$ME_WORKLOAD"
 '
