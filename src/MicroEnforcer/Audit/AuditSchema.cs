@@ -67,6 +67,12 @@ internal static class AuditSchema
         _ => EventAction.Detected,
     };
 
+    /// <summary>
+    /// Whether the event is about a process (pid, path = its executable...), as every control's is;
+    /// the enforcer's own events (a policy reload, a sink's drops) carry PID 1 and a file instead.
+    /// </summary>
+    public static bool IsAboutAProcess(Event e) => e.Reload is null && e.Dropped is null;
+
     /// <summary>The action's wire name, the same in every format: blocked, killed, detected, observed.</summary>
     public static string ActionName(EventAction action) => action switch
     {
