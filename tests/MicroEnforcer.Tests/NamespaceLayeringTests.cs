@@ -81,6 +81,39 @@ public sealed partial class NamespaceLayeringTests
             Assert.DoesNotContain("Audit", uses.GetValueOrDefault(lower, []));
     }
 
+    /// <summary>
+    /// Audit.Transport (the sinks' TLS) is part of Audit, under Controls, and stands on the audit
+    /// types, the policy's and the interop layer alone; only Audit itself reaches into it.
+    /// </summary>
+    [Fact]
+    public void AuditTransportIsUnderControls_AndUsesOnlyAuditPolicyAndInterop()
+    {
+        var transportUses = new HashSet<string>();
+        var usersOfTransport = new HashSet<string>();
+        foreach (string file in Directory.EnumerateFiles(Source, "*.cs", SearchOption.AllDirectories))
+        {
+            if (file.Contains("/obj/", StringComparison.Ordinal))
+                continue;
+            string text = File.ReadAllText(file);
+            Match declared = DeclaredNamespace().Match(text);
+            if (!declared.Success)
+                continue;
+            string code = Comments().Replace(text, "");
+            bool isTransport = declared.Groups[1].Value == "Audit.Transport";
+            foreach (Match used in UsingDirective().Matches(code))
+            {
+                if (isTransport && used.Groups[1].Value != "Audit.Transport")
+                    transportUses.Add(used.Groups[1].Value);
+                else if (!isTransport && used.Groups[1].Value == "Audit.Transport")
+                    usersOfTransport.Add(TopLevel(declared.Groups[1].Value));
+            }
+        }
+
+        Assert.True(Directory.Exists(Path.Combine(Source, "Audit", "Transport")), "no MicroEnforcer.Audit.Transport sources were found");
+        Assert.Subset(new HashSet<string> { "Audit", "Policy", "Interop" }, transportUses);
+        Assert.Subset(new HashSet<string> { "Audit", "Controls", "Supervision", "Cli" }, usersOfTransport);
+    }
+
     private static Dictionary<string, HashSet<string>> Uses()
     {
         var uses = new Dictionary<string, HashSet<string>>();
