@@ -16,10 +16,14 @@ SOURCES := $(shell find src -name '*.cs' -o -name '*.c' -o -name '*.csproj' -o -
 # their images), apache2-utils (htpasswd); libcap2-bin (setcap: the file-capability binary of the
 # Capabilities Block tests); the network tests' real tools: dnsmasq-base (their DNS server; not
 # dnsmasq, which starts a system service on port 53), bind9-dnsutils (dig), nmap, netcat-openbsd (nc -z);
-# openssl (the audit sinks' TLS tests: certificates made with its CLI, `openssl s_server`).
+# openssl (the audit sinks' TLS tests: certificates made with its CLI, `openssl s_server`);
+# the audit sinks' tests and `make demo-audit`: rsyslog (a real syslog receiver the tests start with a
+# config of their own, -n, on a loopback port; no system service is started or used) and
+# rsyslog-gnutls (its TLS driver, for RFC 5425).
 DEB_PACKAGES := clang lld zlib1g-dev busybox-static gcc libc6-dev util-linux coreutils file libcap2-bin \
                 podman runc iptables debootstrap musl-tools strace wrk \
-                docker-registry skopeo apache2-utils dnsmasq-base bind9-dnsutils nmap netcat-openbsd openssl
+                docker-registry skopeo apache2-utils dnsmasq-base bind9-dnsutils nmap netcat-openbsd openssl \
+                rsyslog rsyslog-gnutls
 
 # podman as it works on these machines: runc, cgroupfs (see tests/.../Podman/Podman.cs).
 PODMAN := podman --runtime runc --cgroup-manager cgroupfs
@@ -64,6 +68,13 @@ image: build
 # and audited while the image's own binaries keep working.
 demo: build
 	@samples/demo/run-demo.sh $(BINARY)
+
+# The audit sinks and hot reload: receivers (samples/audit-receiver: OTLP/HTTP and syslog) print
+# each event a workload's enforcer sends them; the policy file is changed while it runs and the
+# reload event arrives too (docs/audit-sinks.md).
+.PHONY: demo-audit
+demo-audit: build
+	@samples/demo-audit/run-demo-audit.sh $(BINARY)
 
 # Admission latency of the injector (concurrent AdmissionReviews over HTTPS on loopback, warm
 # registry cache), run alone; writes bench/injector-latency.json.

@@ -30,7 +30,20 @@ internal sealed record BenchPolicy(string Name, string RepoPath)
     /// <summary>Forensics: every process, connection and listening socket reported (aggregated under load).</summary>
     public static readonly BenchPolicy Forensics = new("forensics", "bench/policies/forensics.yaml");
 
-    public static readonly IReadOnlyList<BenchPolicy> All = [FileControls, FileControlsSilent, FimFiles, FimNginx, Network, Forensics];
+    /// <summary>The default policy with an OTLP sink to the bench's receiver (<see cref="SinkReceiver.OtlpPort"/>) beside stderr.</summary>
+    public static readonly BenchPolicy AuditOtlp = new("audit-otlp", "bench/policies/audit-otlp.yaml");
+
+    /// <summary>Executables Blocked in audit mode on the launched program: one event per launch, stderr only.</summary>
+    public static readonly BenchPolicy AuditReported = new("audit-reported", "bench/policies/audit-reported.yaml");
+
+    /// <summary>The same events, also to the OTLP receiver.</summary>
+    public static readonly BenchPolicy AuditReportedOtlp = new("audit-reported-otlp", "bench/policies/audit-reported-otlp.yaml");
+
+    /// <summary>The same events, also to an OTLP receiver that never answers (<see cref="SinkReceiver.BlackholePort"/>).</summary>
+    public static readonly BenchPolicy AuditReportedSinkDown = new("audit-reported-sink-down", "bench/policies/audit-reported-sink-down.yaml");
+
+    public static readonly IReadOnlyList<BenchPolicy> All =
+        [FileControls, FileControlsSilent, FimFiles, FimNginx, Network, Forensics, AuditOtlp, AuditReported, AuditReportedOtlp, AuditReportedSinkDown];
 
     public string ImagePath => $"{ImageDirectory}/{Name}.yaml";
 

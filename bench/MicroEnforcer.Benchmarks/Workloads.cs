@@ -97,6 +97,17 @@ internal static class Workloads
             Nginx(sandbox, image, "nginx-noka", "nginx, no keep-alive", BenchImage.NginxConf, null, duration, keepAlive: false),
             // No target: the issue asks for it to be measured and written down.
             Nginx(sandbox, image, "nginx-forensics", "nginx, no keep-alive (Forensics)", BenchImage.NginxConf, null, duration, BenchPolicy.Forensics, keepAlive: false),
+            // The audit sinks (issue 16): the launch benchmark with an OTLP sink to a receiver on the
+            // loopback, to compare with the "launch programs" row (the issue: within noise of stderr
+            // only); then every launch reported (one event each), to stderr only, to an OTLP
+            // receiver too, and to one that never answers (the sink down: decisions must not wait).
+            OsBench(sandbox, image, "launch-otlp", "launch programs (OTLP sink)", "launch", 1500 / scale, null, null, BenchPolicy.AuditOtlp,
+                SinkReceiver.Healthy),
+            OsBench(sandbox, image, "launch-reported", "launch programs, each reported", "launch", 1500 / scale, null, null, BenchPolicy.AuditReported),
+            OsBench(sandbox, image, "launch-reported-otlp", "launch programs, each reported (OTLP sink)", "launch", 1500 / scale, null, null,
+                BenchPolicy.AuditReportedOtlp, SinkReceiver.Healthy),
+            OsBench(sandbox, image, "exec-sink-down", "launch programs, each reported (OTLP sink blackholed)", "launch", 1500 / scale, null, null,
+                BenchPolicy.AuditReportedSinkDown, SinkReceiver.Blackholed),
         };
         return list;
     }
@@ -104,12 +115,15 @@ internal static class Workloads
     /// <summary>The keys `--only` takes: every workload's, "startup" and "lists" (<see cref="ListLoadBenchmark"/>).</summary>
     public static readonly IReadOnlyList<string> Keys =
         ["launch", "processes", "threads", "files", "memory", "nginx", "files-filecontrols", "nginx-filecontrols", "files-filecontrols-silent", "nginx-filecontrols-silent", "files-fim", "nginx-fim",
-         "nginx-network", "outbound", "outbound-network", "nginx-noka", "nginx-forensics", "startup", "lists"];
+         "nginx-network", "outbound", "outbound-network", "nginx-noka", "nginx-forensics", "launch-otlp", "launch-reported", "launch-reported-otlp",
+         "exec-sink-down", "startup", "lists"];
 
+    /// <param name="receiver">Starts the audit sink's receiver the policy names, for the run under MicroEnforcer.</param>
     private static ThroughputWorkload OsBench(Sandbox sandbox, BenchImage image, string key, string title, string osbench, int iterations,
-        double target, double? pdig, BenchPolicy? policy = null) =>
+        double? target, double? pdig, BenchPolicy? policy = null, Func<IDisposable>? receiver = null) =>
         new(key, title, "ns/op", higherIsBetter: false, target, pdig, policy, mode =>
         {
+            using IDisposable? sink = mode == RunMode.MicroEnforcer ? receiver?.Invoke() : null;
             string output = sandbox.Run(mode, image.WorkloadLayers, ["/opt/bench/osbench", osbench, iterations.ToString(CultureInfo.InvariantCulture)],
                 TimeSpan.FromMinutes(5), policy: PolicyFor(mode, policy));
             return ParseLastNumber(output, $"osbench {osbench}");

@@ -65,6 +65,23 @@ public sealed partial class NamespaceLayeringTests
     }
 
     /// <summary>
+    /// Audit (the events, their schema and formats, and Audit.Delivery: the sinks, their queues and
+    /// sender threads, and Audit.Transport: TLS) sits under Controls, which write events through it;
+    /// it reads the policy's spec.audit and uses the interop and logging layers, and nothing that
+    /// decides.
+    /// </summary>
+    [Fact]
+    public void AuditAndItsDeliveryAreUnderControls_AndUseOnlyPolicyLoggingAndInterop()
+    {
+        Dictionary<string, HashSet<string>> uses = Uses();
+
+        Assert.True(Directory.Exists(Path.Combine(Source, "Audit", "Delivery")), "no Audit/Delivery sources were found");
+        Assert.Subset(new HashSet<string> { "Policy", "Logging", "Interop" }, uses["Audit"]);
+        foreach (string lower in new[] { "Policy", "Seccomp", "Network", "Procfs", "Baseline", "Packages", "Interop", "Logging" })
+            Assert.DoesNotContain("Audit", uses.GetValueOrDefault(lower, []));
+    }
+
+    /// <summary>
     /// Audit.Transport (the sinks' TLS) is part of Audit, under Controls, and stands on the audit
     /// types, the policy's and the interop layer alone; only Audit itself reaches into it.
     /// </summary>

@@ -53,7 +53,10 @@ internal static class RunCommand
         // The launcher's own binary, wherever it lives (a volume in Kubernetes and on Fargate):
         // not drift, and the one program an exec session may exec to join by itself.
         FileSignature? launcher = FileSignature.TryRead("/proc/self/exe", out FileSignature self) == 0 ? self : null;
-        var audit = new AuditLog();
+        // The sinks are set up once, here: a reload that changes spec.audit waits for a restart.
+        AuditLog? audit = AuditLog.Start(policy.Audit, Environment.GetEnvironmentVariable, log);
+        if (audit is null)
+            return ExitCodes.BadPolicy;
         var outcome = new Outcome(audit);
         // The baseline is recorded behind the workload; its start mark is taken now, before the
         // workload exists, so nothing of the container has run yet.
@@ -122,6 +125,7 @@ internal static class RunCommand
         WorkloadExit exit = reaper.WorkloadExit.GetAwaiter().GetResult();
         disposeAtExit.Dispose();   // Fork Guard's last refusals are reported before the exit is
         Log.WorkloadExited(log, exit.ExitCode);
+        audit.Flush();   // what the network sinks still hold, within spec.audit.flushTimeout
         return exit.ExitCode;
     }
 

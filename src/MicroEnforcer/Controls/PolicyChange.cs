@@ -58,6 +58,11 @@ internal sealed record PolicyChange(RuntimePolicy Effective, ImmutableHashSet<in
             pending.Add($"allowIoUring: the filter {(running.AllowIoUring ? "lets io_uring through" : "refuses io_uring")} in the kernel");
             result = result with { AllowIoUring = running.AllowIoUring };
         }
+        if (!desired.Audit.Equals(running.Audit))
+        {
+            pending.Add("audit: the sinks, their queues and their sender threads are made at start");
+            result = result with { Audit = running.Audit };
+        }
         return new PolicyChange(result, applied.ToImmutable(), appliedNames, pending);
     }
 

@@ -85,8 +85,9 @@ internal sealed class PolicyBinder
         }
 
         bool allowIoUring = ReadBool(fields.Optional("allowIoUring"), defaultValue: false);
+        AuditPolicy audit = AuditSection.Bind(this, fields.Optional("audit"));
         fields.ReportUnknown();
-        return new RuntimePolicy(name, mode, [.. controls]) { AllowIoUring = allowIoUring };
+        return new RuntimePolicy(name, mode, [.. controls]) { AllowIoUring = allowIoUring, Audit = audit };
     }
 
     /// <summary>
@@ -292,7 +293,7 @@ internal sealed class PolicyBinder
     // ---- Plumbing ------------------------------------------------------------------------------
 
     /// <summary>A reader over the mapping <paramref name="field"/> holds; absent or not a mapping yields an empty reader.</summary>
-    private FieldReader Fields(Field field)
+    internal FieldReader Fields(Field field)
     {
         YamlMapping? mapping = field.Node as YamlMapping;
         if (field.Node is not null && mapping is null)
@@ -303,7 +304,7 @@ internal sealed class PolicyBinder
         return new FieldReader(this, mapping, field.Path);
     }
 
-    private static string Describe(YamlNode node) => node switch
+    internal static string Describe(YamlNode node) => node switch
     {
         YamlMapping => "a mapping",
         YamlSequence => "a list",

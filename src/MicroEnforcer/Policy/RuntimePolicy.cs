@@ -27,6 +27,12 @@ public sealed record RuntimePolicy(string Name, EnforcementMode Mode, ImmutableA
     /// </summary>
     public bool AllowIoUring { get; init; }
 
+    /// <summary>
+    /// Where audit events go (<c>spec.audit</c>): stderr unless the policy names its sinks. The
+    /// sinks are set up at start; a reload that changes them waits for a restart.
+    /// </summary>
+    public AuditPolicy Audit { get; init; } = AuditPolicy.Default;
+
     /// <summary>The policy of the control whose record is <typeparamref name="T"/>.</summary>
     public T Get<T>() where T : ControlPolicy
     {
@@ -58,7 +64,7 @@ public sealed record RuntimePolicy(string Name, EnforcementMode Mode, ImmutableA
     // recognised as unchanged.
     public bool Equals(RuntimePolicy? other) =>
         other is not null && Name == other.Name && Mode == other.Mode && AllowIoUring == other.AllowIoUring
-        && Controls.SequenceEqual(other.Controls);
+        && Audit.Equals(other.Audit) && Controls.SequenceEqual(other.Controls);
 
     public override int GetHashCode()
     {
@@ -66,6 +72,7 @@ public sealed record RuntimePolicy(string Name, EnforcementMode Mode, ImmutableA
         hash.Add(Name);
         hash.Add(Mode);
         hash.Add(AllowIoUring);
+        hash.Add(Audit);
         foreach (ControlPolicy control in Controls)
         {
             hash.Add(control);
@@ -77,7 +84,7 @@ public sealed record RuntimePolicy(string Name, EnforcementMode Mode, ImmutableA
     // Shows each control's policy rather than the array's type name when the policy is logged.
     private bool PrintMembers(StringBuilder builder)
     {
-        builder.Append($"Name = {Name}, Mode = {Mode}, AllowIoUring = {AllowIoUring}, Controls = [{string.Join(", ", Controls)}]");
+        builder.Append($"Name = {Name}, Mode = {Mode}, AllowIoUring = {AllowIoUring}, Audit = {Audit}, Controls = [{string.Join(", ", Controls)}]");
         return true;
     }
 }

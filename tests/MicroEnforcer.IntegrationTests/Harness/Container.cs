@@ -37,11 +37,17 @@ internal static class Container
 
     public const string PolicyPathInContainer = "/etc/microenforcer/policy.yaml";
 
+    /// <summary>unshare's arguments up to PID 1's command: the namespaces and the setup script.</summary>
+    internal static string[] UnshareArguments(bool hostNetwork) =>
+        // Own network namespace by default: only a loopback, so listeners of parallel tests cannot meet.
+        ["--pid", "--fork", "--mount", .. hostNetwork ? Array.Empty<string>() : ["--net"], "--propagation", "private", "--", "/bin/sh", "-c", SetupScript, "sh"];
+
     /// <summary>Runs `microenforcer run [--policy] -- command` as PID 1.</summary>
     /// <param name="prepareLayer">Fills the container's own layer (its upper directory) before PID 1 starts, as a runtime does.</param>
     /// <param name="pid1Wrapper">A host command PID 1 is exec'd through, inside the container's namespaces (see <see cref="RunRaw"/>).</param>
+    /// <param name="hostNetwork">Whether the container keeps the host's network namespace (see <see cref="RunRaw"/>).</param>
     public static RunResult Run(string[] command, string? policy = null, string[]? extraRunOptions = null, TimeSpan? timeout = null,
-        ImageRootfs? image = null, Action<string>? prepareLayer = null, string pid1Wrapper = "")
+        ImageRootfs? image = null, Action<string>? prepareLayer = null, string pid1Wrapper = "", bool hostNetwork = false)
     {
         var launcher = new List<string> { "/.microenforcer/microenforcer", "run" };
         if (policy is not null)
@@ -49,13 +55,18 @@ internal static class Container
         launcher.AddRange(extraRunOptions ?? []);
         launcher.Add("--");
         launcher.AddRange(command);
-        return RunRaw([.. launcher], policy, timeout, image, pid1Wrapper, prepareLayer);
+        return RunRaw([.. launcher], policy, timeout, image, pid1Wrapper, prepareLayer, hostNetwork);
     }
 
     /// <summary>Runs any command as PID 1 of the container (the enforcer, or a baseline without it).</summary>
     /// <param name="pid1Wrapper">A command PID 1 is exec'd through, e.g. setpriv to take capabilities away.</param>
+    /// <param name="hostNetwork">
+    /// Keep the host's network namespace instead of a fresh one, so that PID 1 reaches servers the
+    /// test runs on the host's loopback (the audit sinks' receivers, an rsyslog); such a test picks
+    /// free ports, as it shares them with every other test.
+    /// </param>
     public static RunResult RunRaw(string[] pid1Command, string? policy = null, TimeSpan? timeout = null, ImageRootfs? image = null,
-        string pid1Wrapper = "", Action<string>? prepareLayer = null)
+        string pid1Wrapper = "", Action<string>? prepareLayer = null, bool hostNetwork = false)
     {
         image ??= ImageRootfs.Shared;
         string dir = Directory.CreateTempSubdirectory("microenforcer-ct-").FullName;
@@ -71,8 +82,7 @@ internal static class Container
                 File.WriteAllText(Path.Combine(upper, PolicyPathInContainer.TrimStart('/')), policy);
             }
             prepareLayer?.Invoke(upper);
-            // Own network namespace too: only a loopback, so listeners of parallel tests cannot meet.
-            var args = new List<string> { "--pid", "--fork", "--mount", "--net", "--propagation", "private", "--", "/bin/sh", "-c", SetupScript, "sh" };
+            var args = new List<string>(UnshareArguments(hostNetwork));
             args.AddRange(pid1Command);
             var result = ProcessRunner.Run("unshare", args, timeout ?? TimeSpan.FromSeconds(90), new Dictionary<string, string>
             {

@@ -28,7 +28,7 @@ internal sealed class ImageRootfs
     /// <summary>Test programs, built statically into /opt/tests in the image.</summary>
     public static readonly string[] Programs =
         ["hello", "pwned", "exec_race", "execat", "exec_compat", "fileless", "fork_bomb", "revshell", "stdio_socket",
-         "stale", "deadlock", "memfd_script", "pid1", "io_uring", "fork_churn", "script_race", "pty_relay", "capprobe", "sim_calls", "ptrace_attack", "enter_like_runc", "file_attack", "file_ops", "attr_attack", "net_attack", "accept_check"];
+         "stale", "deadlock", "memfd_script", "pid1", "io_uring", "fork_churn", "script_race", "pty_relay", "capprobe", "sim_calls", "ptrace_attack", "enter_like_runc", "file_attack", "file_ops", "attr_attack", "net_attack", "accept_check", "open_loop"];
 
     /// <summary>The overlay's lowerdir: one directory, or several separated by ':' (the top layer first).</summary>
     public string Path { get; }

@@ -42,19 +42,23 @@ internal sealed class RunningContainer : IDisposable
     /// <paramref name="readyLine"/> (by default: the session watcher is running).
     /// </summary>
     /// <param name="policy">The policy's text, given to PID 1 with --policy.</param>
+    /// <param name="pid1Wrapper">A host command PID 1 is exec'd through (see <see cref="Container.RunRaw"/>).</param>
+    /// <param name="hostNetwork">Keep the host's network namespace (see <see cref="Container.RunRaw"/>).</param>
     /// <param name="readOnlyVolume">A host directory mounted read-only at a path in the container (as a ConfigMap volume is).</param>
     public static RunningContainer Start(string[] command, string[]? runOptions = null, ImageRootfs? image = null,
-        string readyLine = "exec sessions:", string? policy = null, (string HostDirectory, string Target)? readOnlyVolume = null)
+        string readyLine = "exec sessions:", string? policy = null, string pid1Wrapper = "", bool hostNetwork = false,
+        Action<string>? prepareLayer = null, (string HostDirectory, string Target)? readOnlyVolume = null)
     {
         string[] withPolicy = policy is null ? [] : ["--policy", Container.PolicyPathInContainer];
         string[] pid1 = ["/.microenforcer/microenforcer", "run", .. withPolicy, .. runOptions ?? [], "--", .. command];
-        RunningContainer container = StartRaw(pid1, image, policy, readOnlyVolume);
+        RunningContainer container = StartRaw(pid1, image, policy, pid1Wrapper, hostNetwork, prepareLayer, readOnlyVolume);
         container.WaitForLog(readyLine);
         return container;
     }
 
     /// <summary>Starts any command as PID 1 (for runs without the enforcer).</summary>
     public static RunningContainer StartRaw(string[] pid1Command, ImageRootfs? image = null, string? policy = null,
+        string pid1Wrapper = "", bool hostNetwork = false, Action<string>? prepareLayer = null,
         (string HostDirectory, string Target)? readOnlyVolume = null)
     {
         image ??= ImageRootfs.Shared;
@@ -68,6 +72,7 @@ internal sealed class RunningContainer : IDisposable
             Directory.CreateDirectory(Path.Combine(upper, "etc/microenforcer"));
             File.WriteAllText(Path.Combine(upper, Container.PolicyPathInContainer.TrimStart('/')), policy);
         }
+        prepareLayer?.Invoke(upper);
         var info = new ProcessStartInfo("unshare")
         {
             RedirectStandardOutput = true,
@@ -75,13 +80,13 @@ internal sealed class RunningContainer : IDisposable
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        foreach (string arg in (string[])["--pid", "--fork", "--mount", "--net", "--propagation", "private", "--", "/bin/sh", "-c", Container.SetupScript, "sh", .. pid1Command])
+        foreach (string arg in (string[])[.. Container.UnshareArguments(hostNetwork), .. pid1Command])
             info.ArgumentList.Add(arg);
         info.Environment["ME_LOWER"] = image.Path;
         info.Environment["ME_UPPER"] = upper;
         info.Environment["ME_WORK"] = work;
         info.Environment["ME_MERGED"] = merged;
-        info.Environment["ME_PID1_WRAPPER"] = "";
+        info.Environment["ME_PID1_WRAPPER"] = pid1Wrapper;
         info.Environment["ME_RO_VOLUME"] = readOnlyVolume?.HostDirectory ?? "";
         info.Environment["ME_RO_TARGET"] = readOnlyVolume?.Target ?? "";
         info.Environment["PATH"] = "/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -109,6 +114,39 @@ internal sealed class RunningContainer : IDisposable
                 throw new TimeoutException($"the container never logged '{text}'; stderr so far:\n{Stderr}");
             Thread.Sleep(20);
         }
+    }
+
+    public string Stdout
+    {
+        get
+        {
+            lock (_stdout)
+                return _stdout.ToString();
+        }
+    }
+
+    /// <summary>Waits until the workload's output has <paramref name="text"/> (a step it reached).</summary>
+    public void WaitForStdout(string text, int timeoutMs = 60_000)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!Stdout.Contains(text, StringComparison.Ordinal))
+        {
+            if (clock.ElapsedMilliseconds > timeoutMs || _unshare.HasExited)
+                throw new TimeoutException($"the workload never printed '{text}'; stdout so far:\n{Stdout}\nstderr:\n{Stderr}");
+            Thread.Sleep(20);
+        }
+    }
+
+    public bool HasExited => _unshare.HasExited;
+
+    /// <summary>Waits for PID 1 to end by itself (its workload ended) and returns its run.</summary>
+    public RunResult WaitForExit(TimeSpan timeout)
+    {
+        if (!_unshare.WaitForExit(timeout))
+            throw new TimeoutException($"the container did not end within {timeout.TotalSeconds} s; stdout:\n{Stdout}\nstderr:\n{Stderr}");
+        _unshare.WaitForExit();
+        lock (_stdout)
+            return new RunResult(_unshare.ExitCode, _stdout.ToString(), Stderr);
     }
 
     /// <summary>Stops the container (SIGTERM to PID 1, forwarded to the workload) and returns its run.</summary>

@@ -118,6 +118,15 @@ public sealed class PolicyChangeTests
     }
 
     [Fact]
+    public void TheAuditSinks_ArePending_TheyAreMadeAtStart()
+    {
+        PolicyChange change = Plan("  mode: enforce", "  audit:\n    sinks:\n      - type: syslog\n        address: 127.0.0.1:6514");
+
+        Assert.StartsWith("audit:", Assert.Single(change.Pending));
+        Assert.Equal(Parse("  mode: enforce").Audit, change.Effective.Audit);
+    }
+
+    [Fact]
     public void OnlyTheLaunchControlsDefinitionsSayTheyActAtLaunch()
     {
         string[] atLaunch = [.. ControlRegistry.All.Where(d => d.ActsAtLaunch).Select(d => d.Name)];

@@ -9,7 +9,7 @@ namespace MicroEnforcer.Tests.Policy;
 public class PolicyControlsTests
 {
     // Every field of spec, in the order the binder reads them: mode, each control's section, allowIoUring.
-    private static readonly string SpecFields = string.Join(", ", ["mode", .. ControlRegistry.All.Select(c => c.Name), "allowIoUring"]);
+    private static readonly string SpecFields = string.Join(", ", ["mode", .. ControlRegistry.All.Select(c => c.Name), "allowIoUring", "audit"]);
 
     private const string Header = """
         apiVersion: microenforcer.dev/v1

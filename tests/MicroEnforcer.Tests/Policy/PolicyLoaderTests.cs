@@ -7,8 +7,8 @@ namespace MicroEnforcer.Tests.Policy;
 
 public class PolicyLoaderTests
 {
-    // Every field of spec, in the order the binder reads them: mode, each control's section, allowIoUring.
-    private static readonly string SpecFields = string.Join(", ", ["mode", .. ControlRegistry.All.Select(c => c.Name), "allowIoUring"]);
+    // Every field of spec, in the order the binder reads them: mode, each control's section, allowIoUring, audit.
+    private static readonly string SpecFields = string.Join(", ", ["mode", .. ControlRegistry.All.Select(c => c.Name), "allowIoUring", "audit"]);
 
     private const string ExampleYaml = """
         apiVersion: microenforcer.dev/v1
