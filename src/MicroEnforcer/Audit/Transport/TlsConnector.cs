@@ -16,7 +16,9 @@ internal static class TlsConnector
     /// Runs the client handshake over <paramref name="transport"/> (a connected socket's stream)
     /// and returns the stream of application data: the HTTP senders hand it to
     /// SocketsHttpHandler.ConnectCallback (with an http:// request URI), the syslog sender writes
-    /// frames to it. Disposing it sends close_notify and closes <paramref name="transport"/>.
+    /// frames to it. One reader and one writer may use it at once, synchronously or asynchronously
+    /// (<see cref="TlsApplicationStream"/>). Disposing it sends close_notify and closes
+    /// <paramref name="transport"/>, which it owns from now on, also when the handshake fails.
     /// </summary>
     /// <param name="serverName">The host the sink was configured with: a DNS name (sent as SNI) or an IP address.</param>
     /// <exception cref="TlsVerificationException">The server's certificate was refused; the message says why.</exception>
@@ -28,7 +30,7 @@ internal static class TlsConnector
         try
         {
             protocol.Connect(new AuditTlsClient(crypto, serverName, trust));
-            return protocol.Stream;
+            return new TlsApplicationStream(protocol, transport);
         }
         catch (TlsFatalAlert alert) when (alert.InnerException is TlsVerificationException refused)
         {

@@ -6,7 +6,8 @@ namespace MicroEnforcer.Tests.Audit.Transport;
 
 /// <summary>
 /// A real TLS server: `openssl s_server -rev` on a loopback port, which answers each line with
-/// the line reversed. It serves one connection and exits.
+/// the line reversed, or `-WWW`, a static HTTP/1.0 server of the certificate's directory. It
+/// serves one connection and exits.
 /// </summary>
 public sealed class OpenSslServer : IDisposable
 {
@@ -19,14 +20,27 @@ public sealed class OpenSslServer : IDisposable
 
     /// <param name="version">"-tls1_3", "-tls1_2" or null for both.</param>
     /// <param name="chain">Extra certificates the server sends after its own (an intermediate).</param>
-    public OpenSslServer(string certificate, string key, string? version = null, string? chain = null)
+    /// <param name="groups">The key exchange groups the server accepts ("P-256"), or null for openssl's (X25519 first).</param>
+    /// <param name="www">Serve files over HTTP (-WWW) instead of reversing lines.</param>
+    public OpenSslServer(string certificate, string key, string? version = null, string? chain = null, string? groups = null, bool www = false)
     {
         Port = FreePort();
-        var start = new ProcessStartInfo(Executable) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
-        foreach (string argument in new[] { "s_server", "-accept", $"127.0.0.1:{Port}", "-naccept", "1", "-rev", "-cert", certificate, "-key", key })
+        var start = new ProcessStartInfo(Executable)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            WorkingDirectory = Path.GetDirectoryName(certificate)!,
+        };
+        foreach (string argument in new[] { "s_server", "-accept", $"127.0.0.1:{Port}", "-naccept", "1", www ? "-WWW" : "-rev", "-cert", certificate, "-key", key })
             start.ArgumentList.Add(argument);
         if (version is not null)
             start.ArgumentList.Add(version);
+        if (groups is not null)
+        {
+            start.ArgumentList.Add("-groups");
+            start.ArgumentList.Add(groups);
+        }
         if (chain is not null)
         {
             start.ArgumentList.Add("-cert_chain");

@@ -32,6 +32,18 @@ public sealed class TlsConnectorTests(TestPki pki) : IClassFixture<TestPki>
         Assert.Equal("olleh", Echo(server, "localhost", TlsTrust.Load(pki.PathOf("ca.pem")), "hello"));
     }
 
+    /// <summary>The NIST curves go through BouncyCastle's point arithmetic (and its blinding), X25519 does not.</summary>
+    [Theory]
+    [InlineData("-tls1_3", "P-256")]
+    [InlineData("-tls1_2", "P-384")]
+    [InlineData("-tls1_3", "X25519")]
+    public void EachKeyExchangeGroup_HandshakesAndEchoes(string version, string group)
+    {
+        using var server = new OpenSslServer(pki.PathOf("leaf.pem"), pki.PathOf("leaf.key"), version, groups: group);
+
+        Assert.Equal("olleh", Echo(server, "localhost", TlsTrust.Load(pki.PathOf("ca.pem")), "hello"));
+    }
+
     [Fact]
     public void AnIpAddress_IsMatchedAgainstTheIpSubjectAltName()
     {
