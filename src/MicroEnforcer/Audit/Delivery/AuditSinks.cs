@@ -27,7 +27,7 @@ internal static class AuditSinks
                 HttpSinkPolicy falco => new FalcoSink(falco, policy.QueueSize,
                     e => FalcoFormat.Serialize(e, resource.Value), dropped, log),
                 SyslogSinkPolicy syslog => new SyslogSink(syslog, policy.QueueSize,
-                    e => SyslogFormat.Serialize(e, syslog.Facility, syslog.AppName, resource.Value), dropped, log),
+                    e => SyslogFormat.Serialize(e, resource.Value, syslog.Facility, syslog.AppName), dropped, log),
                 var other => throw new ArgumentException($"no sink for {other}", nameof(policy)),
             };
         }
