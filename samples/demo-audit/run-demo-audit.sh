@@ -98,6 +98,7 @@ mount -t proc proc "$R/proc"
 mount -t tmpfs -o mode=1777 tmpfs "$R/tmp"
 mount -t tmpfs tmpfs "$R/dev"
 mknod -m 666 "$R/dev/null" c 1 3
+mknod -m 666 "$R/dev/urandom" c 1 9
 mount --bind "$ME_WORK/policy" "$R/etc/microenforcer"
 mount -o remount,bind,ro "$R/etc/microenforcer"
 mount --bind "$ME_WORK/signal" "$R/run/demo"
