@@ -49,7 +49,7 @@ internal static class AuditSection
             _ => Unknown(binder, typeField, type),
         };
         // Unknown fields only once the type is known: they are the type's, not another's.
-        if (type is null || AuditSinkPolicy.Types.Contains(type))
+        if (type is not null && AuditSinkPolicy.Types.Contains(type))
             fields.ReportUnknown();
         if (sink is null)
             return (false, null!);
