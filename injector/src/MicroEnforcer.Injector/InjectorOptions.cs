@@ -27,6 +27,15 @@ public sealed class InjectorOptions
     /// <summary>How long a tag's digest is trusted before the registry is asked again; configs by digest are cached for good.</summary>
     public int TagCacheSeconds { get; set; } = 300;
 
+    /// <summary>How long a pull secret read from the API server is used before it is read again (0: every review reads it).</summary>
+    public int PullSecretCacheSeconds { get; set; } = 30;
+
+    /// <summary>How long "this pull secret does not exist" is believed (at most PullSecretCacheSeconds).</summary>
+    public int PullSecretMissingCacheSeconds { get; set; } = 5;
+
+    /// <summary>Audit sinks the injected workloads send their events to (MICROENFORCER_AUDIT_* variables).</summary>
+    public AuditSinkOptions Audit { get; set; } = new();
+
     /// <summary>Budget for resolving all of a pod's images; kept under the webhook's timeoutSeconds (10).</summary>
     public int RegistryTimeoutSeconds { get; set; } = 5;
 
@@ -43,4 +52,13 @@ public sealed class InjectorOptions
 
     /// <summary>HTTPS port of the webhook.</summary>
     public int Port { get; set; } = 8443;
+
+    /// <summary>
+    /// The one address the webhook listens on (IPv4 `10.0.0.5`, IPv6 `fd00::5` or `[fd00::5]`);
+    /// empty: every interface, IPv4 and IPv6. Also `--listen-address ADDR`.
+    /// </summary>
+    public string ListenAddress { get; set; } = "";
+
+    /// <summary>Registries Allowed, Block Unregistered Images, Block Non-compliant Images, Volumes Blocked (all off by default).</summary>
+    public ImageControls.ImageControlsOptions ImageControls { get; set; } = new();
 }

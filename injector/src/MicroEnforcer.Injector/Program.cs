@@ -11,6 +11,15 @@ if (args is ["fargate", ..])
     return 64;
 }
 
-var app = WebhookServer.Build(args is ["serve", .. var serveArgs] ? serveArgs : args);
+Microsoft.AspNetCore.Builder.WebApplication app;
+try
+{
+    app = WebhookServer.Build(args is ["serve", .. var serveArgs] ? serveArgs : args);
+}
+catch (Microsoft.Extensions.Options.OptionsValidationException e)
+{
+    await Console.Error.WriteLineAsync($"microenforcer-injector: {e.Message}").ConfigureAwait(false);
+    return 78; // EX_CONFIG
+}
 await app.RunAsync().ConfigureAwait(false);
 return 0;

@@ -11,7 +11,7 @@ namespace MicroEnforcer.Injector.Tests;
 /// <summary>
 /// testassets/&lt;case&gt;/: `admission-review.json` in, `expected-patch.json` out (`[]`: no patch),
 /// and `case.json` for the rest of the world: which webhook path it came through
-/// (`namespaceEnabled`), the image configs the registry would return (`images`; a string is a
+/// (`namespaceEnabled`), the injector's audit sinks (`audit`), the image configs the registry would return (`images`; a string is a
 /// failure), the pod an exec targets (`pod`), and the expected `allowed` and `warning`.
 /// Beyond the exact patch, a pod patch is applied and the result checked (PodInvariants), then
 /// sent again: the second review must leave it alone. Set UPDATE_GOLDEN=1 to rewrite the
@@ -20,6 +20,7 @@ namespace MicroEnforcer.Injector.Tests;
 public sealed class GoldenAdmissionTests
 {
     private static readonly string s_assets = Path.Combine(AppContext.BaseDirectory, "testassets");
+    private static readonly JsonSerializerOptions s_web = new(JsonSerializerDefaults.Web);
 
     public static TheoryData<string> Cases() => [.. Directory.GetDirectories(s_assets).Select(d => Path.GetFileName(d)!).Order(StringComparer.Ordinal)];
 
@@ -80,6 +81,9 @@ public sealed class GoldenAdmissionTests
     internal static AdmissionHandler Handler(JsonObject context, InjectorOptions? options = null)
     {
         options ??= new InjectorOptions { EnforcerImage = "registry.example/microenforcer:1.0" };
+        // `audit` in case.json: the injector's Audit settings (AuditSinkOptions) for this case.
+        if (context["audit"] is JsonObject audit)
+            options.Audit = audit.Deserialize<AuditSinkOptions>(s_web)!;
         var kubernetes = new TableKubernetesApi(context["pod"] as JsonObject, failure: context["apiFailure"]?.GetValue<string>());
         var resolver = new ImageConfigResolver(new TableImageSource(context["images"] as JsonObject), kubernetes, options);
         return new AdmissionHandler(resolver, kubernetes, options, NullLogger<AdmissionHandler>.Instance);

@@ -36,8 +36,33 @@ internal static class PodInvariants
             Assert.Equal([.. prefix, .. was], now);
             Assert.Contains(after[i]!["volumeMounts"]!.AsArray(), m => m!["mountPath"]!.GetValue<string>() == PodPatchBuilder.EnforcerDir && m["readOnly"]!.GetValue<bool>());
             Assert.Single(after[i]!["securityContext"]!["capabilities"]!["add"]!.AsArray(), c => c!.GetValue<string>() is "SYS_PTRACE" or "CAP_SYS_PTRACE");
+            AssertIdentity(before[i]!.AsObject(), after[i]!.AsObject());
         }
         Assert.True(JsonNode.DeepEquals(original, Uninject(original, patched)), $"the patch changed more than the injection:\n{Uninject(original, patched).ToJsonString()}\nvs\n{original.ToJsonString()}");
+    }
+
+    /// <summary>Each identity variable exactly once; the injector's value unless the container set its own.</summary>
+    private static void AssertIdentity(JsonObject before, JsonObject after)
+    {
+        var was = (before["env"] as JsonArray ?? []).ToDictionary(e => e!["name"]!.GetValue<string>(), e => e);
+        var env = after["env"]!.AsArray();
+        foreach (string name in (string[])[EnforcerEnvironment.PodName, EnforcerEnvironment.PodNamespace, EnforcerEnvironment.ContainerName, EnforcerEnvironment.Image])
+            Assert.Single(env, e => e!["name"]!.GetValue<string>() == name);
+        JsonNode Of(string name) => env.Single(e => e!["name"]!.GetValue<string>() == name)!;
+        (string Name, JsonNode Expected)[] injected =
+        [
+            (EnforcerEnvironment.PodName, JsonNode.Parse("""{"fieldRef": {"apiVersion": "v1", "fieldPath": "metadata.name"}}""")!),
+            (EnforcerEnvironment.PodNamespace, JsonNode.Parse("""{"fieldRef": {"apiVersion": "v1", "fieldPath": "metadata.namespace"}}""")!),
+            (EnforcerEnvironment.ContainerName, JsonValue.Create(PodPatchBuilder.EscapeForKubelet(before["name"]!.GetValue<string>()))),
+            (EnforcerEnvironment.Image, JsonValue.Create(PodPatchBuilder.EscapeForKubelet(before["image"]!.GetValue<string>()))),
+        ];
+        foreach (var (name, expected) in injected)
+        {
+            if (was.TryGetValue(name, out JsonNode? own))
+                Assert.True(JsonNode.DeepEquals(own, Of(name)), $"{name} the container set was overwritten");
+            else
+                Assert.True(JsonNode.DeepEquals(expected, Of(name)["valueFrom"] ?? Of(name)["value"]), $"{name}: {Of(name).ToJsonString()}");
+        }
     }
 
     /// <summary>What the container runtime runs, by Kubernetes' rules: command ignores the image's CMD; args replace it.</summary>
@@ -101,6 +126,10 @@ internal static class PodInvariants
             var c = containers[i]!.AsObject();
             var o = original["spec"]!["containers"]![i]!.AsObject();
             RemoveWhere(c["volumeMounts"]!.AsArray(), m => m!["name"]!.GetValue<string>() is PodPatchBuilder.BinVolume or PodPatchBuilder.PolicyVolume);
+            var ownEnv = (o["env"] as JsonArray ?? []).Select(e => e!["name"]!.GetValue<string>()).ToHashSet();
+            RemoveWhere(c["env"]!.AsArray(), e => EnforcerEnvironment.Names.Contains(e!["name"]!.GetValue<string>()) && !ownEnv.Contains(e["name"]!.GetValue<string>()));
+            if (o.ContainsKey("env") && o["env"] is null && c["env"]!.AsArray().Count == 0)
+                c["env"] = null; // `"env": null` was replaced by the array
             bool hadPtrace = o["securityContext"]?["capabilities"]?["add"] is JsonArray oa && oa.Any(x => x!.GetValue<string>() is "SYS_PTRACE" or "CAP_SYS_PTRACE");
             if (!hadPtrace)
                 RemoveWhere(c["securityContext"]!["capabilities"]!["add"]!.AsArray(), x => x!.GetValue<string>() == "SYS_PTRACE");

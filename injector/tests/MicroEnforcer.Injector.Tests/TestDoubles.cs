@@ -9,17 +9,27 @@ internal sealed class TableImageSource(JsonObject? table) : IImageConfigSource
 {
     public List<(string Image, Platform Platform)> Calls { get; } = [];
 
+    /// <summary>The credentials each call was given, in call order.</summary>
+    public List<DockerConfig> Credentials { get; } = [];
+
     public Task<ImageConfig> ResolveAsync(string image, Platform platform, DockerConfig credentials, CancellationToken cancel)
     {
         lock (Calls)
+        {
             Calls.Add((image, platform));
+            Credentials.Add(credentials);
+        }
         JsonNode? entry = table?[image];
         if (entry is null)
             throw new ImageResolutionException($"{image}: not in the test's image table");
         if (entry.GetValueKind() == System.Text.Json.JsonValueKind.String)
             throw new ImageResolutionException(entry.GetValue<string>());
-        return Task.FromResult(new ImageConfig(Strings(entry["Entrypoint"]), Strings(entry["Cmd"]), "sha256:test"));
+        return Task.FromResult(new ImageConfig(Strings(entry["Entrypoint"]), Strings(entry["Cmd"]), "sha256:test",
+            entry["User"]?.GetValue<string>() ?? "", Labels(entry["Labels"]), entry["Digest"]?.GetValue<string>(), entry["PlatformDigest"]?.GetValue<string>()));
     }
+
+    private static Dictionary<string, string> Labels(JsonNode? node) =>
+        node is JsonObject o ? o.ToDictionary(l => l.Key, l => l.Value!.GetValue<string>()) : [];
 
     private static List<string>? Strings(JsonNode? node) => node is JsonArray a ? [.. a.Select(x => x!.GetValue<string>())] : null;
 }

@@ -23,7 +23,7 @@ internal static class CommandLine
     {
         var policy = new Option<string?>("--policy", "-p")
         {
-            Description = "Runtime policy file (YAML or JSON). Without it the built-in default applies (see `policy default`).",
+            Description = "Runtime policy file (YAML or JSON). Without it the built-in default applies (see `policy default`). The file is watched: a changed policy is validated and applied while the workload runs (see --no-policy-reload).",
             HelpName = "FILE",
         };
         var processGroup = new Option<bool>("--process-group", "-g")
@@ -38,6 +38,10 @@ internal static class CommandLine
         var noExecSessions = new Option<bool>("--no-exec-sessions")
         {
             Description = "Do not watch for processes entering the container from outside (podman/kubectl exec) and do not serve `microenforcer exec`. Such processes then run unenforced.",
+        };
+        var noPolicyReload = new Option<bool>("--no-policy-reload")
+        {
+            Description = "Read the policy file once, at start: changes to it take effect at the next start only.",
         };
         var sessionInterval = new Option<int>("--exec-session-interval")
         {
@@ -57,7 +61,7 @@ internal static class CommandLine
         };
         var run = new Command("run", "Capture the image baseline and run CMD as the enforced workload (normally as PID 1).")
         {
-            policy, processGroup, logLevel, noExecSessions, sessionInterval, command,
+            policy, processGroup, logLevel, noExecSessions, sessionInterval, noPolicyReload, command,
         };
         run.SetAction(result => RunCommand.Execute(new RunCommand.Options(
             result.GetValue(policy),
@@ -65,7 +69,8 @@ internal static class CommandLine
             result.GetValue(processGroup),
             result.GetValue(logLevel),
             ExecSessions: !result.GetValue(noExecSessions),
-            ExecSessionIntervalMs: result.GetValue(sessionInterval))));
+            ExecSessionIntervalMs: result.GetValue(sessionInterval),
+            WatchPolicy: !result.GetValue(noPolicyReload))));
         return run;
     }
 

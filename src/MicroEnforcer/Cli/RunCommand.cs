@@ -20,7 +20,20 @@ namespace MicroEnforcer.Cli;
 internal static class RunCommand
 {
     internal sealed record Options(string? PolicyPath, IReadOnlyList<string> Command, bool SignalProcessGroup, LogLevel LogLevel,
-        bool ExecSessions = true, int ExecSessionIntervalMs = SessionWatcher.DefaultIntervalMs);
+        bool ExecSessions = true, int ExecSessionIntervalMs = SessionWatcher.DefaultIntervalMs, bool WatchPolicy = true);
+
+    /// <summary>Disposes the generation running at exit (earlier ones were disposed as reloads replaced them).</summary>
+    private sealed class DisposeCurrent(LiveControls controls) : IDisposable
+    {
+        private bool _done;
+
+        public void Dispose()
+        {
+            if (!_done)
+                controls.Current.Dispose();
+            _done = true;
+        }
+    }
 
     public static int Execute(Options options)
     {
@@ -29,7 +42,8 @@ internal static class RunCommand
             .AddProvider(new Logging.StandardErrorLoggerProvider(options.LogLevel)));
         ILogger log = loggers.CreateLogger("microenforcer");
 
-        RuntimePolicy? policy = LoadPolicy(options.PolicyPath, log);
+        PolicyFile? file = options.PolicyPath is null ? null : PolicyFile.Read(options.PolicyPath);
+        RuntimePolicy? policy = LoadPolicy(options.PolicyPath, file, log);
         if (policy is null || !EntrypointCheck.Accepts(policy, options.Command, log))
             return ExitCodes.BadPolicy;
 
@@ -57,17 +71,18 @@ internal static class RunCommand
         using var inbox = new NotifyInbox();
         var listeners = new NotificationListeners(inbox, log);
         using var reaper = new Reaper(inbox, log, options.SignalProcessGroup);
-        using var controls = new ActiveControls(policy,
-            new ControlServices(audit, outcome, baseline, launcher, new ProcessCounter().Count, reaper.ReapNow, log), log);
-        if (controls.LaunchRefusal is { } refusal)
+        var controls = new LiveControls(new ActiveControls(policy,
+            new ControlServices(audit, outcome, baseline, launcher, new ProcessCounter().Count, reaper.ReapNow, log), log));
+        using var disposeAtExit = new DisposeCurrent(controls);
+        if (controls.Current.LaunchRefusal is { } refusal)
         {
             Log.LaunchRefused(log, refusal);
             return ExitCodes.EnforcementUnavailable;
         }
-        if (controls.Find<Forensics>() is { } forensics)
-            reaper.ChildExited = forensics.Reaped;   // the exit statuses of PID 1's children, which only its waitpid sees
+        // The exit statuses of PID 1's children, which only its waitpid sees, for Forensics if it runs (then or after a reload).
+        reaper.ChildExited = (pid, status) => controls.Current.Find<Forensics>()?.Reaped(pid, status);
         var tracer = new Tracer(controls, outcome, new SessionEnforcement(filter, controls, listeners, outcome, launcher, log));
-        var (started, failure, childPid) = WorkloadLauncher.Spawn(RawCommandLine.Tail(options.Command.Count), filter.AsSpan(), controls.Launch,
+        var (started, failure, childPid) = WorkloadLauncher.Spawn(RawCommandLine.Tail(options.Command.Count), filter.AsSpan(), controls.Current.Launch,
             newProcessGroup: true);
         reaper.Start(childPid);
         if (started is null)
@@ -78,14 +93,15 @@ internal static class RunCommand
         }
 
         // Before the notify loop starts: the workload waits in its execve's notification, as the launch shim left it.
-        ReportLaunched(started.Pid, options.Command[0], controls, log);
+        ReportLaunched(started.Pid, options.Command[0], controls.Current, log);
         NotificationListener workload = NotificationListeners.Workload(started.ListenerFd);
-        new NotifyLoop(workload, new ExecEntryCheck(controls, tracer, outcome), controls.Syscalls, tracer, inbox, baseline,
-            controls.ExecFailureMode, log).Start();
+        new NotifyLoop(workload, new ExecEntryCheck(controls, tracer, outcome), controls, tracer, inbox, baseline, log).Start();
         if (options.ExecSessions)
             new SessionServer(filter, controls, listeners, outcome, policy.Name, log).Start();
-        else if (controls.Sessions.Count > 0)
-            Log.SessionControlsWithoutSessions(log, string.Join(", ", controls.Sessions.Select(control => control.Name)));
+        else if (controls.Current.Sessions.Count > 0)
+            Log.SessionControlsWithoutSessions(log, string.Join(", ", controls.Current.Sessions.Select(control => control.Name)));
+        if (file is not null && options.WatchPolicy)
+            new PolicyReloader(file.Path, file.Sha256, controls, inbox, audit, log).Start();
         // Before the exec result is awaited: the entrypoint's own exec may wait for it.
         RecordBaseline(baseline, inbox, log);
         string commandLine = Logging.CommandText.Format(options.Command);
@@ -107,7 +123,7 @@ internal static class RunCommand
         }
 
         WorkloadExit exit = reaper.WorkloadExit.GetAwaiter().GetResult();
-        controls.Dispose();   // Fork Guard's last refusals are reported before the exit is
+        disposeAtExit.Dispose();   // Fork Guard's last refusals are reported before the exit is
         Log.WorkloadExited(log, exit.ExitCode);
         audit.Flush();   // what the network sinks still hold, within spec.audit.flushTimeout
         return exit.ExitCode;
@@ -172,15 +188,15 @@ internal static class RunCommand
         new SessionWatcher((pid, reason, firstSeen) => inbox.Post(new NotifyWork.Newcomer(pid, reason, firstSeen)), interval, log).Start();
     }
 
-    private static RuntimePolicy? LoadPolicy(string? path, ILogger log)
+    private static RuntimePolicy? LoadPolicy(string? path, PolicyFile? file, ILogger log)
     {
-        if (path is null)
+        if (path is null || file is null)
         {
             RuntimePolicy builtIn = ControlRegistry.DefaultPolicy();
             Log.PolicyLoaded(log, builtIn.Name, "built-in default", ControlRegistry.Describe(builtIn));
             return builtIn;
         }
-        PolicyLoadResult result = ControlRegistry.LoadPolicyFile(path);
+        PolicyLoadResult result = file.Result;
         if (!result.Succeeded)
         {
             PolicyCommands.PrintErrors(result);

@@ -1,5 +1,7 @@
+using System.Collections.Immutable;
 using MicroEnforcer.Logging;
 using MicroEnforcer.Policy;
+using MicroEnforcer.Seccomp;
 using Microsoft.Extensions.Logging;
 
 namespace MicroEnforcer.Controls;
@@ -12,18 +14,24 @@ namespace MicroEnforcer.Controls;
 /// </summary>
 internal sealed class ActiveControls : IDisposable
 {
+    private readonly IControl?[] _byDefinition;   // by registry index; null: off
     private readonly IControl[] _controls;
     private readonly IExecControl[] _exec;
     private readonly ILaunchControl[] _launch;
+    private readonly ControlServices _services;
+    private readonly ILogger _log;
 
     public ActiveControls(RuntimePolicy policy, ControlServices services, ILogger log)
     {
-        _controls = [.. ControlRegistry.Pair(policy)
-            .Where(pair => pair.Policy.Enabled)
-            .Select(pair => pair.Definition.Create(pair.Policy, services))];
+        Policy = policy;
+        _services = services;
+        _log = log;
+        _byDefinition = [.. ControlRegistry.Pair(policy).Select(pair => pair.Policy.Enabled ? pair.Definition.Create(pair.Policy, services) : null)];
+        _controls = [.. _byDefinition.OfType<IControl>()];
         // The launch controls prepare first: one may fall back to audit mode where the kernel
         // cannot enforce it, and the failure modes below read the modes.
         _launch = [.. _controls.OfType<ILaunchControl>()];
+        Launch = new LaunchPlan();
         LaunchRefusal = _launch.Select(control => control.Prepare(Launch)).FirstOrDefault(refusal => refusal is not null) ?? Launch.Seal();
         if (Launch.FileRuleset is { } ruleset)
         {
@@ -32,23 +40,81 @@ internal sealed class ActiveControls : IDisposable
             foreach ((string directory, FileRights missing) in ruleset.LimitedNewEntries)
                 Log.ControlWarning(log, "file restrictions", $"an entry created after start directly in {directory} will lack {missing} (docs/limits.md)");
         }
-        _exec = [.. _controls.OfType<IExecControl>()];
-        Exec = new ExecDecider(_exec);
-        // The network controls are asked by one gate, which performs the call after them: it comes last.
-        INetworkControl[] network = [.. _controls.OfType<INetworkControl>()];
-        IEnumerable<ISyscallControl> syscalls = _controls.OfType<ISyscallControl>();
-        if (network.Length > 0)
-            syscalls = syscalls.Append(new NetworkGate(network, services.Outcome, log));
-        Syscalls = new SyscallDispatch(syscalls, services.Outcome, log);
-        ExecUsesApplet = _exec.Any(control => control.UsesApplet);
-        ExecFailureMode = _exec.Any(control => control.Mode == EnforcementMode.Enforce) ? EnforcementMode.Enforce : EnforcementMode.Audit;
-        Sessions = [.. _controls.OfType<ISessionControl>()];
-        SessionFailureMode = ExecFailureMode == EnforcementMode.Enforce || Sessions.Any(control => control.Mode == EnforcementMode.Enforce)
-            || Launch.FileRuleset is not null ? EnforcementMode.Enforce : EnforcementMode.Audit;
+        InstalledRules = ControlRegistry.FilterRules(policy);
+        (_exec, Exec, Syscalls, ExecUsesApplet, ExecFailureMode, Sessions, SessionFailureMode) = Decisions(_controls, Launch, services, log, []);
     }
 
+    /// <summary>
+    /// A later generation (<see cref="Next"/>): the launch plan, the filter and the launch
+    /// controls stay those of the start, which the workload and its sessions already carry.
+    /// </summary>
+    private ActiveControls(ActiveControls previous, RuntimePolicy policy, IControl?[] byDefinition)
+    {
+        Policy = policy;
+        _services = previous._services;
+        _log = previous._log;
+        _byDefinition = byDefinition;
+        _controls = [.. byDefinition.OfType<IControl>()];
+        _launch = previous._launch;
+        Launch = previous.Launch;
+        LaunchRefusal = previous.LaunchRefusal;
+        InstalledRules = previous.InstalledRules;
+        // The filter still notifies the kinds of every earlier generation: those no control
+        // decides any more go on (CONTINUE), rather than being refused as a bug.
+        SyscallKind[] retired = [.. previous.Syscalls.Kinds.Concat(previous.Syscalls.RetiredKinds).Distinct()];
+        (_exec, Exec, Syscalls, ExecUsesApplet, ExecFailureMode, Sessions, SessionFailureMode) = Decisions(_controls, Launch, _services, _log, retired);
+    }
+
+    private static (IExecControl[], ExecDecider, SyscallDispatch, bool, EnforcementMode, IReadOnlyList<ISessionControl>, EnforcementMode) Decisions(
+        IControl[] controls, LaunchPlan launch, ControlServices services, ILogger log, IEnumerable<SyscallKind> retired)
+    {
+        IExecControl[] exec = [.. controls.OfType<IExecControl>()];
+        // The network controls are asked by one gate, which performs the call after them: it comes last.
+        INetworkControl[] network = [.. controls.OfType<INetworkControl>()];
+        IEnumerable<ISyscallControl> syscalls = controls.OfType<ISyscallControl>();
+        if (network.Length > 0)
+            syscalls = syscalls.Append(new NetworkGate(network, services.Outcome, services.NetworkWorkers, log));
+        EnforcementMode execFailureMode = exec.Any(control => control.Mode == EnforcementMode.Enforce) ? EnforcementMode.Enforce : EnforcementMode.Audit;
+        ISessionControl[] sessions = [.. controls.OfType<ISessionControl>()];
+        EnforcementMode sessionFailureMode = execFailureMode == EnforcementMode.Enforce || sessions.Any(control => control.Mode == EnforcementMode.Enforce)
+            || launch.FileRuleset is not null ? EnforcementMode.Enforce : EnforcementMode.Audit;
+        return (exec, new ExecDecider(exec), new SyscallDispatch(syscalls, services.Outcome, log, retired), exec.Any(control => control.UsesApplet),
+            execFailureMode, sessions, sessionFailureMode);
+    }
+
+    /// <summary>The policy these controls run: the file's, less any change still waiting for a restart (see <see cref="PolicyChange"/>).</summary>
+    public RuntimePolicy Policy { get; }
+
+    /// <summary>The rules of the filter the workload and its sessions carry: those of the policy at start.</summary>
+    public ImmutableArray<FilterRule> InstalledRules { get; }
+
+    /// <summary>
+    /// The next generation for <paramref name="change"/>: its applied controls made anew from the
+    /// new policy, every other control carried over as it runs (its state kept). Called off the
+    /// notify loop; nothing runs on it until it is installed (<see cref="LiveControls"/>).
+    /// </summary>
+    public ActiveControls Next(PolicyChange change)
+    {
+        var byDefinition = (IControl?[])_byDefinition.Clone();
+        for (int i = 0; i < byDefinition.Length; i++)
+        {
+            if (!change.Applied.Contains(i))
+                continue;
+            (ControlDefinition definition, ControlPolicy policy) = (ControlRegistry.All[i], change.Effective.Controls[i]);
+            byDefinition[i] = policy.Enabled ? definition.Create(policy, _services) : null;
+        }
+        return new ActiveControls(this, change.Effective, byDefinition);
+    }
+
+    /// <summary>The running controls of this generation that <paramref name="next"/> does not carry over: to be disposed once it runs.</summary>
+    public IEnumerable<IControl> ReplacedBy(ActiveControls next) =>
+        _byDefinition.Where((control, i) => control is not null && !ReferenceEquals(control, next._byDefinition[i]))!;
+
+    /// <summary>Whether the running control of registry entry <paramref name="index"/> acts at launch (its changes wait for a restart).</summary>
+    public bool ActsAtLaunch(int index) => _byDefinition[index] is ILaunchControl;
+
     /// <summary>What the launch shim does to the workload and each exec session before it runs (see <see cref="ILaunchControl"/>).</summary>
-    public LaunchPlan Launch { get; } = new();
+    public LaunchPlan Launch { get; }
 
     /// <summary>Why the plan cannot be carried out (the workload must not start), or null.</summary>
     public string? LaunchRefusal { get; }

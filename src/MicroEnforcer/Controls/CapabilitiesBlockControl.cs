@@ -28,6 +28,8 @@ internal sealed class CapabilitiesBlockControl : ControlDefinition<CapabilitiesB
 
     protected override IEnumerable<FilterRule> RulesFor(CapabilitiesBlockPolicy policy) => [];
 
+    public override bool ActsAtLaunch => true;
+
     protected override IControl CreateFor(CapabilitiesBlockPolicy policy, ControlServices services) =>
         new CapabilitiesBlock(policy, services.Outcome);
 }

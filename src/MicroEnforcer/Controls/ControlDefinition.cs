@@ -23,6 +23,13 @@ internal abstract class ControlDefinition : PolicySection
     public abstract IControl Create(ControlPolicy policy, ControlServices services);
 
     /// <summary>
+    /// Whether the running control is an <see cref="ILaunchControl"/>: what it does is done to a
+    /// process before it runs (Landlock rules, capabilities dropped), so the workload and its
+    /// sessions keep what they were launched with, and a policy reload cannot change it live.
+    /// </summary>
+    public virtual bool ActsAtLaunch => false;
+
+    /// <summary>
     /// The control's objection to the workload's entrypoint, resolved as execvp would resolve it,
     /// before anything is spawned (see Cli.EntrypointCheck); null: none, or the control
     /// does not judge entrypoints.

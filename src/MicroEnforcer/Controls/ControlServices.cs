@@ -16,7 +16,11 @@ internal sealed record ControlServices(AuditLog Audit, Outcome Outcome, Baseline
     Func<int> CountProcesses, Func<int> ReapNow, ILogger Log)
 {
     private DnsInterception? _dns;
+    private NetworkWorkers? _networkWorkers;
 
     /// <summary>The one DNS interception that every control with a domain list shares (see <see cref="DnsInterception"/>).</summary>
     public DnsInterception Dns => _dns ??= new DnsInterception(Outcome, Log);
+
+    /// <summary>The threads that perform the network gate's calls that may wait; one pool for every gate a policy reload makes.</summary>
+    public NetworkWorkers NetworkWorkers => _networkWorkers ??= new NetworkWorkers();
 }

@@ -46,5 +46,7 @@ internal sealed class FileBlockControl : ControlDefinition<FileBlockPolicy>
         return rules;
     }
 
+    public override bool ActsAtLaunch => true;
+
     protected override IControl CreateFor(FileBlockPolicy policy, ControlServices services) => new FileBlock(policy, services.Log);
 }

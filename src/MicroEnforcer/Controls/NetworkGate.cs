@@ -37,10 +37,12 @@ internal sealed class NetworkGate : ISyscallControl
     private readonly INetworkControl[] _controls;
     private readonly Outcome _outcome;
     private readonly ILogger _log;
-    private readonly NetworkWorkers _workers = new();
+    private readonly NetworkWorkers _workers;
 
-    public NetworkGate(IEnumerable<INetworkControl> controls, Outcome outcome, ILogger log)
+    /// <param name="workers">PID 1's one pool of network threads, which outlives a gate a policy reload replaces.</param>
+    public NetworkGate(IEnumerable<INetworkControl> controls, Outcome outcome, NetworkWorkers workers, ILogger log)
     {
+        _workers = workers;
         _controls = [.. controls];
         _outcome = outcome;
         _log = log;

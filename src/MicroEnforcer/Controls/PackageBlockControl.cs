@@ -32,6 +32,8 @@ internal sealed class PackageBlockControl : ControlDefinition<PackageBlockPolicy
 
     protected override IEnumerable<FilterRule> RulesFor(PackageBlockPolicy policy) => ExecRules;
 
+    public override bool ActsAtLaunch => true;
+
     protected override IControl CreateFor(PackageBlockPolicy policy, ControlServices services) =>
         PackageBlock.Load(policy, "/", services.Log);
 }

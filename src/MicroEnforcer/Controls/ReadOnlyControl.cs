@@ -35,5 +35,7 @@ internal sealed class ReadOnlyControl : ControlDefinition<ReadOnlyPolicy>
             ? [.. FileCallRules.ChangingOpens, .. FileCallRules.Truncates, .. FileCallRules.EntryChanges, .. AttributeChangeGuard.Rules]
             : AttributeChangeGuard.Rules;
 
+    public override bool ActsAtLaunch => true;
+
     protected override IControl CreateFor(ReadOnlyPolicy policy, ControlServices services) => new ReadOnlyPaths(policy, services.Outcome, services.Log);
 }

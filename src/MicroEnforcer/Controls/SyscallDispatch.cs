@@ -28,14 +28,26 @@ internal sealed class SyscallDispatch
     private readonly Outcome _outcome;
     private readonly ILogger _log;
 
-    public SyscallDispatch(IEnumerable<ISyscallControl> controls, Outcome outcome, ILogger log)
+    /// <param name="retired">
+    /// Kinds the installed filter notifies that no control of this generation decides: a policy
+    /// reload turned their controls off (the filter cannot change), so they go on.
+    /// </param>
+    public SyscallDispatch(IEnumerable<ISyscallControl> controls, Outcome outcome, ILogger log, IEnumerable<SyscallKind>? retired = null)
     {
         _byKind = new ISyscallControl[Enum.GetValues<SyscallKind>().Length][];
         for (int kind = 0; kind < _byKind.Length; kind++)
             _byKind[kind] = [.. controls.Where(control => control.Kinds.Contains((SyscallKind)kind))];
+        Kinds = [.. Enumerable.Range(0, _byKind.Length).Where(kind => _byKind[kind].Length > 0).Select(kind => (SyscallKind)kind)];
+        RetiredKinds = [.. (retired ?? []).Except(Kinds)];
         _outcome = outcome;
         _log = log;
     }
+
+    /// <summary>The kinds some control of this dispatch decides.</summary>
+    public IReadOnlyList<SyscallKind> Kinds { get; }
+
+    /// <summary>The kinds the filter notifies that no control decides any more (see the constructor).</summary>
+    public IReadOnlyList<SyscallKind> RetiredKinds { get; }
 
     /// <summary>As below, for calls no control performs itself.</summary>
     public int? Decide(in SyscallCall call) => Decide(call, out _);
@@ -46,7 +58,8 @@ internal sealed class SyscallDispatch
         value = 0;
         ISyscallControl[] controls = _byKind[(int)call.Kind];
         if (controls.Length == 0)
-            return -Libc.EPERM;   // the filter sends nothing else here; anything else is a bug, and is refused
+            // The filter sends nothing else here; anything else is a bug, and is refused.
+            return RetiredKinds.Contains(call.Kind) ? 0 : -Libc.EPERM;
         foreach (ISyscallControl control in controls)
         {
             SyscallVerdict verdict;

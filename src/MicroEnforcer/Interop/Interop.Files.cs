@@ -78,12 +78,16 @@ internal static partial class Libc
         public ulong stx_mnt_id;   // with STATX_MNT_ID
     }
 
-    /// <summary>struct statfs on 64-bit Linux; only the filesystem type is read.</summary>
+    /// <summary>struct statfs on 64-bit Linux; the filesystem type and the mount flags are read.</summary>
     [StructLayout(LayoutKind.Sequential, Size = 120)]
     internal struct statfs
     {
         public long f_type;
+        public long f_bsize, f_blocks, f_bfree, f_bavail, f_files, f_ffree, f_fsid, f_namelen, f_frsize;
+        public long f_flags;   // ST_* of the mount (ST_RDONLY), since Linux 2.6.36
     }
+
+    internal const long ST_RDONLY = 1;
 
     [LibraryImport(Library, EntryPoint = "openat", SetLastError = true)]
     internal static unsafe partial int OpenAt(int dirfd, byte* path, int flags, int mode);

@@ -14,6 +14,8 @@ internal static partial class Libc
     internal const uint IN_MOVED_TO = 0x80;
     internal const uint IN_CREATE = 0x100;
     internal const uint IN_DELETE = 0x200;
+    internal const uint IN_DELETE_SELF = 0x400;
+    internal const uint IN_MOVE_SELF = 0x800;
     internal const uint IN_Q_OVERFLOW = 0x4000;
     internal const uint IN_IGNORED = 0x8000;
     internal const uint IN_ONESHOT = 0x80000000;

@@ -116,7 +116,7 @@ internal static partial class Log
     [LoggerMessage(71, LogLevel.Information, "workload pid {Pid} execs {Command} with {Privileges}")]
     public static partial void WorkloadPrivileges(ILogger log, int pid, string command, string privileges);
 
-    [LoggerMessage(54, LogLevel.Warning, "{Controls} cannot act: exec sessions are off (--no-exec-sessions), so sessions are neither watched nor refused")]
+    [LoggerMessage(129, LogLevel.Warning, "{Controls} cannot act: exec sessions are off (--no-exec-sessions), so sessions are neither watched nor refused")]
     public static partial void SessionControlsWithoutSessions(ILogger log, string controls);
 
     [LoggerMessage(90, LogLevel.Information, "packageBlock: {Found} of {Listed} listed package(s) installed ({Databases}): {Files} of their files found, {Missing} of their listed paths absent from the image")]
@@ -139,4 +139,28 @@ internal static partial class Log
 
     [LoggerMessage(81, LogLevel.Information, "{Control}: {Message}")]
     public static partial void ControlPrepared(ILogger log, string control, string message);
+
+    [LoggerMessage(130, LogLevel.Information, "policy: watching {Path}; changes are validated and applied while the workload runs")]
+    public static partial void PolicyWatching(ILogger log, string path);
+
+    [LoggerMessage(131, LogLevel.Warning, "policy: {Path} cannot be watched for changes ({Error}); it is read every {Seconds} s instead")]
+    public static partial void PolicyWatchDegraded(ILogger log, string path, string error, int seconds);
+
+    [LoggerMessage(132, LogLevel.Information, "policy reloaded from {Path} ({Result}): {OldHash} -> {NewHash}; changed live: {Applied}")]
+    public static partial void PolicyReloaded(ILogger log, string path, string result, string oldHash, string newHash, string applied);
+
+    [LoggerMessage(133, LogLevel.Warning, "policy: a change waits for a restart: {Change}")]
+    public static partial void PolicyChangePending(ILogger log, string change);
+
+    [LoggerMessage(134, LogLevel.Error, "policy: the changed {Path} was refused ({Count} error(s)); the running policy stays in force")]
+    public static partial void PolicyReloadRejected(ILogger log, string path, int count);
+
+    [LoggerMessage(135, LogLevel.Error, "policy: {Error}")]
+    public static partial void PolicyReloadError(ILogger log, string error);
+
+    [LoggerMessage(136, LogLevel.Error, "policy: reloading {Path} failed: {Error}")]
+    public static partial void PolicyReloadFailed(ILogger log, string path, string error);
+
+    [LoggerMessage(137, LogLevel.Warning, "policy: {Path} is read at start only, not watched for changes: {Reason}")]
+    public static partial void PolicyNotWatched(ILogger log, string path, string reason);
 }

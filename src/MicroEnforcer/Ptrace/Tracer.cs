@@ -33,7 +33,7 @@ namespace MicroEnforcer.Ptrace;
 /// at all is the session controls' question (<see cref="SessionAdmission"/>), asked at the seize
 /// and at the session's first exec event.
 /// </summary>
-internal sealed class Tracer(ActiveControls controls, Outcome outcome, SessionEnforcement sessions)
+internal sealed class Tracer(LiveControls live, Outcome outcome, SessionEnforcement sessions)
 {
     private const int PruneThreshold = 1024;
     private const int SessionOptions = Libc.PTRACE_O_TRACESYSGOOD | Libc.PTRACE_O_TRACEEXEC | Libc.PTRACE_O_TRACEFORK |
@@ -42,10 +42,7 @@ internal sealed class Tracer(ActiveControls controls, Outcome outcome, SessionEn
     private readonly Dictionary<int, PendingExec> _pending = [];
     private readonly Dictionary<int, FilterInjection> _injections = [];
     private readonly ElfImageFacts _elfFacts = new();
-    private readonly ExecDecider _decider = controls.Exec;
-    private readonly DriftPrevention? _drift = controls.Find<DriftPrevention>();
-    private readonly ReverseShellDetector? _reverseShell = controls.Find<ReverseShellDetector>();
-    private readonly SessionAdmission _admission = new(controls.Sessions, outcome, sessions);
+    private readonly SessionAdmission _admission = new(() => live.Current.Sessions, outcome, sessions);
     private int _tracerTid;
 
     /// <summary>Called once, on the tracing thread: ptrace ties tracees to this thread id.</summary>
@@ -182,6 +179,8 @@ internal sealed class Tracer(ActiveControls controls, Outcome outcome, SessionEn
             pending ??= leaders;
 
         ExecTarget? target = ExecPathResolver.DescribeLoaded(pid);
+        ActiveControls controls = live.Current;   // one generation for the whole decision
+        ExecDecider decider = controls.Exec;
 
         // Not seized for an exec check: a session process, traced since it entered. Whether the
         // session may run at all comes first: killed here, its program never runs.
@@ -197,7 +196,7 @@ internal sealed class Tracer(ActiveControls controls, Outcome outcome, SessionEn
             target = target with { LoaderProgram = LoaderEnvironment.DirectRunProgram(pid, kind) };
         ExecDecision decision = target is null
             ? Unreadable("cannot inspect the loaded image (/proc/PID/exe unreadable)")
-            : _decider.Decide(target);
+            : decider.Decide(target);
         string path = target?.CanonicalPath ?? "?";
 
         // The kernel also mapped the ELF interpreter (PT_INTERP, e.g. ld.so), which runs first:
@@ -212,7 +211,7 @@ internal sealed class Tracer(ActiveControls controls, Outcome outcome, SessionEn
             }
             else if (interpreter.Target is { } loader)
             {
-                ExecDecision loaderDecision = _decider.Decide(loader);
+                ExecDecision loaderDecision = decider.Decide(loader);
                 if (loaderDecision.Finding is { } finding)
                 {
                     decision = loaderDecision with { Finding = finding with { Reason = $"its ELF interpreter {loader.CanonicalPath}: {finding.Reason}" } };
@@ -225,7 +224,7 @@ internal sealed class Tracer(ActiveControls controls, Outcome outcome, SessionEn
         // program of a loader run directly. Only a dynamically linked image (or one not known to
         // be static) or a loader run as a program has a loader that reads them (see LoaderEnvironment).
         ElfImageFacts.LoaderKind runAs = facts?.Loader ?? ElfImageFacts.LoaderKind.None;
-        if (!decision.Deny && target is not null && _drift is { } drift && (facts?.HasInterpreter != false || runAs != ElfImageFacts.LoaderKind.None) &&
+        if (!decision.Deny && target is not null && controls.Find<DriftPrevention>() is { } drift && (facts?.HasInterpreter != false || runAs != ElfImageFacts.LoaderKind.None) &&
             LoaderEnvironment.Decide(pid, target.CanonicalPath, runAs, drift) is { } loaded &&
             (loaded.Decision.Deny || decision.Finding is null))
         {
@@ -236,7 +235,7 @@ internal sealed class Tracer(ActiveControls controls, Outcome outcome, SessionEn
         // A shebang script: the interpreter is the image, and what it will read is the script
         // the kernel named in its argv (/dev/fd/N or the path). That file is judged here, where
         // the new image's fds and argv are its own (see ShebangScripts).
-        if (!decision.Deny && target is not null && ShebangScripts.Decide(pid, target.CanonicalPath, _decider) is { } script &&
+        if (!decision.Deny && target is not null && ShebangScripts.Decide(pid, target.CanonicalPath, decider) is { } script &&
             (script.Decision.Deny || decision.Finding is null))
         {
             decision = script.Decision;
@@ -245,10 +244,10 @@ internal sealed class Tracer(ActiveControls controls, Outcome outcome, SessionEn
 
         // A shell fed from the network through a relay: its stdin is a pipe, FIFO or pty whose
         // other end a connected process holds (see StdinRelay). Its argv and fds are its own now.
-        if (!decision.Deny && target is not null && _reverseShell?.DecideRelayAtExec(pid, target) is { } relay &&
-            (_reverseShell.Mode == Policy.EnforcementMode.Enforce || decision.Finding is null))
+        if (!decision.Deny && target is not null && controls.Find<ReverseShellDetector>() is { } reverseShell && reverseShell.DecideRelayAtExec(pid, target) is { } relay &&
+            (reverseShell.Mode == Policy.EnforcementMode.Enforce || decision.Finding is null))
         {
-            decision = new ExecDecision(relay, _reverseShell.Mode);
+            decision = new ExecDecision(relay, reverseShell.Mode);
             path = target.CanonicalPath;
         }
 
@@ -312,7 +311,7 @@ internal sealed class Tracer(ActiveControls controls, Outcome outcome, SessionEn
 
     // An image we cannot read is not a policy question: it never runs, whatever the mode. It is
     // reported under the exec control that could not decide.
-    private ExecDecision Unreadable(string reason) => controls.Undecidable(reason) with { Mode = EnforcementMode.Enforce };
+    private ExecDecision Unreadable(string reason) => live.Current.Undecidable(reason) with { Mode = EnforcementMode.Enforce };
 
     // In audit mode the entry check already reported the same finding for the same file.
     private static bool SameAsEntry(ExecDecision loaded, PendingExec? pending, string path) =>

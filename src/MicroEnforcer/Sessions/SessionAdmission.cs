@@ -23,15 +23,16 @@ namespace MicroEnforcer.Sessions;
 /// through; it was decided once. `microenforcer exec` is let through both points: it asks to
 /// join, and the session server decides.
 /// </summary>
-internal sealed class SessionAdmission(IReadOnlyList<ISessionControl> controls, Outcome outcome, SessionEnforcement sessions)
+/// <param name="current">The session controls of the running generation (a policy reload may change them).</param>
+internal sealed class SessionAdmission(Func<IReadOnlyList<ISessionControl>> current, Outcome outcome, SessionEnforcement sessions)
 {
     private const int PruneThreshold = 4096;
 
     private readonly Dictionary<int, bool> _entering = [];   // pid → reported in audit mode
     private readonly Dictionary<int, ulong> _admitted = [];   // pid → start time
-    private readonly bool _enforces = controls.Any(control => control.Mode == EnforcementMode.Enforce);
+    private bool Enforces => current().Any(control => control.Mode == EnforcementMode.Enforce);
 
-    public bool Active => controls.Count > 0;
+    public bool Active => current().Count > 0;
 
     /// <summary>A newcomer was seized (and verified one). True when it was killed.</summary>
     public bool Captured(int pid, in ProcStatus status)
@@ -61,7 +62,7 @@ internal sealed class SessionAdmission(IReadOnlyList<ISessionControl> controls, 
         if (!Active)
             return false;
         bool first = _entering.Remove(pid, out bool report);
-        if (!first && (!_enforces || IsAdmitted(pid)))
+        if (!first && (!Enforces || IsAdmitted(pid)))
             return false;
         return Decide(pid, seizedAfterExec: false, "execve", first && report, program);
     }
@@ -82,9 +83,9 @@ internal sealed class SessionAdmission(IReadOnlyList<ISessionControl> controls, 
         {
             Admit(child);
         }
-        else if (_enforces && !_entering.ContainsKey(parent) && !IsJoining(parent))
+        else if (Enforces && !_entering.ContainsKey(parent) && !IsJoining(parent))
         {
-            var finding = new ControlFinding(controls.First(c => c.Mode == EnforcementMode.Enforce).Name,
+            var finding = new ControlFinding(current().First(c => c.Mode == EnforcementMode.Enforce).Name,
                 $"started by exec session process {parent}, which is refused");
             outcome.AtExecEvent(child, finding, EnforcementMode.Enforce, "fork", NativePath.ReadLink($"/proc/{child}/exe") ?? "?");
         }
@@ -105,7 +106,7 @@ internal sealed class SessionAdmission(IReadOnlyList<ISessionControl> controls, 
         }
         if (program is null && ProcCmdline.IsEmpty(pid) != false)
             return false;   // gone, or exiting: its memory, and with it exe and cmdline, is gone already
-        foreach (ISessionControl control in controls)
+        foreach (ISessionControl control in current())
         {
             ControlFinding? finding = program is null
                 ? new ControlFinding(control.Name, "an exec session's program cannot be inspected (/proc/PID/exe unreadable)")

@@ -17,7 +17,7 @@ namespace MicroEnforcer.Sessions;
 /// controls enforce (fail closed), and reported otherwise.
 /// </summary>
 /// <param name="ownBinary">The launcher's own binary as it was at start (null if unreadable).</param>
-internal sealed class SessionEnforcement(ImmutableArray<BpfInstruction> filter, ActiveControls controls, NotificationListeners listeners,
+internal sealed class SessionEnforcement(ImmutableArray<BpfInstruction> filter, LiveControls live, NotificationListeners listeners,
     Outcome outcome, FileSignature? ownBinary, ILogger log)
 {
     public const string ControlName = "execSessions";
@@ -29,7 +29,7 @@ internal sealed class SessionEnforcement(ImmutableArray<BpfInstruction> filter, 
     public ImmutableArray<BpfInstruction> Filter { get; } = filter;
 
     /// <summary>The workload's launch plan (capabilities dropped, files restricted), injected with the filter.</summary>
-    public LaunchPlan Launch => controls.Launch;
+    public LaunchPlan Launch => live.Current.Launch;
 
     private RulesetCourier? _courier;
     private bool _courierTried;
@@ -44,7 +44,7 @@ internal sealed class SessionEnforcement(ImmutableArray<BpfInstruction> filter, 
     {
         get
         {
-            if (_courierTried || controls.Launch.FileRuleset is not { } ruleset)
+            if (_courierTried || live.Current.Launch.FileRuleset is not { } ruleset)
                 return _courier;
             _courierTried = true;
             _courier = RulesetCourier.Open(ruleset.Fd, out string? error);
@@ -71,7 +71,7 @@ internal sealed class SessionEnforcement(ImmutableArray<BpfInstruction> filter, 
         string path = NativePath.ReadLink($"/proc/{pid}/exe") ?? "?";
         listeners.Session(listenerFd, $"exec session pid {pid} ({path})");
         Log.SessionEnforced(log, pid, path);
-        controls.Launched(pid, "the exec session", path);
+        live.Current.Launched(pid, "the exec session", path);
     }
 
     public void TracedOnly(int pid, string reason) => Log.SessionTracedOnly(log, pid, reason);
@@ -101,5 +101,5 @@ internal sealed class SessionEnforcement(ImmutableArray<BpfInstruction> filter, 
     // Killed in enforce mode (a seized process is stopped, or not yet running anything of its
     // own), reported either way.
     private bool FailClosed(int pid, string reason) =>
-        outcome.AtExecEvent(pid, new ControlFinding(ControlName, reason), controls.SessionFailureMode, "none", NativePath.ReadLink($"/proc/{pid}/exe") ?? "?");
+        outcome.AtExecEvent(pid, new ControlFinding(ControlName, reason), live.Current.SessionFailureMode, "none", NativePath.ReadLink($"/proc/{pid}/exe") ?? "?");
 }

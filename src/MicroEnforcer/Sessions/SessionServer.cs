@@ -16,7 +16,7 @@ namespace MicroEnforcer.Sessions;
 /// A session control (<see cref="ISessionControl"/>) may refuse the join: the client is sent the
 /// reason instead of the filter, prints it and runs nothing.
 /// </summary>
-internal sealed class SessionServer(ImmutableArray<BpfInstruction> filter, ActiveControls controls, NotificationListeners listeners,
+internal sealed class SessionServer(ImmutableArray<BpfInstruction> filter, LiveControls live, NotificationListeners listeners,
     Outcome outcome, string policyName, ILogger log)
 {
     public void Start()
@@ -83,7 +83,7 @@ internal sealed class SessionServer(ImmutableArray<BpfInstruction> filter, Activ
         }
         int error;
         fixed (BpfInstruction* program = filter.AsSpan())
-            error = Shim.SessionSendFilter(connection, program, (uint)filter.Length, controls.Launch.DropCapabilities, controls.Launch.FileRulesetFd);
+            error = Shim.SessionSendFilter(connection, program, (uint)filter.Length, live.Current.Launch.DropCapabilities, live.Current.Launch.FileRulesetFd);
         if (error != 0)
         {
             Log.SessionJoinRefused(log, $"pid {peer}: sending the filter: {Libc.DescribeErrno(error)}");
@@ -104,7 +104,7 @@ internal sealed class SessionServer(ImmutableArray<BpfInstruction> filter, Activ
         }
         string command = ProcCmdline.Read(peer) ?? "?";
         listeners.Session(listener, $"exec session pid {peer} (microenforcer exec)");
-        controls.Launched(peer, "the exec session (microenforcer exec)");
+        live.Current.Launched(peer, "the exec session (microenforcer exec)");
         if (Shim.SessionAcknowledge(connection) != 0)
             return;   // it gave up waiting: its filter has our listener, so it is enforced regardless
         Log.SessionJoined(log, peer, command);
@@ -120,7 +120,7 @@ internal sealed class SessionServer(ImmutableArray<BpfInstruction> filter, Activ
         if (start > 0 && start < argv.Length && argv[start] == "--")
             start++;
         string program = start > 0 && start < argv.Length ? argv[start] : "?";
-        foreach (ISessionControl control in controls.Sessions)
+        foreach (ISessionControl control in live.Current.Sessions)
         {
             if (control.EvaluateJoin() is { } finding &&
                 outcome.AtCall(peer, finding, control.Mode, Libc.EACCES, "none", program, program, string.Join(' ', argv)) != 0)

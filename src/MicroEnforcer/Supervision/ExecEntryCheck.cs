@@ -12,7 +12,7 @@ namespace MicroEnforcer.Supervision;
 /// memory may be rewritten after it answers, so every CONTINUE it gives is preceded by a seize,
 /// and the <see cref="Tracer"/> decides again on what the kernel actually loaded.
 /// </summary>
-internal sealed class ExecEntryCheck(ActiveControls controls, Tracer tracer, Outcome outcome)
+internal sealed class ExecEntryCheck(LiveControls live, Tracer tracer, Outcome outcome)
 {
     /// <summary>
     /// The answer that is no answer yet: the file is not provably the image's and the baseline
@@ -24,6 +24,7 @@ internal sealed class ExecEntryCheck(ActiveControls controls, Tracer tracer, Out
     /// <summary>Returns the answer: 0 (CONTINUE), a negative errno, <see cref="AwaitBaseline"/>, or null when nobody waits any more.</summary>
     public int? Decide(ulong id, int tid, ExecRequest request, NotificationListener listener)
     {
+        ActiveControls controls = live.Current;   // one generation for the whole decision
         int errno = ProcessMemory.TryReadCBytes(tid, request.PathAddress, ProcessMemory.PathMax, out byte[]? pathBytes);
         if (!listener.IsStillValid(id))
             return null;   // the caller is gone; what was read may belong to a recycled pid
@@ -94,7 +95,7 @@ internal sealed class ExecEntryCheck(ActiveControls controls, Tracer tracer, Out
 
     /// <summary>No decision is possible: refuse in enforce mode, let it run and say so in audit mode.</summary>
     private int? Undecidable(ulong id, NotificationListener listener, int tid, ExecRequest request, string path, string reason) =>
-        Report(id, listener, tid, path, path, request, controls.Undecidable(reason));
+        Report(id, listener, tid, path, path, request, live.Current.Undecidable(reason));
 
     // Only reports read the argv from the caller's memory: an allowed exec never pays for it.
     // The caller is still parked in its notification, so the argv is the one it passed.

@@ -27,8 +27,8 @@ namespace MicroEnforcer.Supervision;
 /// Every read of the caller's memory or /proc is followed by SECCOMP_IOCTL_NOTIF_ID_VALID: if
 /// the caller died and its pid was reused, what was read belongs to someone else.
 /// </summary>
-internal sealed class NotifyLoop(NotificationListener workload, ExecEntryCheck exec, SyscallDispatch syscalls, Tracer tracer, NotifyInbox inbox,
-    BaselineRecording baseline, EnforcementMode failureMode, ILogger log)
+internal sealed class NotifyLoop(NotificationListener workload, ExecEntryCheck exec, LiveControls controls, Tracer tracer, NotifyInbox inbox,
+    BaselineRecording baseline, ILogger log)
 {
     // Time calls received while the baseline was being hashed: answered (CONTINUE) when it is
     // over (NotifyWork.BaselineHashed), in arrival order.
@@ -145,6 +145,10 @@ internal sealed class NotifyLoop(NotificationListener workload, ExecEntryCheck e
                 case NotifyWork.Exited exited:
                     tracer.OnExited(exited.Pid);
                     break;
+                case NotifyWork.InstallControls install:
+                    install.Install();
+                    install.Done.Set();
+                    break;
                 case NotifyWork.ReapingOffered offered:
                     _reaper = offered.Reaper;
                     _reaper.HandOverToLoop();
@@ -169,7 +173,7 @@ internal sealed class NotifyLoop(NotificationListener workload, ExecEntryCheck e
         {
             // Fail closed: a call nobody could judge does not happen in enforce mode.
             Log.NotifyHandlerFailed(log, (int)notification.pid, e);
-            answer = failureMode == EnforcementMode.Enforce ? -Libc.EACCES : 0;
+            answer = controls.Current.ExecFailureMode == EnforcementMode.Enforce ? -Libc.EACCES : 0;
         }
         if (answer == ExecEntryCheck.AwaitBaseline)
             _awaitingBaseline.Add((listener, notification));
@@ -236,6 +240,6 @@ internal sealed class NotifyLoop(NotificationListener workload, ExecEntryCheck e
         (SyscallKind kind, _) = SyscallClassifier.Classify(notification.data.arch, unchecked((uint)notification.data.nr));
         if (kind is SyscallKind.Execve or SyscallKind.Execveat)
             return exec.Decide(notification.id, tid, ExecRequest.Decode(notification.data)!, listener);
-        return syscalls.Decide(new SyscallCall(tid, kind, notification.data, listener, notification.id), out value);
+        return controls.Current.Syscalls.Decide(new SyscallCall(tid, kind, notification.data, listener, notification.id), out value);
     }
 }

@@ -35,4 +35,10 @@ internal abstract record NotifyWork
 
     /// <summary>The image baseline's hashing is over and the content stamps retired: the time calls held for it can go.</summary>
     public sealed record BaselineHashed : NotifyWork;
+
+    /// <summary>
+    /// A policy reload's new generation of controls: <paramref name="Install"/> runs on the loop's
+    /// thread between two decisions, then <paramref name="Done"/> is set (see PolicyReloader).
+    /// </summary>
+    public sealed record InstallControls(Action Install, ManualResetEventSlim Done) : NotifyWork;
 }

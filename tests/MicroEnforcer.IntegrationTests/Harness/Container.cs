@@ -27,6 +27,11 @@ internal static class Container
         mount -t devpts -o newinstance,ptmxmode=0666,mode=0620 devpts "$R/dev/pts"
         ln -s pts/ptmx "$R/dev/ptmx"
         ln -s /proc/self/fd "$R/dev/fd"
+        if [ -n "${ME_RO_VOLUME:-}" ]; then
+          mkdir -p "$R$ME_RO_TARGET"
+          mount --bind "$ME_RO_VOLUME" "$R$ME_RO_TARGET"
+          mount -o remount,bind,ro "$R$ME_RO_TARGET"
+        fi
         exec $ME_PID1_WRAPPER chroot "$R" "$@"
         """;
 

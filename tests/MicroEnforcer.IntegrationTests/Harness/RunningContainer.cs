@@ -44,20 +44,22 @@ internal sealed class RunningContainer : IDisposable
     /// <param name="policy">The policy's text, given to PID 1 with --policy.</param>
     /// <param name="pid1Wrapper">A host command PID 1 is exec'd through (see <see cref="Container.RunRaw"/>).</param>
     /// <param name="hostNetwork">Keep the host's network namespace (see <see cref="Container.RunRaw"/>).</param>
+    /// <param name="readOnlyVolume">A host directory mounted read-only at a path in the container (as a ConfigMap volume is).</param>
     public static RunningContainer Start(string[] command, string[]? runOptions = null, ImageRootfs? image = null,
         string readyLine = "exec sessions:", string? policy = null, string pid1Wrapper = "", bool hostNetwork = false,
-        Action<string>? prepareLayer = null)
+        Action<string>? prepareLayer = null, (string HostDirectory, string Target)? readOnlyVolume = null)
     {
         string[] withPolicy = policy is null ? [] : ["--policy", Container.PolicyPathInContainer];
         string[] pid1 = ["/.microenforcer/microenforcer", "run", .. withPolicy, .. runOptions ?? [], "--", .. command];
-        RunningContainer container = StartRaw(pid1, image, policy, pid1Wrapper, hostNetwork, prepareLayer);
+        RunningContainer container = StartRaw(pid1, image, policy, pid1Wrapper, hostNetwork, prepareLayer, readOnlyVolume);
         container.WaitForLog(readyLine);
         return container;
     }
 
     /// <summary>Starts any command as PID 1 (for runs without the enforcer).</summary>
     public static RunningContainer StartRaw(string[] pid1Command, ImageRootfs? image = null, string? policy = null,
-        string pid1Wrapper = "", bool hostNetwork = false, Action<string>? prepareLayer = null)
+        string pid1Wrapper = "", bool hostNetwork = false, Action<string>? prepareLayer = null,
+        (string HostDirectory, string Target)? readOnlyVolume = null)
     {
         image ??= ImageRootfs.Shared;
         string dir = Directory.CreateTempSubdirectory("microenforcer-rc-").FullName;
@@ -85,6 +87,8 @@ internal sealed class RunningContainer : IDisposable
         info.Environment["ME_WORK"] = work;
         info.Environment["ME_MERGED"] = merged;
         info.Environment["ME_PID1_WRAPPER"] = pid1Wrapper;
+        info.Environment["ME_RO_VOLUME"] = readOnlyVolume?.HostDirectory ?? "";
+        info.Environment["ME_RO_TARGET"] = readOnlyVolume?.Target ?? "";
         info.Environment["PATH"] = "/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
         Process unshare = Process.Start(info) ?? throw new InvalidOperationException("cannot start unshare");
         unshare.StandardInput.Close();
@@ -92,6 +96,9 @@ internal sealed class RunningContainer : IDisposable
         container.Pid1 = container.FindPid1(pid1Command[0]);
         return container;
     }
+
+    /// <summary>A path inside the running container, as the host reaches it (through PID 1's root: its mounts, so inotify in the container sees the writes).</summary>
+    public string HostPath(string pathInContainer) => $"/proc/{Pid1}/root{pathInContainer}";
 
     /// <summary>Runs a command inside the running container, entering it from outside.</summary>
     public ProcessRunner.Result Enter(params string[] command) =>

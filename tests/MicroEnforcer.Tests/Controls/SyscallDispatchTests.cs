@@ -41,6 +41,26 @@ public sealed class SyscallDispatchTests
     }
 
     [Fact]
+    public void AKindNoControlDecides_IsRefused_AsABug()
+    {
+        var dispatch = Dispatch(Control("a", EnforcementMode.Enforce, SyscallVerdict.Continue));
+
+        Assert.Equal(-EPERM, dispatch.Decide(Call(SyscallKind.Bind)));
+    }
+
+    [Fact]
+    public void AKindAReloadRetired_GoesOn_TheFilterStillNotifiesIt()
+    {
+        // A reload turned off the only control of connect; the installed filter cannot forget it.
+        var dispatch = new SyscallDispatch([Control("a", EnforcementMode.Enforce, SyscallVerdict.Continue, SyscallKind.Bind)],
+            new Outcome(new AuditLog(line => _events.Add(Encoding.UTF8.GetString(line.Span)))), NullLogger.Instance, retired: [SyscallKind.Connect, SyscallKind.Bind]);
+
+        Assert.Equal(0, dispatch.Decide(Call(SyscallKind.Connect)));
+        Assert.Equal([SyscallKind.Connect], dispatch.RetiredKinds);   // bind is decided: not retired
+        Assert.Empty(_events);
+    }
+
+    [Fact]
     public void AnEnforcedObjectionRefusesWithItsErrnoAndIsReportedBlocked()
     {
         var dispatch = Dispatch(Control("a", EnforcementMode.Enforce, Objection("a", EPERM)));

@@ -11,8 +11,9 @@ namespace MicroEnforcer.Injector.Admission;
 internal sealed class MalformedReviewException(string message) : Exception(message);
 
 /// <summary>
-/// One AdmissionReview in, one out: pods CREATE (inject or not), pods/exec CONNECT (wrap the
-/// command), anything else allowed untouched with a warning. Whatever goes wrong with a pod the
+/// One AdmissionReview in, one out: pods CREATE (the image controls, then inject or not), pods
+/// and pods/ephemeralcontainers UPDATE (the image controls on new images), pods/exec CONNECT
+/// (wrap the command), anything else allowed untouched with a warning. Whatever goes wrong with a pod the
 /// injector cannot inject (its images cannot be resolved, the API server cannot be read) admits it
 /// unmodified with a warning, unless configured or annotated to deny.
 /// </summary>
@@ -20,11 +21,14 @@ internal sealed partial class AdmissionHandler(ImageConfigResolver resolver, IKu
 {
     public const string ApiVersion = "admission.k8s.io/v1";
 
+    private readonly PodImageGate _imageGate = new(resolver, options, logger);
+
     /// <param name="namespaceEnabled">The request came through the webhook whose namespaceSelector matches opted-in namespaces.</param>
     public async Task<JsonObject> HandleAsync(JsonNode? body, bool namespaceEnabled, CancellationToken cancel)
     {
         if (body is not JsonObject review)
             throw new MalformedReviewException("the body is not a JSON object");
+        ReviewShape.Check(review);
         if (Text(review["apiVersion"]) != ApiVersion || Text(review["kind"]) != "AdmissionReview")
             throw new MalformedReviewException($"expected apiVersion {ApiVersion} and kind AdmissionReview, got '{Text(review["apiVersion"])}' '{Text(review["kind"])}'");
         if (review["request"] is not JsonObject request)
@@ -38,18 +42,12 @@ internal sealed partial class AdmissionHandler(ImageConfigResolver resolver, IKu
         string ns = Text(request["namespace"]) ?? "";
         string name = Text(request["name"]) ?? Text(request["object"]?["metadata"]?["generateName"]) ?? "";
 
-        try
-        {
-            if (group == "" && resource == "pods" && subResource == "" && operation == "CREATE")
-                return await PodCreateAsync(uid, request, ns, name, namespaceEnabled, cancel).ConfigureAwait(false);
-            if (group == "" && resource == "pods" && subResource == "exec" && operation == "CONNECT")
-                return await PodExecAsync(uid, request, ns, name, cancel).ConfigureAwait(false);
-        }
-        catch (InvalidOperationException e)
-        {
-            // System.Text.Json's "the node must be of type ...": a field of the wrong JSON type.
-            throw new MalformedReviewException($"request.object cannot be read as a {(subResource == "exec" ? "PodExecOptions" : "pod")}: {e.Message}");
-        }
+        if (group == "" && resource == "pods" && subResource == "" && operation == "CREATE")
+            return await PodCreateAsync(uid, request, ns, name, namespaceEnabled, cancel).ConfigureAwait(false);
+        if (group == "" && resource == "pods" && subResource == "exec" && operation == "CONNECT")
+            return await PodExecAsync(uid, request, ns, name, cancel).ConfigureAwait(false);
+        if (group == "" && resource == "pods" && subResource is ("" or "ephemeralcontainers") && operation == "UPDATE")
+            return await PodUpdateAsync(uid, request, ns, name, cancel).ConfigureAwait(false);
 
         string what = $"{operation} {group}/{resource}" + (subResource == "" ? "" : $"/{subResource}");
         LogUnexpected(logger, uid, what);
@@ -60,26 +58,40 @@ internal sealed partial class AdmissionHandler(ImageConfigResolver resolver, IKu
     {
         if (request["object"] is not JsonObject pod || pod["spec"] is not JsonObject)
             throw new MalformedReviewException("a pods CREATE request needs the pod, with a spec, in request.object");
+        // The image controls see every pod the webhook is sent, injected or not.
+        var (verdict, lookups) = await _imageGate.CheckAsync(uid, pod, null, ns, name, cancel).ConfigureAwait(false);
+        if (verdict.Refused)
+            return Denied(uid, verdict.RefusalMessage, verdict.Warnings);
         var decision = InjectionDecision.For(pod, namespaceEnabled);
         LogDecision(logger, uid, ns, name, decision.Inject, decision.Reason);
         if (!decision.Inject)
-            return Allowed(uid, null, []);
+            return Allowed(uid, null, verdict.Warnings);
 
         IReadOnlyDictionary<int, ImageConfig> configs;
         try
         {
-            configs = await resolver.ResolveAsync(pod, ns, [.. PodPatchBuilder.ContainersNeedingImageConfig(pod)], cancel).ConfigureAwait(false);
+            configs = await resolver.ResolveAsync(pod, ns, [.. PodPatchBuilder.ContainersNeedingImageConfig(pod)], cancel, lookups).ConfigureAwait(false);
         }
         catch (ImageResolutionException e)
         {
             bool deny = options.DenyOnResolveFailure || Text(pod["metadata"]?["annotations"]?[Annotations.ResolveFailure]) == "deny";
             LogResolveFailed(logger, e, uid, ns, name, deny, e.Message);
             string message = $"microenforcer: cannot inject the enforcer: {e.Message}";
-            return deny ? Denied(uid, message) : Allowed(uid, null, [message + "; the pod is admitted WITHOUT enforcement"]);
+            return deny ? Denied(uid, message, verdict.Warnings) : Allowed(uid, null, [.. verdict.Warnings, message + "; the pod is admitted WITHOUT enforcement"]);
         }
         JsonPatch patch = PodPatchBuilder.Build(pod, options, configs);
         LogInjected(logger, uid, ns, name, patch.Count);
-        return Allowed(uid, patch, []);
+        return Allowed(uid, patch, verdict.Warnings);
+    }
+
+    /// <summary>A pod's containers given new images (`kubectl set image`, `kubectl debug`'s ephemeral
+    /// container): checked by the image controls; nothing is injected on an update.</summary>
+    private async Task<JsonObject> PodUpdateAsync(string uid, JsonObject request, string ns, string name, CancellationToken cancel)
+    {
+        if (request["object"] is not JsonObject pod || pod["spec"] is not JsonObject)
+            throw new MalformedReviewException("a pods UPDATE request needs the pod, with a spec, in request.object");
+        var (verdict, _) = await _imageGate.CheckAsync(uid, pod, request["oldObject"] as JsonObject ?? [], ns, name, cancel).ConfigureAwait(false);
+        return verdict.Refused ? Denied(uid, verdict.RefusalMessage, verdict.Warnings) : Allowed(uid, null, verdict.Warnings);
     }
 
     private async Task<JsonObject> PodExecAsync(string uid, JsonObject request, string ns, string podName, CancellationToken cancel)
@@ -119,12 +131,18 @@ internal sealed partial class AdmissionHandler(ImageConfigResolver resolver, IKu
         return Review(response);
     }
 
-    internal static JsonObject Denied(string uid, string message) => Review(new JsonObject
+    internal static JsonObject Denied(string uid, string message, IReadOnlyList<string>? warnings = null)
     {
-        ["uid"] = uid,
-        ["allowed"] = false,
-        ["status"] = new JsonObject { ["code"] = 403, ["reason"] = "Forbidden", ["message"] = message },
-    });
+        var response = new JsonObject
+        {
+            ["uid"] = uid,
+            ["allowed"] = false,
+            ["status"] = new JsonObject { ["code"] = 403, ["reason"] = "Forbidden", ["message"] = message },
+        };
+        if (warnings is { Count: > 0 })
+            response["warnings"] = new JsonArray([.. warnings.Select(w => (JsonNode?)JsonValue.Create(w))]);
+        return Review(response);
+    }
 
     private static JsonObject Review(JsonObject response) => new()
     {

@@ -18,7 +18,7 @@ internal static class ExecPatch
             return null;
         // Already wrapped (by the user, or by a reinvocation): never double-prefix. Only the exact
         // prefix counts: `microenforcer run -- sh` or any other use of the binary is wrapped too.
-        List<string?> words = [.. command.Select(c => c?.GetValue<string>())]; // a non-string: InvalidOperationException, a malformed review
+        List<string?> words = [.. command.Select(c => c?.GetValue<string>())]; // strings: ReviewShape checked
         if (words.Count >= Prefix.Length && words.Take(Prefix.Length).SequenceEqual(Prefix))
             return null;
         var wrapped = new JsonArray([.. Prefix.Select(p => (JsonNode?)JsonValue.Create(p)), .. command.Select(c => c?.DeepClone())]);
@@ -33,14 +33,17 @@ internal static class ExecPatch
     /// </summary>
     public static bool TargetsEnforcedContainer(JsonObject pod, string? container)
     {
-        var annotations = pod["metadata"]?["annotations"] as JsonObject;
+        var annotations = (pod["metadata"] as JsonObject)?["annotations"] as JsonObject;
         if (annotations?[Annotations.Injected] is null)
             return false;
-        if (pod["spec"]?["containers"] is not JsonArray { Count: > 0 } containers)
+        if ((pod["spec"] as JsonObject)?["containers"] is not JsonArray { Count: > 0 } containers)
             return false;
-        string? name = string.IsNullOrEmpty(container) ? annotations["kubectl.kubernetes.io/default-container"]?.GetValue<string>() : container;
-        JsonNode? target = name is null ? containers[0] : containers.FirstOrDefault(c => c?["name"]?.GetValue<string>() == name);
-        return target?["volumeMounts"] is JsonArray mounts
-            && mounts.Any(m => m?["name"]?.GetValue<string>() == PodPatchBuilder.BinVolume && m["mountPath"]?.GetValue<string>() == PodPatchBuilder.EnforcerDir);
+        // The pod comes from the API server, not from the review ReviewShape checked: read leniently.
+        string? name = string.IsNullOrEmpty(container) ? Text(annotations["kubectl.kubernetes.io/default-container"]) : container;
+        JsonNode? target = name is null ? containers[0] : containers.FirstOrDefault(c => c is JsonObject o && Text(o["name"]) == name);
+        return target is JsonObject { } t && t["volumeMounts"] is JsonArray mounts
+            && mounts.Any(m => m is JsonObject o && Text(o["name"]) == PodPatchBuilder.BinVolume && Text(o["mountPath"]) == PodPatchBuilder.EnforcerDir);
     }
+
+    private static string? Text(JsonNode? node) => node?.GetValueKind() == System.Text.Json.JsonValueKind.String ? node.GetValue<string>() : null;
 }

@@ -8,7 +8,8 @@ namespace MicroEnforcer.Injector.Admission;
 /// The JSON Patch that injects the enforcer into a pod the decision said to inject. It only adds:
 /// arrays and objects are created when missing and appended to (`/-`) when present, and nothing
 /// else of the pod is touched. Every app container gets the enforcer directory read-only, the
-/// policy, `SYS_PTRACE`, and its command rewritten to `microenforcer run -- <what it ran>`.
+/// policy, `SYS_PTRACE`, the audit sink and identity variables (EnforcerEnvironment) it does not
+/// set itself, and its command rewritten to `/.microenforcer/microenforcer run -- <what it ran>`.
 /// </summary>
 internal static class PodPatchBuilder
 {
@@ -48,6 +49,7 @@ internal static class PodPatchBuilder
             string path = $"/spec/containers/{i}";
             RewriteCommand(patch, container, path, policyConfigMap is not null, imageConfigs.GetValueOrDefault(i));
             AppendToArray(patch, container, path, "volumeMounts", Mounts(policyConfigMap is not null));
+            AddEnvironment(patch, container, path, options.Audit);
             AddPtrace(patch, container, path);
         }
         return patch;
@@ -83,6 +85,34 @@ internal static class PodPatchBuilder
 
     /// <summary>A string the kubelet's $(VAR) expansion gives back unchanged: every `$` doubled.</summary>
     internal static string EscapeForKubelet(string s) => s.Replace("$", "$$", StringComparison.Ordinal);
+
+    /// <summary>The audit sinks and the resource identity (EnforcerEnvironment), but none the container sets itself.</summary>
+    private static void AddEnvironment(JsonPatch patch, JsonObject container, string path, AuditSinkOptions audit)
+    {
+        var present = (container["env"] as JsonArray ?? []).Select(e => e?["name"]?.GetValue<string>()).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        var variables = new List<JsonNode>();
+        void Literal(string name, string value)
+        {
+            // The kubelet expands $(VAR) in env values too: `$` doubled keeps the value as written.
+            if (present.Add(name))
+                variables.Add(new JsonObject { ["name"] = name, ["value"] = EscapeForKubelet(value) });
+        }
+        void Field(string name, string fieldPath)
+        {
+            if (present.Add(name))
+                variables.Add(new JsonObject { ["name"] = name, ["valueFrom"] = new JsonObject { ["fieldRef"] = new JsonObject { ["apiVersion"] = "v1", ["fieldPath"] = fieldPath } } });
+        }
+        foreach (var (name, value) in EnforcerEnvironment.AuditSinks(audit))
+            Literal(name, value);
+        Field(EnforcerEnvironment.PodName, "metadata.name");
+        Field(EnforcerEnvironment.PodNamespace, "metadata.namespace");
+        if (container["name"]?.GetValue<string>() is { } containerName)
+            Literal(EnforcerEnvironment.ContainerName, containerName);
+        if (container["image"]?.GetValue<string>() is { } image)
+            Literal(EnforcerEnvironment.Image, image);
+        if (variables.Count > 0)
+            AppendToArray(patch, container, path, "env", variables);
+    }
 
     private static void AddPtrace(JsonPatch patch, JsonObject container, string path)
     {

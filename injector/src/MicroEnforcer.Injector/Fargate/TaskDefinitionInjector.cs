@@ -10,7 +10,8 @@ namespace MicroEnforcer.Injector.Fargate;
 /// change: a non-essential sidecar from the enforcer image whose `/.microenforcer` VOLUME
 /// (Dockerfile.micro) the app containers mount with `volumesFrom`; `dependsOn` it exiting 0
 /// (it runs `version`, which also proves the binary runs on the task's platform); the entry
-/// point prefixed with `microenforcer run --`; and `SYS_PTRACE` added. Pure: image configs for
+/// point prefixed with `/.microenforcer/microenforcer run --`; `SYS_PTRACE` added; and the audit
+/// sink and identity variables the container does not set itself. Pure: image configs for
 /// containers without an `entryPoint` are resolved beforehand and passed in.
 /// </summary>
 internal static class TaskDefinitionInjector
@@ -49,7 +50,8 @@ internal static class TaskDefinitionInjector
         return new Platform("linux", cpu == "ARM64" ? "arm64" : "amd64");
     }
 
-    public static JsonObject Inject(JsonObject task, string enforcerImage, string? policyPath, IReadOnlyDictionary<int, ImageConfig> imageConfigs)
+    /// <param name="audit">Audit sinks set as MICROENFORCER_AUDIT_* variables (null: none).</param>
+    public static JsonObject Inject(JsonObject task, string enforcerImage, string? policyPath, IReadOnlyDictionary<int, ImageConfig> imageConfigs, AuditSinkOptions? audit = null)
     {
         if (IsInjected(task))
             return task.DeepClone().AsObject();
@@ -62,6 +64,7 @@ internal static class TaskDefinitionInjector
             Append(container, "volumesFrom", new JsonObject { ["sourceContainer"] = SidecarName, ["readOnly"] = true });
             Append(container, "dependsOn", new JsonObject { ["containerName"] = SidecarName, ["condition"] = "SUCCESS" });
             AddPtrace(container);
+            AddEnvironment(container, audit ?? new AuditSinkOptions());
         }
         containers.Insert(0, new JsonObject
         {
@@ -96,6 +99,28 @@ internal static class TaskDefinitionInjector
                 throw new ImageResolutionException($"container {container["name"]}: {container["image"]} has neither ENTRYPOINT nor CMD, and the container gives no command");
         }
         container["entryPoint"] = new JsonArray([.. entryPoint.Select(e => (JsonNode?)JsonValue.Create(e))]);
+    }
+
+    /// <summary>
+    /// The audit sinks, the container's name and its image (EnforcerEnvironment), unless the
+    /// container sets the variable itself (`environment` or `secrets`). The task and its ARN come
+    /// from the ECS metadata endpoint, which the enforcer reads itself.
+    /// </summary>
+    private static void AddEnvironment(JsonObject container, AuditSinkOptions audit)
+    {
+        var present = (container["environment"] as JsonArray ?? []).Concat(container["secrets"] as JsonArray ?? [])
+            .Select(e => e?["name"]?.GetValue<string>()).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        List<KeyValuePair<string, string>> variables = EnforcerEnvironment.AuditSinks(audit);
+        if (container["name"]?.GetValue<string>() is { } name)
+            variables.Add(new(EnforcerEnvironment.ContainerName, name));
+        if (container["image"]?.GetValue<string>() is { } image)
+            variables.Add(new(EnforcerEnvironment.Image, image));
+        foreach (var (key, value) in variables)
+        {
+            // ECS does not expand $(VAR): values are written as they are.
+            if (present.Add(key))
+                Append(container, "environment", new JsonObject { ["name"] = key, ["value"] = value });
+        }
     }
 
     private static void AddPtrace(JsonObject container)

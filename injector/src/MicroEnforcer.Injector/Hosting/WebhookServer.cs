@@ -24,10 +24,15 @@ public static partial class WebhookServer
 {
     private static readonly JsonSerializerOptions s_json = new() { WriteIndented = false };
 
+    // A key given twice is ambiguous (which one did the API server mean?) and would otherwise throw
+    // when the object is first read: refused as not JSON.
+    private static readonly JsonDocumentOptions s_strictJson = new() { AllowDuplicateProperties = false };
+
     /// <param name="configure">Tests override options and the Kubernetes API here.</param>
     public static WebApplication Build(string[] args, Action<InjectorOptions>? configure = null, IKubernetesApi? kubernetes = null, IPEndPoint? listen = null)
     {
         var builder = WebApplication.CreateSlimBuilder(args);
+        builder.Configuration.AddCommandLine(args, new Dictionary<string, string> { ["--listen-address"] = "Injector:ListenAddress" });
         builder.Logging.ClearProviders();
         builder.Logging.AddJsonConsole(o =>
         {
@@ -36,7 +41,10 @@ public static partial class WebhookServer
         });
         var options = new InjectorOptions();
         builder.Configuration.GetSection("Injector").Bind(options);
+        // A misspelt image-control key would silently leave a control off: refuse to start instead.
+        builder.Configuration.GetSection("Injector:ImageControls").Get<ImageControls.ImageControlsOptions>(o => o.ErrorOnUnknownConfiguration = true);
         configure?.Invoke(options);
+        IPAddress? listenAddress = ParseListenAddress(options.ListenAddress);
 
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton<IKubernetesApi>(kubernetes ?? (IKubernetesApi?)InClusterKubernetesApi.FromEnvironment() ?? new NoKubernetesApi());
@@ -59,6 +67,8 @@ public static partial class WebhookServer
             void Https(ListenOptions l) => l.UseHttps(h => h.ServerCertificateSelector = (_, _) => reloader.Current);
             if (listen is not null)
                 kestrel.Listen(listen, Https);
+            else if (listenAddress is not null)
+                kestrel.Listen(listenAddress, options.Port, Https);
             else
                 kestrel.ListenAnyIP(options.Port, Https);
         });
@@ -72,6 +82,23 @@ public static partial class WebhookServer
         return app;
     }
 
+    /// <summary>The ListenAddress setting: null (every interface) when empty; an IPv4 address in its
+    /// canonical dotted form (IPAddress.Parse would take "10.1" or "1" too) or an IPv6 one, with or
+    /// without brackets; anything else (a host name included) is refused with the setting named.</summary>
+    internal static IPAddress? ParseListenAddress(string? text)
+    {
+        string value = (text ?? "").Trim();
+        if (value.Length == 0)
+            return null;
+        bool bracketed = value.StartsWith('[') && value.EndsWith(']');
+        string bare = bracketed ? value[1..^1] : value;
+        if (IPAddress.TryParse(bare, out IPAddress? address)
+            && (address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? bare.Contains(':', StringComparison.Ordinal) : !bracketed && address.ToString() == bare))
+            return address;
+        throw new OptionsValidationException(nameof(InjectorOptions.ListenAddress), typeof(InjectorOptions),
+            [$"Injector:ListenAddress (--listen-address, Injector__ListenAddress) '{value}' is not an IPv4 or IPv6 address (e.g. 10.0.0.5, ::1 or [::1]; empty: every interface)"]);
+    }
+
     private static async Task MutateAsync(HttpContext http, AdmissionHandler handler, ILogger log, bool namespaceEnabled)
     {
         if (http.Request.ContentType is not { } type || !type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
@@ -81,7 +108,7 @@ public static partial class WebhookServer
         }
         try
         {
-            JsonNode? body = await JsonNode.ParseAsync(http.Request.Body, cancellationToken: http.RequestAborted).ConfigureAwait(false);
+            JsonNode? body = await JsonNode.ParseAsync(http.Request.Body, documentOptions: s_strictJson, cancellationToken: http.RequestAborted).ConfigureAwait(false);
             JsonObject review = await handler.HandleAsync(body, namespaceEnabled, http.RequestAborted).ConfigureAwait(false);
             http.Response.ContentType = "application/json";
             await http.Response.WriteAsync(review.ToJsonString(s_json), http.RequestAborted).ConfigureAwait(false);

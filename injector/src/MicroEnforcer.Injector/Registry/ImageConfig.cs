@@ -1,8 +1,16 @@
 namespace MicroEnforcer.Injector.Registry;
 
-/// <summary>What the injector needs of an image's configuration: its ENTRYPOINT and CMD.</summary>
+/// <summary>
+/// What the injector needs of an image's configuration: its ENTRYPOINT and CMD (injection), its
+/// User and Labels and the digests the reference resolved to (image controls).
+/// </summary>
 /// <param name="ConfigDigest">Digest of the config blob these came from.</param>
-public sealed record ImageConfig(IReadOnlyList<string>? Entrypoint, IReadOnlyList<string>? Cmd, string ConfigDigest);
+/// <param name="User">The config's `User` (`""` when unset: root).</param>
+/// <param name="Digest">The manifest digest the reference resolved to: the image index's for a
+/// multi-platform image, what `skopeo inspect` and a pod's imageID show.</param>
+/// <param name="PlatformDigest">The platform's own manifest digest (equal to Digest without an index).</param>
+public sealed record ImageConfig(IReadOnlyList<string>? Entrypoint, IReadOnlyList<string>? Cmd, string ConfigDigest,
+    string? User = null, IReadOnlyDictionary<string, string>? Labels = null, string? Digest = null, string? PlatformDigest = null);
 
 /// <summary>An OCI platform (`linux/arm64/v8`).</summary>
 public sealed record Platform(string Os, string Architecture, string? Variant = null)

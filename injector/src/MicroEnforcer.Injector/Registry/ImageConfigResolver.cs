@@ -8,12 +8,19 @@ namespace MicroEnforcer.Injector.Registry;
 /// registry budget, with the pod's imagePullSecrets (which by admission time also hold the
 /// service account's) and the platform its node selector pins, or the configured default.
 /// </summary>
-public sealed class ImageConfigResolver(IImageConfigSource registry, IKubernetesApi kubernetes, InjectorOptions options)
+/// <param name="time">The pull secret cache's clock (tests advance a fake one).</param>
+public sealed class ImageConfigResolver(IImageConfigSource registry, IKubernetesApi kubernetes, InjectorOptions options, TimeProvider? time = null)
 {
     private readonly Platform _defaultPlatform = Platform.Parse(options.DefaultPlatform);
 
+    /// <summary>The pods' pull secrets, read from the API server at most once per namespace/name and TTL.</summary>
+    public PullSecretCache PullSecrets { get; } = new(kubernetes, options, time ?? TimeProvider.System);
+
     /// <summary>Configs by container index; an exception naming the container and the reason otherwise.</summary>
-    public async Task<IReadOnlyDictionary<int, ImageConfig>> ResolveAsync(JsonObject pod, string ns, IReadOnlyList<int> containerIndexes, CancellationToken cancel)
+    /// <param name="known">Images already looked up for this pod (by the image controls): not asked again, and
+    /// a failure there is this image's failure, so a slow registry costs one budget, not two.</param>
+    public async Task<IReadOnlyDictionary<int, ImageConfig>> ResolveAsync(JsonObject pod, string ns, IReadOnlyList<int> containerIndexes, CancellationToken cancel,
+        IReadOnlyDictionary<string, ImageLookup>? known = null)
     {
         if (containerIndexes.Count == 0)
             return new Dictionary<int, ImageConfig>();
@@ -39,7 +46,9 @@ public sealed class ImageConfigResolver(IImageConfigSource registry, IKubernetes
                 ?? throw new ImageResolutionException($"container {name} has no image");
             try
             {
-                ImageConfig config = await registry.ResolveAsync(image, platform, credentials, budget.Token).ConfigureAwait(false);
+                ImageConfig config = known?.GetValueOrDefault(image) is { } lookup
+                    ? lookup.Config ?? throw new ImageResolutionException(lookup.Error ?? $"{image} was not resolved")
+                    : await registry.ResolveAsync(image, platform, credentials, budget.Token).ConfigureAwait(false);
                 bool hasArgs = containers[i]?["args"] is JsonArray { Count: > 0 };
                 if (config.Entrypoint is not { Count: > 0 } && !hasArgs && config.Cmd is not { Count: > 0 })
                     throw new ImageResolutionException($"{image} has neither ENTRYPOINT nor CMD, and the container gives neither command nor args");
@@ -72,6 +81,49 @@ public sealed class ImageConfigResolver(IImageConfigSource registry, IKubernetes
         return tasks.Select(t => t.Result).ToDictionary(r => r.i, r => r.config);
     }
 
+    /// <summary>
+    /// Each of IMAGES (of any of the pod's containers, init and ephemeral ones too) with the pod's
+    /// pull secrets and platform, within one registry budget: a config or the reason there is
+    /// none, never an exception, so every image's answer is known (the image controls report all).
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, ImageLookup>> LookUpAsync(JsonObject pod, string ns, IReadOnlyCollection<string> images, CancellationToken cancel)
+    {
+        var result = new Dictionary<string, ImageLookup>(StringComparer.Ordinal);
+        if (images.Count == 0)
+            return result;
+        using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        budget.CancelAfter(TimeSpan.FromSeconds(options.RegistryTimeoutSeconds));
+        DockerConfig credentials;
+        try
+        {
+            credentials = await PullSecretsAsync(pod, ns, budget.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is ImageResolutionException || (e is OperationCanceledException && !cancel.IsCancellationRequested))
+        {
+            string reason = e is ImageResolutionException ? e.Message : $"reading the pod's pull secrets took too long: {e.Message}";
+            return images.ToDictionary(i => i, _ => new ImageLookup(null, reason), StringComparer.Ordinal);
+        }
+        Platform platform = PlatformOf(pod);
+        var lookups = images.Select(async image =>
+        {
+            try
+            {
+                return (image, new ImageLookup(await registry.ResolveAsync(image, platform, credentials, budget.Token).ConfigureAwait(false), null));
+            }
+            catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
+            {
+                return (image, new ImageLookup(null, $"resolving {image} took longer than {options.RegistryTimeoutSeconds} s"));
+            }
+            catch (Exception e) when (e is ImageResolutionException || IsUnexpectedData(e))
+            {
+                return (image, new ImageLookup(null, e.Message));
+            }
+        }).ToList();
+        foreach (var (image, lookup) in await Task.WhenAll(lookups).ConfigureAwait(false))
+            result[image] = lookup;
+        return result;
+    }
+
     public Platform PlatformOf(JsonObject pod)
     {
         var selector = pod["spec"]?["nodeSelector"] as JsonObject;
@@ -97,7 +149,7 @@ public sealed class ImageConfigResolver(IImageConfigSource registry, IKubernetes
             string? json;
             try
             {
-                json = await kubernetes.GetPullSecretAsync(ns, name, cancel).ConfigureAwait(false);
+                json = await PullSecrets.GetAsync(ns, name, cancel).ConfigureAwait(false);
             }
             catch (Exception e) when (e is HttpRequestException or IOException || IsUnexpectedData(e))
             {

@@ -40,8 +40,9 @@ public sealed record ImageReference(string Registry, string Repository, string? 
         if (slash > 0)
         {
             string first = rest[..slash];
-            // Docker's rule: the first component is a registry if it looks like a host.
-            if (first.Contains('.', StringComparison.Ordinal) || first.Contains(':', StringComparison.Ordinal) || first == "localhost")
+            // Docker's rule (distribution/reference): the first component is a registry if it looks
+            // like a host: a dot, a port, `localhost`, or an upper-case letter (never in a repository).
+            if (first.Contains('.', StringComparison.Ordinal) || first.Contains(':', StringComparison.Ordinal) || first == "localhost" || first.Any(char.IsUpper))
             {
                 registry = first;
                 rest = rest[(slash + 1)..];

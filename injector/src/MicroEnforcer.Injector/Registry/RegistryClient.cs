@@ -108,9 +108,10 @@ public sealed class RegistryClient : IImageConfigSource
             return cached;
 
         JsonObject manifest = body;
+        string platformDigest = manifestDigest;
         if (manifest["manifests"] is JsonArray entries)
         {
-            string platformDigest = SelectPlatform(entries, platform, reference);
+            platformDigest = SelectPlatform(entries, platform, reference);
             (manifest, _) = await GetManifestAsync(reference, platformDigest, credential, cancel).ConfigureAwait(false);
         }
         string configDigest = manifest["config"]?["digest"]?.GetValue<string>()
@@ -120,7 +121,11 @@ public sealed class RegistryClient : IImageConfigSource
         var result = new ImageConfig(
             Strings(config["config"]?["Entrypoint"]),
             Strings(config["config"]?["Cmd"]),
-            configDigest);
+            configDigest,
+            config["config"]?["User"]?.GetValue<string>() ?? "",
+            Labels(config["config"]?["Labels"]),
+            manifestDigest,
+            platformDigest);
 
         if (_configByDigest.Count > MaxCacheEntries)
             _configByDigest.Clear();
@@ -365,6 +370,9 @@ public sealed class RegistryClient : IImageConfigSource
 
     private static List<string>? Strings(JsonNode? node) =>
         node is JsonArray array ? [.. array.Select(a => a?.GetValue<string>() ?? "")] : null;
+
+    private static Dictionary<string, string> Labels(JsonNode? node) =>
+        node is JsonObject labels ? labels.ToDictionary(l => l.Key, l => l.Value?.GetValue<string>() ?? "", StringComparer.Ordinal) : [];
 
     private static string Digest(byte[] bytes) => "sha256:" + Convert.ToHexStringLower(SHA256.HashData(bytes));
 }

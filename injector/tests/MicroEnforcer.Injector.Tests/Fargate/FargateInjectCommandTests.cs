@@ -68,6 +68,30 @@ public sealed class FargateInjectCommandTests(RegistryFixture registries) : IDis
     }
 
     [Fact]
+    public async Task AuditFlagsBecomeEnvironmentOfEveryContainer()
+    {
+        string input = Path.Combine(_dir, "audit.json"), output = Path.Combine(_dir, "audit-out.json");
+        await File.WriteAllTextAsync(input, """
+            {"family": "t", "containerDefinitions": [
+               {"name": "app", "image": "registry.example/app:1", "entryPoint": ["/app"],
+                "secrets": [{"name": "MICROENFORCER_AUDIT_BEARER_TOKEN_FILE", "valueFrom": "arn:aws:ssm:eu-west-1:1:parameter/x"}]}]}
+            """);
+        var stderr = new StringWriter();
+        int status = await FargateInjectCommand.RunAsync(["--in", input, "--out", output, "--audit-otlp-endpoint", "https://otel.example:4318/v1/logs",
+            "--audit-syslog-address", "syslog.example:6514", "--audit-syslog-tls", "true", "--audit-ca-file", "/etc/ca.pem",
+            "--audit-bearer-token-file", "/run/token", "--audit-falco-endpoint", "http://falcosidekick.example:2801/"], TextWriter.Null, stderr, default);
+        Assert.True(status == 0, stderr.ToString());
+
+        var app = System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync(output))!["containerDefinitions"]![1]!;
+        Assert.Equal("""
+            [{"name":"MICROENFORCER_AUDIT_OTLP_ENDPOINT","value":"https://otel.example:4318/v1/logs"},{"name":"MICROENFORCER_AUDIT_FALCO_ENDPOINT","value":"http://falcosidekick.example:2801/"},{"name":"MICROENFORCER_AUDIT_SYSLOG_ADDRESS","value":"syslog.example:6514"},{"name":"MICROENFORCER_AUDIT_SYSLOG_TLS","value":"true"},{"name":"MICROENFORCER_AUDIT_CA_FILE","value":"/etc/ca.pem"},{"name":"MICROENFORCER_CONTAINER_NAME","value":"app"},{"name":"MICROENFORCER_IMAGE","value":"registry.example/app:1"}]
+            """, app["environment"]!.ToJsonString()); // the token file comes from the task's own secret
+
+        Assert.Equal(64, await FargateInjectCommand.RunAsync(["--in", input, "--out", output, "--audit-syslog-tls", "yes"], TextWriter.Null, stderr, default));
+        Assert.Contains("--audit-syslog-tls takes true or false, not 'yes'", stderr.ToString());
+    }
+
+    [Fact]
     public async Task BadCommandLinesAreUsageErrors()
     {
         var stderr = new StringWriter();

@@ -99,6 +99,25 @@ public sealed class TaskDefinitionInjectorTests
     }
 
     [Fact]
+    public void ContainersGetTheirIdentityAndTheAuditSinksButKeepTheirOwnVariables()
+    {
+        var task = JsonNode.Parse("""
+            {"containerDefinitions": [
+              {"name": "a", "image": "a:1", "entryPoint": ["/a"], "environment": [{"name": "MICROENFORCER_AUDIT_OTLP_ENDPOINT", "value": "http://own:4318/"}, {"name": "TZ", "value": "UTC"}]},
+              {"name": "b", "image": "b@sha256:0123", "entryPoint": ["/b"]}]}
+            """)!.AsObject();
+        var audit = new AuditSinkOptions { OtlpEndpoint = "http://otel:4318/v1/logs", SyslogAddress = "syslog:514", SyslogTls = false };
+
+        var containers = TaskDefinitionInjector.Inject(task, "me:1", null, new Dictionary<int, ImageConfig>(), audit)["containerDefinitions"]!;
+
+        Assert.Null(containers[0]!["environment"]); // the sidecar only prints its version
+        Assert.Equal("""[{"name":"MICROENFORCER_AUDIT_OTLP_ENDPOINT","value":"http://own:4318/"},{"name":"TZ","value":"UTC"},{"name":"MICROENFORCER_AUDIT_SYSLOG_ADDRESS","value":"syslog:514"},{"name":"MICROENFORCER_AUDIT_SYSLOG_TLS","value":"false"},{"name":"MICROENFORCER_CONTAINER_NAME","value":"a"},{"name":"MICROENFORCER_IMAGE","value":"a:1"}]""",
+            containers[1]!["environment"]!.ToJsonString());
+        Assert.Equal("""[{"name":"MICROENFORCER_AUDIT_OTLP_ENDPOINT","value":"http://otel:4318/v1/logs"},{"name":"MICROENFORCER_AUDIT_SYSLOG_ADDRESS","value":"syslog:514"},{"name":"MICROENFORCER_AUDIT_SYSLOG_TLS","value":"false"},{"name":"MICROENFORCER_CONTAINER_NAME","value":"b"},{"name":"MICROENFORCER_IMAGE","value":"b@sha256:0123"}]""",
+            containers[2]!["environment"]!.ToJsonString());
+    }
+
+    [Fact]
     public void ImageWithNothingToRunIsRefused()
     {
         var task = JsonNode.Parse("""{"containerDefinitions": [{"name": "a", "image": "a:1"}]}""")!.AsObject();

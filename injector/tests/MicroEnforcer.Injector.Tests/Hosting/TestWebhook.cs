@@ -36,7 +36,11 @@ internal sealed class TestWebhook : IAsyncDisposable
         BaseUri = new Uri(app.Urls.Single().Replace("[::1]", "127.0.0.1", StringComparison.Ordinal));
     }
 
-    public static async Task<TestWebhook> StartAsync(IKubernetesApi kubernetes, Action<InjectorOptions>? configure = null, params string[] args)
+    public static Task<TestWebhook> StartAsync(IKubernetesApi kubernetes, Action<InjectorOptions>? configure = null, params string[] args) =>
+        StartAsync(kubernetes, new IPEndPoint(IPAddress.Loopback, 0), configure, args);
+
+    /// <summary>LISTEN null: where the settings (Port, ListenAddress) say, as in production.</summary>
+    public static async Task<TestWebhook> StartAsync(IKubernetesApi kubernetes, IPEndPoint? listen, Action<InjectorOptions>? configure, params string[] args)
     {
         string dir = Directory.CreateTempSubdirectory("microenforcer-injector-tls-").FullName;
         X509Certificate2 certificate = WriteCertificate(dir, "microenforcer-injector.microenforcer.svc");
@@ -47,7 +51,7 @@ internal sealed class TestWebhook : IAsyncDisposable
             o.TlsReloadSeconds = 1;
             o.EnforcerImage = "registry.example/microenforcer:1.0";
             configure?.Invoke(o);
-        }, kubernetes, new IPEndPoint(IPAddress.Loopback, 0));
+        }, kubernetes, listen);
         await app.StartAsync();
         return new TestWebhook(dir, app, certificate);
     }

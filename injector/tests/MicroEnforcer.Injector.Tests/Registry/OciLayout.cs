@@ -25,9 +25,9 @@ internal sealed class OciLayout
 
     public string Directory_ => _dir;
 
-    /// <summary>A single-platform image under TAG; returns its manifest descriptor.</summary>
-    public JsonObject AddImage(string tag, string[]? entrypoint, string[]? cmd, string arch = "amd64") =>
-        Tag(Manifest(entrypoint, cmd, arch), tag);
+    /// <summary>A single-platform image under TAG (with the config's User and Labels when given); returns its manifest descriptor.</summary>
+    public JsonObject AddImage(string tag, string[]? entrypoint, string[]? cmd, string arch = "amd64", string? user = null, IReadOnlyDictionary<string, string>? labels = null) =>
+        Tag(Manifest(entrypoint, cmd, arch, user, labels), tag);
 
     /// <summary>An image index under TAG with one image per (arch, cmd).</summary>
     public JsonObject AddIndex(string tag, string[]? entrypoint, params (string Arch, string[] Cmd)[] platforms)
@@ -53,7 +53,7 @@ internal sealed class OciLayout
         return descriptor;
     }
 
-    private JsonObject Manifest(string[]? entrypoint, string[]? cmd, string arch)
+    private JsonObject Manifest(string[]? entrypoint, string[]? cmd, string arch, string? user = null, IReadOnlyDictionary<string, string>? labels = null)
     {
         byte[] layer = Layer($"built for the injector's tests ({arch})\n");
         byte[] diffId = Gunzip(layer);
@@ -62,6 +62,10 @@ internal sealed class OciLayout
             imageConfig["Entrypoint"] = new JsonArray([.. entrypoint.Select(e => (JsonNode?)e)]);
         if (cmd is not null)
             imageConfig["Cmd"] = new JsonArray([.. cmd.Select(e => (JsonNode?)e)]);
+        if (user is not null)
+            imageConfig["User"] = user;
+        if (labels is not null)
+            imageConfig["Labels"] = new JsonObject([.. labels.Select(l => KeyValuePair.Create(l.Key, (JsonNode?)l.Value))]);
         var config = new JsonObject
         {
             ["architecture"] = arch,

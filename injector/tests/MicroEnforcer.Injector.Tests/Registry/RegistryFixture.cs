@@ -29,6 +29,21 @@ public sealed class RegistryFixture : IAsyncLifetime
     /// <summary>Digest of the plain registry's `app:1` manifest, for digest-pinned references.</summary>
     public string AppManifestDigest { get; private set; } = "";
 
+    /// <summary>The image controls' images on the plain registry: `team/root:root` (no User, no labels) and
+    /// `team/nonroot:nonroot` (User 1000:1000, with <see cref="NonRootLabels"/>); their manifest digests.</summary>
+    public string RootManifestDigest { get; private set; } = "";
+
+    public string NonRootManifestDigest { get; private set; } = "";
+
+    /// <summary>Digest of the plain registry's `team/multi:multi` image index (its platforms' manifests differ).</summary>
+    public string MultiIndexDigest { get; private set; } = "";
+
+    public static readonly Dictionary<string, string> NonRootLabels = new()
+    {
+        ["org.opencontainers.image.source"] = "https://git.example/team/nonroot",
+        ["team"] = "payments",
+    };
+
     public async Task InitializeAsync()
     {
         Tools.Require();
@@ -50,7 +65,9 @@ public sealed class RegistryFixture : IAsyncLifetime
         var layout = new OciLayout(_layoutDir);
         AppManifestDigest = layout.AddImage("app", AppEntrypoint, AppCmd)["digest"]!.GetValue<string>();
         layout.AddImage("cmd-only", null, ["sh"]);
-        layout.AddIndex("multi", ["/entry"], ("amd64", ["built-for-amd64"]), ("arm64", ["built-for-arm64"]));
+        MultiIndexDigest = layout.AddIndex("multi", ["/entry"], ("amd64", ["built-for-amd64"]), ("arm64", ["built-for-arm64"]))["digest"]!.GetValue<string>();
+        RootManifestDigest = layout.AddImage("root", ["/usr/local/bin/app"], null)["digest"]!.GetValue<string>();
+        NonRootManifestDigest = layout.AddImage("nonroot", ["/usr/local/bin/app"], null, user: "1000:1000", labels: NonRootLabels)["digest"]!.GetValue<string>();
         layout.Save();
 
         Plain = Add(new RegistryServer("plain"));
@@ -58,6 +75,8 @@ public sealed class RegistryFixture : IAsyncLifetime
         Plain.Push(_layoutDir, "app", "team/docker-format", dockerFormat: true);
         Plain.Push(_layoutDir, "cmd-only", "tools/shell");
         Plain.Push(_layoutDir, "multi", "team/multi", all: true);
+        Plain.Push(_layoutDir, "root", "team/root");
+        Plain.Push(_layoutDir, "nonroot", "team/nonroot");
 
         string htpasswd = Path.Combine(_layoutDir, "htpasswd");
         Tools.Run("htpasswd", "-Bbc", htpasswd, User, Password);
