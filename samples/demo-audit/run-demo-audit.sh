@@ -9,9 +9,9 @@
 # OTLP sink and the syslog sink. The policy file is the host's $work/policy/policy.yaml, its
 # directory bind-mounted read-only into the container (as a ConfigMap volume is: the enforcer
 # reloads only a policy the workload cannot rewrite). The workload runs a drifted binary (blocked), then waits; the demo replaces
-# the policy file (a new Executables Blocked entry, uname) the way a ConfigMap update does (a new
+# the policy file (a new Executables Blocked entry, fetch) the way a ConfigMap update does (a new
 # file renamed over the old); the enforcer reloads it and reports a policyReload event to every
-# sink; the workload's uname is then blocked.
+# sink; the workload's fetch (an image program) is then blocked.
 # Needs root (namespaces, overlay mounts), busybox-static and the .NET SDK (dotnet run).
 # DEMO_OTLP_PORT and DEMO_SYSLOG_PORT choose other ports.
 set -euo pipefail
@@ -44,6 +44,10 @@ for applet in $(/bin/busybox --list-full); do
   [ -e "$image/$applet" ] || ln -s /bin/busybox "$image/$applet"
 done
 cp "$binary" "$image/.microenforcer/microenforcer"
+# An image program the policy change will list. A script, not a busybox applet: busybox's shell
+# runs its applets without an exec, so there would be no exec to block.
+printf '#!/bin/sh\necho "fetch: downloading..."\n' > "$image/usr/bin/fetch"
+chmod 755 "$image/usr/bin/fetch"
 
 echo "${bold}MicroEnforcer audit demo${reset}"
 echo ">> building and starting the receivers (samples/audit-receiver)"
@@ -82,12 +86,12 @@ workload='
 step() { printf "\n\033[1mworkload $ %s\033[0m\n" "$*"; }
 step "cp /bin/ls /bin/list; list   # a drifted binary: blocked"
 cp /bin/ls /bin/list; list; echo "(exit status $?)"
-step "uname -s                      # not listed yet: runs"
-uname -s
+step "fetch                         # an image program, not listed yet: runs"
+fetch
 echo "workload: waiting for the policy change"
 while [ ! -e /run/demo/changed ]; do sleep 0.2; done
-step "uname -s                      # now listed in executablesBlocked: blocked"
-uname -s; echo "(exit status $?)"
+step "fetch                         # now listed in executablesBlocked: blocked"
+fetch; echo "(exit status $?)"
 '
 
 setup='
@@ -98,6 +102,7 @@ mount -t proc proc "$R/proc"
 mount -t tmpfs -o mode=1777 tmpfs "$R/tmp"
 mount -t tmpfs tmpfs "$R/dev"
 mknod -m 666 "$R/dev/null" c 1 3
+mknod -m 666 "$R/dev/urandom" c 1 9
 mount --bind "$ME_WORK/policy" "$R/etc/microenforcer"
 mount -o remount,bind,ro "$R/etc/microenforcer"
 mount --bind "$ME_WORK/signal" "$R/run/demo"
@@ -120,8 +125,8 @@ grep -q 'waiting for the policy change' "$work/stdout" || { kill "$tail_pid" "$s
 sleep 1   # let the first events reach the receivers before the change is shown
 
 echo
-echo "${bold}Changing the policy file${reset}: executablesBlocked [nc] -> [nc, uname] ${dim}(a new file renamed over the old, as a ConfigMap update)${reset}"
-policy "nc, uname" > "$work/policy/policy.yaml.new"
+echo "${bold}Changing the policy file${reset}: executablesBlocked [nc] -> [nc, fetch] ${dim}(a new file renamed over the old, as a ConfigMap update)${reset}"
+policy "nc, fetch" > "$work/policy/policy.yaml.new"
 mv "$work/policy/policy.yaml.new" "$work/policy/policy.yaml"
 reloaded=no
 for _ in $(seq 300); do grep -q 'policyReload' "$work/receiver.log" && { reloaded=yes; break; }; sleep 0.1; done
@@ -142,4 +147,4 @@ otlp_events=$(grep -c '^otlp ' "$work/receiver.log" || true)
 syslog_events=$(grep -c '^syslog ' "$work/receiver.log" || true)
 stderr_events=$(grep -c '^{' "$work/stderr" || true)
 echo "${bold}Result:${reset} workload exited with status $status; audit events: $stderr_events on stderr, $otlp_events at the OTLP receiver, $syslog_events at the syslog receiver; policy reload reported: $reloaded."
-[ "$otlp_events" -ge 2 ] && [ "$syslog_events" -ge 2 ] && [ "$reloaded" = yes ]
+[ "$otlp_events" -ge 3 ] && [ "$syslog_events" -ge 3 ] && [ "$reloaded" = yes ]

@@ -118,4 +118,27 @@ public sealed class AuditSinkTests(ITestOutputHelper output)
         Assert.Equal("1", message.GetProperty("protocol-version").GetString());
         Assert.Equal(line.GetRawText(), message.GetProperty("msg").GetString()!.TrimStart('\uFEFF').Trim());
     }
+
+    // A container whose /dev has no urandom (a minimal runtime, or `make demo`'s): the enforcer
+    // runs without one, and a network sink must not change that. Found by make demo-audit:
+    // PID 1 died at start with TypeInitializationException <- CryptographicException in
+    // Guid.NewGuid, reached from Polly's options validation (DataAnnotations -> TypeDescriptor's
+    // static constructor) when the sink's pipeline was built.
+    [Fact]
+    public void ANetworkSink_DoesNotNeedDevUrandom()
+    {
+        using var otlp = new OtlpReceiver();
+        otlp.Http.Up();
+        string wrapper = Path.Combine(Directory.CreateTempSubdirectory("sinktests-nourandom-").FullName, "no-urandom");
+        File.WriteAllText(wrapper, "#!/bin/sh\nrm \"$ME_MERGED/dev/urandom\" || exit 70\nexec \"$@\"\n");
+        File.SetUnixFileMode(wrapper, (UnixFileMode)0x1ed);   // 0755
+
+        var r = Container.Run(["/bin/sh", "-c", DriftExec("nourandom")], Policy($"{StderrSink}\n{OtlpSink(otlp)}"), hostNetwork: true,
+            pid1Wrapper: wrapper, timeout: TimeSpan.FromSeconds(120));
+        output.WriteLine(r.ToString());
+
+        Assert.Contains("nourandom=126", r.Stdout);
+        Assert.Single(r.Events("drift", "blocked"));
+        Assert.Single(otlp.Records, e => e.Attribute(Control) == "drift");
+    }
 }
