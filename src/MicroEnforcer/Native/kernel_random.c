@@ -72,3 +72,14 @@ void __wrap_CryptoNative_ErrErrorStringN(uint64_t error, char* buffer, int32_t l
     if (length > 0)
         snprintf(buffer, (size_t)length, "getrandom(2) failed (errno %llu)", (unsigned long long)error);
 }
+
+// Guid.NewGuid and the runtime's other secure random bytes (System.Native's pal_random.c): 0 when
+// the buffer is full, -1 otherwise. .NET's own version reads /dev/urandom (the static binary is
+// built without arc4random), and an image may not have it: building a sink's Polly pipeline
+// reaches Guid.NewGuid (option validation -> TypeDescriptor), and PID 1 died at start with a
+// CryptographicException in a container without /dev/urandom (IntegrationTests:
+// AuditSinkTests.ANetworkSink_DoesNotNeedDevUrandom). getrandom(2) needs no file.
+int32_t __wrap_SystemNative_GetCryptographicallySecureRandomBytes(uint8_t* buffer, int32_t length)
+{
+    return __wrap_CryptoNative_GetRandomBytes(buffer, length) == 1 ? 0 : -1;
+}
