@@ -30,6 +30,12 @@ internal abstract class ControlDefinition : PolicySection
     public virtual bool ActsAtLaunch => false;
 
     /// <summary>
+    /// The files an enabled policy's values were read from besides the policy file (list files):
+    /// a policy reload reads them again, so they too must be out of the workload's reach.
+    /// </summary>
+    public virtual IEnumerable<string> FilesRead(ControlPolicy policy) => [];
+
+    /// <summary>
     /// The control's objection to the workload's entrypoint, resolved as execvp would resolve it,
     /// before anything is spawned (see Cli.EntrypointCheck); null: none, or the control
     /// does not judge entrypoints.

@@ -32,6 +32,8 @@ internal sealed class ReputationControl : ControlDefinition<ReputationPolicy>
     // PID 1 must read (and whose socket it may have to connect back to its server first).
     protected override IEnumerable<FilterRule> RulesFor(ReputationPolicy policy) => NetworkGate.Rules(listens: false, sendsWithoutAddress: true);
 
+    public override IEnumerable<string> FilesRead(ControlPolicy policy) => ((ReputationPolicy)policy).ListFiles.Select(file => file.Path);
+
     protected override IControl CreateFor(ReputationPolicy policy, ControlServices services)
     {
         foreach (ListFile file in policy.ListFiles)

@@ -81,9 +81,24 @@ internal sealed class PolicyReloader(string path, string? runningHash, LiveContr
         _lastSeen = seen;
         if (!file.Result.Succeeded)
             Reject(file.Sha256, [.. file.Result.Errors.Select(error => error.ToString())]);
+        else if (WritableFilesRead(file.Result.Policy) is { Count: > 0 } writable)
+            Reject(file.Sha256, writable);
         else
             Apply(file.Result.Policy, file.Sha256!);
     }
+
+    /// <summary>
+    /// The list files the new policy was read with that the workload could have written (not on a
+    /// read-only mount, or in a directory that is not): a policy reload must not take them, as it
+    /// must not take a writable policy file. At start they are read before the workload runs.
+    /// </summary>
+    private static IReadOnlyList<string> WritableFilesRead(RuntimePolicy policy) =>
+        [.. ControlRegistry.Pair(policy).Where(pair => pair.Policy.Enabled)
+            .SelectMany(pair => pair.Definition.FilesRead(pair.Policy).Select(read => (pair.Definition.Name, File: read)))
+            .Where(read => !PolicyFile.OnReadOnlyMount(read.File)
+                || !PolicyFile.OnReadOnlyMount(System.IO.Path.GetDirectoryName(read.File) ?? "/"))
+            .Select(read => $"spec.{read.Name}: the list file {read.File} is on a writable mount inside the container, where the workload "
+                + "could have written it; a reloaded policy may only read list files from a read-only mount (the policy's ConfigMap)")];
 
     private void Apply(RuntimePolicy desired, string hash)
     {

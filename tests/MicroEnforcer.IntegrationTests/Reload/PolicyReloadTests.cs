@@ -271,6 +271,46 @@ public sealed class PolicyReloadTests
     }
 
     [Fact]
+    public void AListFileTheWorkloadCouldWrite_RefusesTheReload()
+    {
+        // The list-file variant of the self-rewrite: the workload plants a list file on its
+        // writable /tmp and waits for the next reload to read it. A reload takes list files only
+        // from read-only mounts.
+        using var workload = new Workload(Policy("audit"));
+        Assert.Equal(0, workload.Step("echo allowed.example > /tmp/planted-list").Status);
+
+        workload.SavePolicy(Policy("enforce", extra: "  reputation:\n    enabled: true\n    listFiles: [/tmp/planted-list]"));
+        workload.WaitForLogCount("was refused", 1);
+        var after = workload.Step("cp /opt/tests/hello /tmp/d1; /tmp/d1");
+        RunResult run = workload.Running.Stop();
+
+        Assert.Equal(0, after.Status);   // nothing of the refused policy applied: drift still audits
+        JsonElement reload = Reload(Assert.Single(run.Events("policyReload", "observed")));
+        Assert.Equal("rejected", reload.GetProperty("result").GetString());
+        Assert.StartsWith("spec.reputation: the list file /tmp/planted-list is on a writable mount", Assert.Single(Strings(reload.GetProperty("errors"))));
+    }
+
+    [Fact]
+    public void AListFileOnThePolicysVolume_IsReadAgainByTheReload()
+    {
+        string volumeList = Workload.VolumePath + "/bad-hosts";
+        string Reputation(string domains) => $"  reputation:\n    enabled: true\n    domains: {domains}\n    listFiles: [{volumeList}]";
+        using var workload = new Workload(Policy("enforce", extra: Reputation("[]")), dir =>
+        {
+            File.WriteAllText(Path.Combine(dir, "policy.yaml"), Policy("enforce", extra: Reputation("[]")));
+            File.WriteAllText(Path.Combine(dir, "bad-hosts"), "evil.example\n");
+        });
+
+        workload.SavePolicy(Policy("enforce", extra: Reputation("[worse.example]")));
+        workload.WaitForLogCount("policy reloaded from", 1);
+        RunResult run = workload.Running.Stop();
+
+        JsonElement reload = Reload(Assert.Single(run.Events("policyReload", "observed")));
+        Assert.Equal("applied", reload.GetProperty("result").GetString());
+        Assert.Equal(["reputation"], Strings(reload.GetProperty("applied")));
+    }
+
+    [Fact]
     public void TurningOnAControlWhoseCallsTheFilterDoesNotNotify_IsPendingRestart_AndTheRestIsApplied()
     {
         using var workload = new Workload(Policy("audit"));
