@@ -14,9 +14,9 @@ internal static class SinkReceiver
 
     public const int BlackholePort = 14319;
 
-    public static IDisposable Healthy() => new HttpReceiver("bench-otlp", _ => null, OtlpPort).Up();
+    public static HttpReceiver Healthy() => new HttpReceiver("bench-otlp", _ => null, OtlpPort).Up();
 
-    public static IDisposable Blackholed()
+    public static HttpReceiver Blackholed()
     {
         var receiver = new HttpReceiver("bench-blackhole", _ => null, BlackholePort) { Fault = ReceiverFault.BlackholeMode };
         return receiver.Up();

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
+using MicroEnforcer.IntegrationTests.Audit.Receivers;
 
 namespace MicroEnforcer.Benchmarks;
 
@@ -105,7 +106,7 @@ internal static class Workloads
                 SinkReceiver.Healthy),
             OsBench(sandbox, image, "launch-reported", "launch programs, each reported", "launch", 1500 / scale, null, null, BenchPolicy.AuditReported),
             OsBench(sandbox, image, "launch-reported-otlp", "launch programs, each reported (OTLP sink)", "launch", 1500 / scale, null, null,
-                BenchPolicy.AuditReportedOtlp, SinkReceiver.Healthy),
+                BenchPolicy.AuditReportedOtlp, SinkReceiver.Healthy, mustDeliver: true),
             OsBench(sandbox, image, "exec-sink-down", "launch programs, each reported (OTLP sink blackholed)", "launch", 1500 / scale, null, null,
                 BenchPolicy.AuditReportedSinkDown, SinkReceiver.Blackholed),
         };
@@ -119,13 +120,17 @@ internal static class Workloads
          "exec-sink-down", "startup", "lists"];
 
     /// <param name="receiver">Starts the audit sink's receiver the policy names, for the run under MicroEnforcer.</param>
+    /// <param name="mustDeliver">The receiver must have accepted the run's events: a sink that failed (refused, misconfigured) would look cheap.</param>
     private static ThroughputWorkload OsBench(Sandbox sandbox, BenchImage image, string key, string title, string osbench, int iterations,
-        double? target, double? pdig, BenchPolicy? policy = null, Func<IDisposable>? receiver = null) =>
+        double? target, double? pdig, BenchPolicy? policy = null, Func<HttpReceiver>? receiver = null, bool mustDeliver = false) =>
         new(key, title, "ns/op", higherIsBetter: false, target, pdig, policy, mode =>
         {
-            using IDisposable? sink = mode == RunMode.MicroEnforcer ? receiver?.Invoke() : null;
+            using HttpReceiver? sink = mode == RunMode.MicroEnforcer ? receiver?.Invoke() : null;
             string output = sandbox.Run(mode, image.WorkloadLayers, ["/opt/bench/osbench", osbench, iterations.ToString(CultureInfo.InvariantCulture)],
                 TimeSpan.FromMinutes(5), policy: PolicyFor(mode, policy));
+            // PID 1 flushed its queue before it exited, so the events are at the receiver by now.
+            if (mustDeliver && sink is not null && sink.Accepted.Count == 0)
+                throw new BenchmarkException($"{key}: the OTLP receiver accepted no request: the sink did not deliver, so the figure would not measure it");
             return ParseLastNumber(output, $"osbench {osbench}");
         });
 

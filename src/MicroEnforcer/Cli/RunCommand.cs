@@ -80,7 +80,7 @@ internal static class RunCommand
             return ExitCodes.EnforcementUnavailable;
         }
         // The exit statuses of PID 1's children, which only its waitpid sees, for Forensics if it runs (then or after a reload).
-        reaper.ChildExited = (pid, status) => controls.Current.Find<Forensics>()?.Reaped(pid, status);
+        reaper.ChildExited = (pid, status) => controls.Current.Forensics?.Reaped(pid, status);
         var tracer = new Tracer(controls, outcome, new SessionEnforcement(filter, controls, listeners, outcome, launcher, log));
         var (started, failure, childPid) = WorkloadLauncher.Spawn(RawCommandLine.Tail(options.Command.Count), filter.AsSpan(), controls.Current.Launch,
             newProcessGroup: true);

@@ -28,6 +28,7 @@ internal sealed class ActiveControls : IDisposable
         _log = log;
         _byDefinition = [.. ControlRegistry.Pair(policy).Select(pair => pair.Policy.Enabled ? pair.Definition.Create(pair.Policy, services) : null)];
         _controls = [.. _byDefinition.OfType<IControl>()];
+        (Drift, ReverseShell, Forensics) = (Find<DriftPrevention>(), Find<ReverseShellDetector>(), Find<Forensics>());
         // The launch controls prepare first: one may fall back to audit mode where the kernel
         // cannot enforce it, and the failure modes below read the modes.
         _launch = [.. _controls.OfType<ILaunchControl>()];
@@ -55,6 +56,7 @@ internal sealed class ActiveControls : IDisposable
         _log = previous._log;
         _byDefinition = byDefinition;
         _controls = [.. byDefinition.OfType<IControl>()];
+        (Drift, ReverseShell, Forensics) = (Find<DriftPrevention>(), Find<ReverseShellDetector>(), Find<Forensics>());
         _launch = previous._launch;
         Launch = previous.Launch;
         LaunchRefusal = previous.LaunchRefusal;
@@ -157,6 +159,15 @@ internal sealed class ActiveControls : IDisposable
         IExecControl? control = candidates.FirstOrDefault(c => c.Mode == EnforcementMode.Enforce) ?? candidates.FirstOrDefault();
         return new ExecDecision(new ControlFinding(control?.Name ?? DriftPrevention.ControlName, reason), ExecFailureMode);
     }
+
+    /// <summary>Drift prevention, if on: the tracer asks it at every exec event (found once per generation, not per exec).</summary>
+    public DriftPrevention? Drift { get; }
+
+    /// <summary>The reverse-shell control, if on: the tracer asks it at every exec event.</summary>
+    public ReverseShellDetector? ReverseShell { get; }
+
+    /// <summary>Forensics, if on: told of every child PID 1 reaps.</summary>
+    public Forensics? Forensics { get; }
 
     /// <summary>The running control of type <typeparamref name="T"/>, if its policy enables it.</summary>
     public T? Find<T>() where T : class, IControl => _controls.OfType<T>().FirstOrDefault();

@@ -224,7 +224,7 @@ internal sealed class Tracer(LiveControls live, Outcome outcome, SessionEnforcem
         // program of a loader run directly. Only a dynamically linked image (or one not known to
         // be static) or a loader run as a program has a loader that reads them (see LoaderEnvironment).
         ElfImageFacts.LoaderKind runAs = facts?.Loader ?? ElfImageFacts.LoaderKind.None;
-        if (!decision.Deny && target is not null && controls.Find<DriftPrevention>() is { } drift && (facts?.HasInterpreter != false || runAs != ElfImageFacts.LoaderKind.None) &&
+        if (!decision.Deny && target is not null && controls.Drift is { } drift && (facts?.HasInterpreter != false || runAs != ElfImageFacts.LoaderKind.None) &&
             LoaderEnvironment.Decide(pid, target.CanonicalPath, runAs, drift) is { } loaded &&
             (loaded.Decision.Deny || decision.Finding is null))
         {
@@ -244,7 +244,7 @@ internal sealed class Tracer(LiveControls live, Outcome outcome, SessionEnforcem
 
         // A shell fed from the network through a relay: its stdin is a pipe, FIFO or pty whose
         // other end a connected process holds (see StdinRelay). Its argv and fds are its own now.
-        if (!decision.Deny && target is not null && controls.Find<ReverseShellDetector>() is { } reverseShell && reverseShell.DecideRelayAtExec(pid, target) is { } relay &&
+        if (!decision.Deny && target is not null && controls.ReverseShell is { } reverseShell && reverseShell.DecideRelayAtExec(pid, target) is { } relay &&
             (reverseShell.Mode == Policy.EnforcementMode.Enforce || decision.Finding is null))
         {
             decision = new ExecDecision(relay, reverseShell.Mode);
